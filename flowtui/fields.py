@@ -111,11 +111,12 @@ INT64_MAX = 2**63 - 1
 #: Largest string value a field accepts, in UTF-8 bytes.
 MAX_STRING_BYTES = 16 * 1024 * 1024
 
-_SLUG_CHARS = re.compile(r"^[A-Za-z0-9_\-()]+$")
-_SLUG_RULE = re.compile(r"^[A-Za-z0-9_\-]+$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2}))?$")
+# \Z, not $ (which also matches before a final newline); [0-9], not \d (any Unicode digit).
+_SLUG_CHARS = re.compile(r"^[A-Za-z0-9_\-()]+\Z")
+_SLUG_RULE = re.compile(r"^[A-Za-z0-9_\-]+\Z")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\Z")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+\Z")
+_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2}):([0-9]{2}))?\Z")
 
 
 def is_email(value: str) -> bool:

@@ -33,7 +33,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from flowtui import __version__
 from flowtui import fields as F
 from flowtui.sandbox import query as Q
-from flowtui.sandbox.store import CUSTOMER_SORT_COLUMNS, ENTRY_SORT_COLUMNS, Row, Store
+from flowtui.sandbox.store import (
+    CUSTOMER_SORT_COLUMNS,
+    ENTRY_SORT_COLUMNS,
+    DuplicateEmail,
+    Row,
+    Store,
+)
 
 SANDBOX_HEADER = "X-Flowtui-Sandbox"
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -118,6 +124,22 @@ def failed(detail: str, source: str | None = None) -> dict:
     return error(422, "Failed Validation", detail, source)
 
 
+def duplicate_email(email: str) -> ApiError:
+    """409 for an email another customer has; its ``status`` is a string, as real stores
+    sometimes send it."""
+    return ApiError(
+        409,
+        [
+            {
+                "status": "409",
+                "title": "Duplicate email",
+                "detail": f"A customer with email {email!r} already exists",
+                "source": "data.email",
+            }
+        ],
+    )
+
+
 def customer_failed(detail: str, source: str) -> dict:
     """A 422 error object as a real store answers for customers: with no ``status`` key."""
     return {"title": "Failed Validation", "detail": detail, "source": source}
@@ -152,7 +174,8 @@ def _clean(value: Any) -> Any:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+            # One U+FFFD per lone surrogate (decoding "replace" would give three per surrogate).
+            return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
         return value
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError("numbers must be finite")
@@ -495,6 +518,19 @@ class Sandbox:
                 other = self.store.get_flow_by_slug(slug)
                 if other is not None and other["id"] != flow_id:
                     errors.append(failed(f"A flow with slug {slug!r} already exists.", "data.slug"))
+                elif flow_id is not None:
+                    # Renamed onto a core slug: its fields may not shadow the resource's own
+                    # attributes, just as such fields could not be created on that flow.
+                    for fld in self.store.list_fields(flow_id):
+                        clash = F.field_slug_problem(fld["slug"], slug)
+                        if clash:
+                            errors.append(
+                                failed(
+                                    f"The data.slug field is invalid: field {fld['slug']!r} "
+                                    f"cannot be on the {slug!r} flow ({clash}).",
+                                    "data.slug",
+                                )
+                            )
         return errors
 
     async def flow(self, request: Request) -> Response:
@@ -956,17 +992,7 @@ class Sandbox:
         changes["custom"] = custom
         email = changes.get("email")
         if email and self.store.email_taken(email, None if creating else current["id"]):
-            raise ApiError(
-                409,
-                [
-                    {
-                        "status": "409",
-                        "title": "Duplicate email",
-                        "detail": f"A customer with email {email!r} already exists",
-                        "source": "data.email",
-                    }
-                ],
-            )
+            raise duplicate_email(email)  # early, before hashing; the store checks again
         if "password" in data:
             changes["password_hash"] = (
                 None
@@ -1076,7 +1102,8 @@ class SandboxMiddleware:
         self.app = app
         self.config = config
         self.random = random.Random(config.fault_seed)
-        self.tokens = float(config.rate_limit or 0)
+        # The bucket starts full; it holds at least one request, even below 1 request/s.
+        self.tokens = max(1.0, float(config.rate_limit or 0))
         self.refilled = time.monotonic()
         self.header = (SANDBOX_HEADER.lower().encode(), __version__.encode())
 
@@ -1099,14 +1126,17 @@ class SandboxMiddleware:
             await self.app(scope, receive, send)
             return
 
+        state = {"started": False}
+
         async def marked(message: Message) -> None:
             if message["type"] == "http.response.start":
+                state["started"] = True
                 message = {**message, "headers": [*message.get("headers", []), self.header]}
             await send(message)
 
         cfg = self.config
         if scope["path"].startswith("/_sandbox/"):
-            await self.app(scope, receive, marked)
+            await self._guarded(scope, receive, marked, state)
             return
         if cfg.latency_ms:
             await asyncio.sleep(cfg.latency_ms / 1000)
@@ -1128,7 +1158,24 @@ class SandboxMiddleware:
         if cfg.drop_rate and self.random.random() < cfg.drop_rate:
             await self._drop(scope, receive, marked)
             return
-        await self.app(scope, receive, marked)
+        await self._guarded(scope, receive, marked, state)
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, state: dict) -> None:
+        """Run the app. A crash before the answer started is answered here, so that its 500
+        also carries the sandbox header (Starlette's own crash handler sits outside this
+        middleware), then re-raised for the server to log. The server then closes the
+        connection, so the answer says ``Connection: close`` (a client must not reuse it)."""
+        try:
+            await self.app(scope, receive, send)
+        except Exception:
+            if not state["started"]:
+                await self._answer(
+                    send,
+                    500,
+                    [error(500, "Internal Server Error", "The sandbox failed to answer")],
+                    [(b"connection", b"close")],
+                )
+            raise
 
     async def _drop(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Process the request, then break the connection before the answer is complete."""
@@ -1136,7 +1183,16 @@ class SandboxMiddleware:
         async def swallow(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [h for h in message.get("headers", []) if h[0] != b"content-length"]
-                await send({**message, "headers": [*headers, (b"content-length", b"1000000")]})
+                # A 204 (or 304) has no body, so a client reads it whole from the headers
+                # alone and never sees the drop: announce a body so the cut is visible.
+                status = 200 if message["status"] in (204, 304) else message["status"]
+                await send(
+                    {
+                        **message,
+                        "status": status,
+                        "headers": [*headers, (b"content-length", b"1000000")],
+                    }
+                )
             elif message["type"] == "http.response.body" and not message.get("more_body"):
                 await send(
                     {
@@ -1231,6 +1287,9 @@ def create_app(
             ApiError(exc.status_code, [error(exc.status_code, "Error", str(exc.detail))])
         )
 
+    async def on_duplicate_email(request: Request, exc: Exception) -> Response:
+        return error_response(duplicate_email(str(exc)))
+
     async def on_crash(request: Request, exc: Exception) -> Response:
         return error_response(
             ApiError(500, [error(500, "Internal Server Error", "The sandbox failed to answer")])
@@ -1240,6 +1299,7 @@ def create_app(
         routes=routes,
         exception_handlers={
             ApiError: on_api_error,
+            DuplicateEmail: on_duplicate_email,
             HTTPException: on_http_error,
             Exception: on_crash,
         },

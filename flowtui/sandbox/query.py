@@ -164,13 +164,17 @@ def normalise_timestamp(value: str) -> str:
     except ValueError:
         raise QueryError(f"{value!r} is not an ISO 8601 date or timestamp", "filter") from None
     if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise QueryError(f"{value!r} is out of the supported date range", "filter") from None
     return format_timestamp(stamp)
 
 
 def format_timestamp(stamp: dt.datetime) -> str:
     """A naive UTC datetime as ``2026-01-02T03:04:05.678Z``."""
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+    # %Y is not zero-padded for years before 1000 on every platform: pad it by hand.
+    return f"{stamp.year:04d}-{stamp:%m-%dT%H:%M:%S}.{stamp.microsecond // 1000:03d}Z"
 
 
 def like_pattern(value: str) -> str:

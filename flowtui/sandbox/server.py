@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -29,6 +30,10 @@ def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # uvicorn does not set TCP_NODELAY on connections accepted from a socket it was handed;
+    # accepted sockets inherit it from the listener. Without it every keep-alive request
+    # after the first stalls ~40 ms (Nagle against delayed ACK).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:
@@ -72,8 +77,19 @@ def make_server(app: Starlette, log_level: str = "warning") -> uvicorn.Server:
 
 
 def serve_forever(app: Starlette, sock: socket.socket) -> None:
-    """Serve in the foreground until Ctrl-C / SIGTERM (uvicorn handles both gracefully)."""
-    make_server(app).run(sockets=[sock])
+    """Serve in the foreground until Ctrl-C / SIGTERM (uvicorn handles both gracefully).
+
+    After its graceful shutdown uvicorn raises the signal that stopped it once more, which
+    would end the command with a KeyboardInterrupt traceback (Ctrl-C) or kill it before it
+    could report (SIGTERM); both are absorbed here, so the caller returns normally.
+    """
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        make_server(app).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class BackgroundServer:

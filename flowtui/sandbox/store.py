@@ -68,17 +68,19 @@ CREATE TABLE IF NOT EXISTS customers (
     name TEXT NOT NULL,
     name_lc TEXT NOT NULL,
     email TEXT NOT NULL,
-    email_lc TEXT NOT NULL UNIQUE,
+    email_lc TEXT NOT NULL,  -- unique: enforced by the write methods (see DuplicateEmail)
     password_hash TEXT,
     external_ref TEXT,
     custom TEXT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS customers_created ON customers (created_at, id);
-CREATE INDEX IF NOT EXISTS customers_updated ON customers (updated_at, id);
-CREATE INDEX IF NOT EXISTS customers_name ON customers (name_lc, id);
-CREATE INDEX IF NOT EXISTS customers_email ON customers (email_lc, id);
+-- One index per sort order. Each also carries name_lc and email_lc, so a like() search is
+-- evaluated on the index while walking it in order, touching only the rows that match.
+CREATE INDEX IF NOT EXISTS customers_by_created ON customers (created_at, id, name_lc, email_lc);
+CREATE INDEX IF NOT EXISTS customers_by_updated ON customers (updated_at, id, name_lc, email_lc);
+CREATE INDEX IF NOT EXISTS customers_by_name ON customers (name_lc, id, email_lc);
+CREATE INDEX IF NOT EXISTS customers_by_email ON customers (email_lc, id, name_lc);
 CREATE INDEX IF NOT EXISTS customers_external_ref ON customers (external_ref);
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY,
@@ -112,6 +114,10 @@ def _locked(method: Callable) -> Callable:
             return method(self, *args, **kwargs)
 
     return wrapper
+
+
+class DuplicateEmail(ValueError):
+    """Another customer already has this email (compared case-insensitively)."""
 
 
 def new_id() -> str:
@@ -156,9 +162,11 @@ class Store:
     def now(self) -> str:
         """The current time as a timestamp, strictly later than any this store issued."""
         stamp = self.clock()
+        # Truncate to milliseconds first: comparing before truncating let two stamps in the
+        # same millisecond come out equal.
+        stamp = stamp.replace(microsecond=stamp.microsecond // 1000 * 1000)
         if self._last_stamp is not None and stamp <= self._last_stamp:
             stamp = self._last_stamp + dt.timedelta(milliseconds=1)
-        stamp = stamp.replace(microsecond=stamp.microsecond // 1000 * 1000)
         self._last_stamp = stamp
         return format_timestamp(stamp)
 
@@ -515,6 +523,8 @@ class Store:
         external_ref: str | None,
         custom: dict[str, Any],
     ) -> Row:
+        if self.email_taken(email):
+            raise DuplicateEmail(email)
         stamp = self.now()
         customer_id = self.ids()
         self.db.execute(
@@ -538,6 +548,8 @@ class Store:
     @_locked
     def update_customer(self, customer_id: str, changes: dict[str, Any]) -> Row | None:
         """Apply base-attribute changes and replace the custom values (``custom`` key)."""
+        if "email" in changes and self.email_taken(changes["email"], customer_id):
+            raise DuplicateEmail(changes["email"])
         cols: dict[str, Any] = {}
         for key, value in changes.items():
             if key == "custom":
