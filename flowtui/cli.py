@@ -24,6 +24,15 @@ set them too. Stop it with Ctrl-C.
 """
 
 
+PROFILE_HELP = """\
+Profiles name the stores flowtui talks to: a base URL (EU West, US East or any URL), a client
+id, whether the profile is read-only, a rate limit and an accent colour. They live in
+config.toml in the config directory; secrets live apart, in a 0600 credentials file in the
+data directory or in the OS keyring. EPCC_API_BASE_URL, EPCC_CLIENT_ID and EPCC_CLIENT_SECRET
+(as epcc-cli uses them) override a profile; FLOWTUI_PROFILE picks one.
+"""
+
+
 def _fraction(text: str) -> float:
     value = float(text)
     if not 0 <= value <= 1:
@@ -123,6 +132,86 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument(
         "--allow-reset", action="store_true", help="allow POST /_sandbox/reset to empty the store"
     )
+
+    prof = sub.add_parser(
+        "profile",
+        help="manage store profiles (base URL, client id, secret)",
+        description=PROFILE_HELP,
+    )
+    psub = prof.add_subparsers(dest="profile_command", metavar="ACTION", required=True)
+    add = psub.add_parser(
+        "add",
+        help="add or replace a profile (asks for the client secret without echo)",
+        description="Add or replace a profile. The client secret is asked without echo (or "
+        "read from the first line of standard input with --secret-stdin) and stored in the "
+        "credentials file (mode 0600) or the OS keyring, never in the config file. The "
+        "credentials are tried before anything is saved, unless --no-check.",
+    )
+    add.add_argument("name", help="profile name (letters, digits, - _ .)")
+    where_to = add.add_mutually_exclusive_group()
+    where_to.add_argument(
+        "--region",
+        choices=["eu-west", "us-east"],
+        help="an Elastic Path region (default: eu-west)",
+    )
+    where_to.add_argument("--url", metavar="URL", help="any base URL, e.g. a sandbox's")
+    add.add_argument("--client-id", metavar="ID", help="client id (asked when missing)")
+    add.add_argument(
+        "--read-only",
+        action="store_true",
+        help="log in with the implicit grant: reading flows only, no secret needed",
+    )
+    add.add_argument(
+        "--rate-limit",
+        metavar="RPS",
+        type=_positive(float),
+        default=20.0,
+        help="requests per second flowtui paces itself to (default: %(default)s)",
+    )
+    add.add_argument("--accent", metavar="COLOUR", help="header colour, e.g. red or #ff8800")
+    add.add_argument(
+        "--keyring",
+        action="store_true",
+        help="keep the secret in the OS keyring (needs the keyring extra)",
+    )
+    add.add_argument("--secret-stdin", action="store_true", help="read the secret from stdin")
+    add.add_argument("--no-check", action="store_true", help="save without trying the credentials")
+    add.add_argument("--default", action="store_true", help="make it the default profile")
+    psub.add_parser("list", help="list profiles")
+    show = psub.add_parser("show", help="show one profile (never its secret)")
+    show.add_argument("name", nargs="?", help="profile (default: the default profile)")
+    rm = psub.add_parser("remove", help="remove a profile and its stored secret and token")
+    rm.add_argument("name")
+    use = psub.add_parser("default", help="make a profile the default")
+    use.add_argument("name")
+
+    login = sub.add_parser(
+        "login",
+        help="log in with a profile and report the token",
+        description="Authenticate with a profile's credentials and print the token's kind "
+        "and expiry (never the token itself).",
+    )
+    login.add_argument(
+        "--check",
+        metavar="NAME",
+        nargs="?",
+        const="",
+        required=True,
+        help="the profile to check (default: the default profile)",
+    )
+
+    exp = sub.add_parser(
+        "export",
+        help="export data (customers with their custom fields)",
+        description="Write every customer with its custom fields as JSON Lines or CSV. "
+        "Progress goes to stderr, data to stdout (or --output), so it pipes cleanly. "
+        "Customers are walked by creation time, never by offset, so stores of any size "
+        "export completely.",
+    )
+    exp.add_argument("what", choices=["customers"])
+    exp.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    exp.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    exp.add_argument("--profile", metavar="NAME", help="profile (default: the default profile)")
     return parser
 
 
@@ -215,10 +304,295 @@ def run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+class CommandError(Exception):
+    """A failure a command reports as one line on stderr (exit code 1)."""
+
+
+def _fail_text(exc: BaseException) -> str:
+    from flowtui.api.errors import ApiError
+
+    if isinstance(exc, ApiError):
+        where = f" ({exc.method} {exc.path})" if exc.method and exc.path else ""
+        return f"{exc.kind}: {exc.summary}{where}"
+    return str(exc)
+
+
+def _run_async(coro) -> object:
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+def _when(expires: float) -> str:
+    import datetime as dt
+
+    stamp = dt.datetime.fromtimestamp(expires, dt.UTC)
+    left = int(expires - time.time())
+    if left <= 0:
+        rel = "expired"
+    elif left < 3600:
+        rel = f"in {left // 60} min {left % 60} s"
+    else:
+        rel = f"in {left // 3600} h {left % 3600 // 60} min"
+    return f"{stamp:%Y-%m-%d %H:%M:%S} UTC ({rel})"
+
+
+def _ask_secret(args: argparse.Namespace) -> str:
+    if args.secret_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        import getpass
+
+        secret = getpass.getpass("Client secret (not shown): ")
+    else:
+        raise CommandError(
+            "no terminal to ask the client secret on: pass it on standard input with --secret-stdin"
+        )
+    if not secret:
+        raise CommandError("the client secret is empty")
+    return secret
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from flowtui.config.profiles import REGIONS, Profile, ProfileStore
+    from flowtui.config.secrets import secret_store
+
+    store = ProfileStore()
+    action = args.profile_command
+    if action == "list":
+        profiles = store.profiles()
+        if not profiles:
+            print("No profiles yet: add one with `flowtui profile add NAME`.", file=sys.stderr)
+            return 0
+        default = store.default_name()
+        width = max(len(p.name) for p in profiles)
+        for p in profiles:
+            mark = "*" if p.name == default else " "
+            flags = " read-only" if p.read_only else ""
+            print(
+                f"{mark} {p.name:<{width}}  {p.region_name():<8} {p.base_url}  "
+                f"client_id={p.client_id}{flags}"
+            )
+        return 0
+    if action == "show":
+        name = args.name or store.default_name()
+        if not name:
+            raise CommandError("no default profile: name one, e.g. `flowtui profile show NAME`")
+        p = store.get(name)
+        secrets = secret_store(p)
+        has_secret = secrets.get_secret(p.name) is not None
+        token = secrets.get_token(p.name)
+        where = "OS keyring" if p.secret_backend == "keyring" else "credentials file"
+        rows = [
+            ("name", p.name + (" (default)" if store.default_name() == p.name else "")),
+            ("region", p.region_name()),
+            ("base_url", p.base_url),
+            ("client_id", p.client_id),
+            ("read_only", "yes" if p.read_only else "no"),
+            ("rate_limit", f"{p.rate_limit:g} requests/s"),
+            ("accent", p.accent or "automatic"),
+            ("verify_tls", "yes" if p.verify_tls else "NO (insecure)"),
+            (
+                "secret",
+                f"stored in the {where}"
+                if has_secret
+                else ("not needed (read-only)" if p.read_only else "missing"),
+            ),
+            ("token", f"cached, {token.kind}, expires {_when(token.expires)}" if token else "none"),
+        ]
+        for key, value in rows:
+            print(f"{key:<11} {value}")
+        return 0
+    if action == "remove":
+        p = store.get(args.name)
+        store.remove(p.name)
+        secret_store(p).delete(p.name)
+        print(f"Removed profile {p.name!r} and its stored secret.")
+        return 0
+    if action == "default":
+        store.get(args.name)
+        store.set_default(args.name)
+        print(f"Default profile: {args.name}")
+        return 0
+
+    # add
+    from flowtui.config.profiles import validate_base_url, validate_name
+
+    problem = validate_name(args.name)
+    if problem:
+        raise CommandError(f"profile name: {problem}")
+    base = args.url or REGIONS[args.region or "eu-west"]
+    problem = validate_base_url(base)
+    if problem:
+        raise CommandError(f"base URL: {problem}")
+    client_id = args.client_id
+    if not client_id:
+        if not sys.stdin.isatty() or args.secret_stdin:
+            raise CommandError("give the client id with --client-id")
+        client_id = input("Client id: ").strip()
+    profile = Profile(
+        name=args.name,
+        base_url=base.rstrip("/"),
+        client_id=client_id,
+        read_only=args.read_only,
+        rate_limit=args.rate_limit,
+        accent=args.accent,
+        secret_backend="keyring" if args.keyring else "file",
+    )
+    secret = None if args.read_only else _ask_secret(args)
+    if not args.no_check:
+        from flowtui.api.auth import MemoryTokenCache
+        from flowtui.api.service import ApiService
+
+        async def check():
+            async with ApiService(
+                profile.base_url,
+                profile.client_id,
+                secret,
+                read_only=profile.read_only,
+                rate_limit=profile.rate_limit,
+                token_cache=MemoryTokenCache(),
+            ) as service:
+                await service.list_flows()
+                return service.auth.token
+
+        print(f"Checking the credentials against {profile.base_url} ...", file=sys.stderr)
+        try:
+            token = _run_async(check())
+        except Exception as exc:
+            raise CommandError(f"not saved: {_fail_text(exc)}") from None
+    else:
+        token = None
+    secrets = secret_store(profile)
+    first = not store.profiles()
+    store.save(profile)
+    if secret is not None:
+        secrets.set_secret(profile.name, secret)
+    if token is not None:
+        secrets.set_token(profile.name, token)
+    if args.default or first:
+        store.set_default(profile.name)
+    print(
+        f"Saved profile {profile.name!r} ({profile.region_name()}, {profile.base_url})"
+        + (" as the default" if args.default or first else "")
+        + "."
+    )
+    return 0
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    from flowtui.api.connect import service_for
+    from flowtui.config.resolve import resolve
+
+    resolved = resolve(args.check or None)
+
+    async def check():
+        async with service_for(resolved) as service:
+            token = await service.login()
+            return token, service.is_sandbox
+
+    token, sandbox = _run_async(check())
+    where = resolved.profile.base_url + (" (flowtui sandbox)" if sandbox else "")
+    print(
+        f"Logged in to {where} as {resolved.profile.name!r}: {token.kind} token, "
+        f"expires {_when(token.expires)}"
+    )
+    return 0
+
+
+class Progress:
+    """A progress line on stderr: redrawn in place on a terminal, a few lines otherwise."""
+
+    def __init__(self, noun: str, stream=None) -> None:
+        self.noun = noun
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.started = time.monotonic()
+        self.last_draw = 0.0
+        self.last_quarter = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        rate = done / max(now - self.started, 1e-6)
+        share = done / total if total else 1.0
+        if self.tty:
+            if now - self.last_draw < 0.1 and done < total:
+                return
+            self.last_draw = now
+            bar = "#" * int(share * 30)
+            self.stream.write(
+                f"\r[{bar:<30}] {share:4.0%} {done:,}/{total:,} {self.noun} {rate:,.0f}/s "
+            )
+            self.stream.flush()
+        else:
+            quarter = int(share * 4)
+            if quarter > self.last_quarter:
+                self.last_quarter = quarter
+                print(f"{done:,}/{total:,} {self.noun} ({share:.0%})", file=self.stream, flush=True)
+
+    def finish(self, done: int) -> None:
+        took = time.monotonic() - self.started
+        if self.tty:
+            self.stream.write("\n")
+        print(f"Exported {done:,} {self.noun} in {took:.1f} s", file=self.stream, flush=True)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from flowtui.api.connect import service_for
+    from flowtui.api.export import export_customers
+    from flowtui.config.resolve import resolve
+
+    resolved = resolve(args.profile)
+    progress = Progress("customers")
+
+    async def run(out, for_terminal: bool):
+        async with service_for(resolved) as service:
+            return await export_customers(
+                service, out, args.format, progress=progress, for_terminal=for_terminal
+            )
+
+    if args.output:
+        # Written beside the target and renamed at the end: an interrupted export never
+        # leaves a file that looks complete.
+        target = os.path.abspath(args.output)
+        partial = target + ".part"
+        with open(partial, "w", encoding="utf-8", newline="") as out:
+            try:
+                result = _run_async(run(out, False))
+            except BaseException:
+                print(
+                    f"flowtui: the export stopped; what was written is in {partial}",
+                    file=sys.stderr,
+                )
+                raise
+        os.replace(partial, target)
+    else:
+        result = _run_async(run(sys.stdout, sys.stdout.isatty()))
+        sys.stdout.flush()
+    progress.finish(result.count)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    commands = {"profile": cmd_profile, "login": cmd_login, "export": cmd_export}
     if args.command == "sandbox":
         return run_sandbox(args)
+    if args.command in commands:
+        from flowtui.api.errors import ApiError
+        from flowtui.config.profiles import ConfigError
+        from flowtui.config.secrets import SecretsError
+
+        try:
+            return commands[args.command](args)
+        except (CommandError, ApiError, ConfigError, SecretsError) as exc:
+            print(f"flowtui: {_fail_text(exc)}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("flowtui: interrupted", file=sys.stderr)
+            return 130
+        except BrokenPipeError:
+            return 0
     parser.print_help()
     return 0

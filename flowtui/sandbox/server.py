@@ -36,6 +36,9 @@ def bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
+    except OverflowError:  # a port outside 0..65535
+        sock.close()
+        raise OSError(f"Cannot listen on {host}:{port}: a port is 0 to 65535") from None
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:

@@ -1,0 +1,194 @@
+"""Export benchmark: `flowtui export customers` of 100,000 customers over loopback, beside
+the sandbox's own raw page-fetch capacity measured in the same run.
+
+Raw capacity: the same keyset page requests the export makes (100 customers each, sorted by
+created_at), sent by bare httpx with 4 concurrent connections and no parsing beyond reading
+the bytes. The export runs as the real command in a child process (its peak RSS comes from
+the OS), through a profile whose rate limit is set high enough not to pace it.
+
+    .venv/bin/python benchmarks/export.py [--customers 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flowtui.sandbox import demo  # noqa: E402
+from flowtui.sandbox.store import Store  # noqa: E402
+
+CLIENT_ID, CLIENT_SECRET = "bench", "bench-secret"
+
+
+def start_sandbox(db: Path, env: dict) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flowtui",
+            "sandbox",
+            "--db",
+            str(db),
+            "--port",
+            "0",
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        m = re.search(r"listening on (http://\S+)", proc.stdout.readline())
+        if m:
+            return proc, m[1]
+        if proc.poll() is not None:
+            break
+    proc.kill()
+    raise SystemExit("the sandbox did not start")
+
+
+async def raw_capacity(url: str, stamps: list[str], concurrency: int = 4) -> float:
+    """Customers per second the sandbox serves for keyset pages, read as raw bytes."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        token = (
+            await client.post(
+                "/oauth/access_token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": CLIENT_ID,
+                    "client_secret": CLIENT_SECRET,
+                },
+            )
+        ).json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        for stamp in stamps:
+            queue.put_nowait(stamp)
+        fetched = 0
+
+        async def worker() -> None:
+            nonlocal fetched
+            while not queue.empty():
+                stamp = queue.get_nowait()
+                r = await client.get(
+                    "/v2/customers",
+                    params={
+                        "sort": "created_at",
+                        "page[limit]": 100,
+                        "filter": f"ge(created_at,{stamp})",
+                    },
+                )
+                r.raise_for_status()
+                fetched += r.content.count(b'"type":"customer"')
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return fetched / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "FLOWTUI_CONFIG_DIR": f"{tmp}/config",
+            "FLOWTUI_DATA_DIR": f"{tmp}/data",
+            "FLOWTUI_CACHE_DIR": f"{tmp}/cache",
+        }
+        for key in ("EPCC_API_BASE_URL", "EPCC_CLIENT_ID", "EPCC_CLIENT_SECRET", "FLOWTUI_PROFILE"):
+            env.pop(key, None)
+        db = Path(tmp) / "bench.db"
+        store = Store(db)
+        demo.seed(store, args.customers)
+        # page boundaries as the export's keyset walk sees them: every 100th created_at
+        stamps = [
+            r[0]
+            for r in store.db.execute("SELECT created_at FROM customers ORDER BY created_at, id")
+        ][::100]
+        store.close()
+        proc, url = start_sandbox(db, env)
+        try:
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "flowtui",
+                    "profile",
+                    "add",
+                    "bench",
+                    "--url",
+                    url,
+                    "--client-id",
+                    CLIENT_ID,
+                    "--secret-stdin",
+                    "--rate-limit",
+                    "1000",
+                ],
+                input=CLIENT_SECRET + "\n",
+                text=True,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            raw = asyncio.run(raw_capacity(url, stamps))
+            out = Path(tmp) / "customers.jsonl"
+            started = time.perf_counter()
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "flowtui",
+                    "export",
+                    "customers",
+                    "--format",
+                    "jsonl",
+                    "--output",
+                    str(out),
+                    "--profile",
+                    "bench",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            took = time.perf_counter() - started
+            if done.returncode:
+                raise SystemExit(f"export failed: {done.stderr}")
+            lines = sum(1 for _ in out.open())
+            peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    rate = lines / took
+    print(
+        f"customers exported:        {lines:,} in {took:.1f} s (whole command, start-up included)"
+    )
+    print(f"export rate:               {rate:,.0f} customers/s")
+    print(f"raw page-fetch capacity:   {raw:,.0f} customers/s (4 connections, bytes only)")
+    print(f"export / raw:              {rate / raw:.0%} (target >= 80%)")
+    print(f"peak RSS of child processes (largest): {peak_mb:.0f} MB (target <= 150 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Client-credentials (and implicit) authentication as an ``httpx.Auth`` flow.
+
+The token is fetched through the same client (so it is paced and retried like every other
+request), cached in a :class:`TokenCache` (the credentials store, so a restart within the
+token's life does not log in again), renewed a minute before ``expires``, and on a 401 the
+flow logs in once more and repeats the request. Concurrent requests share one login.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncGenerator, Callable
+from typing import Protocol
+
+import httpx
+
+from flowtui.api.errors import ErrorItem, ProtocolError, error_from_response
+from flowtui.config.secrets import CachedToken
+
+#: A token is treated as expired this many seconds before its ``expires``.
+EXPIRY_MARGIN = 60.0
+
+
+#: The token type is the one the credentials store keeps, so nothing converts between two.
+Token = CachedToken
+
+
+class TokenCache(Protocol):
+    """Where a token survives between runs (the credentials file or the keyring)."""
+
+    def load(self) -> Token | None: ...
+
+    def save(self, token: Token | None) -> None: ...
+
+
+class MemoryTokenCache:
+    """A cache that lives as long as the process (tests, ad-hoc environment profiles)."""
+
+    def __init__(self) -> None:
+        self.token: Token | None = None
+
+    def load(self) -> Token | None:
+        return self.token
+
+    def save(self, token: Token | None) -> None:
+        self.token = token
+
+
+class EpccAuth(httpx.Auth):
+    """Authenticates every request with a cached, self-renewing EPCC access token."""
+
+    requires_response_body = True  # read by hand below: this class overrides the async flow
+
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str | None = None,
+        *,
+        grant: str = "client_credentials",
+        cache: TokenCache | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if grant not in ("client_credentials", "implicit"):
+            raise ValueError(f"unknown grant {grant!r}")
+        self.token_url = token_url
+        self.client_id = client_id
+        self._secret = client_secret
+        self.grant = grant
+        self.cache = cache or MemoryTokenCache()
+        self.clock = clock
+        self._token: Token | None = None
+        self._lock = asyncio.Lock()
+        #: How many times a token was fetched (for tests and diagnostics).
+        self.logins = 0
+
+    def __repr__(self) -> str:
+        return f"EpccAuth(client_id={self.client_id!r}, grant={self.grant!r})"
+
+    @property
+    def token(self) -> Token | None:
+        """The current token (from memory, else the cache), valid or not."""
+        if self._token is None:
+            try:
+                self._token = self.cache.load()
+            except Exception:
+                self._token = None
+        return self._token
+
+    def forget(self) -> None:
+        """Drop the token in memory and in the cache (e.g. after a logout)."""
+        self._token = None
+        self.cache.save(None)
+
+    def _login_request(self) -> httpx.Request:
+        form = {"grant_type": self.grant, "client_id": self.client_id}
+        if self.grant == "client_credentials":
+            form["client_secret"] = self._secret or ""
+        return httpx.Request("POST", self.token_url, data=form)
+
+    async def _accept(self, response: httpx.Response) -> Token:
+        await response.aread()
+        if response.status_code != 200:
+            raise error_from_response(response)  # 401 -> AuthError, 400 -> BadRequestError
+        try:
+            body = response.json()
+            value = body["access_token"]
+            expires = body.get("expires")
+            if not isinstance(expires, int | float):
+                expires = self.clock() + float(body.get("expires_in", 3600))
+            kind = body.get("identifier") or self.grant
+        except (ValueError, KeyError, TypeError):
+            raise ProtocolError(
+                [ErrorItem("Unexpected answer from the token endpoint", "no access_token in it")],
+                status=response.status_code,
+            ) from None
+        if not isinstance(value, str) or not value:
+            raise ProtocolError([ErrorItem("The token endpoint sent an empty token")])
+        token = Token(value, float(expires), str(kind))
+        self.logins += 1
+        self._token = token
+        self.cache.save(token)
+        return token
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        token = self.token
+        if token is None or not token.valid(self.clock()):
+            async with self._lock:
+                token = self.token
+                if token is None or not token.valid(self.clock()):
+                    token = await self._accept((yield self._login_request()))
+        request.headers["Authorization"] = f"Bearer {token.access_token}"
+        response = yield request
+        if response.status_code != 401:
+            return
+        await response.aread()
+        # The token was refused (revoked, or the store restarted): log in once more, repeat.
+        async with self._lock:
+            current = self.token
+            if current is None or current.access_token == token.access_token:
+                current = await self._accept((yield self._login_request()))
+        request.headers["Authorization"] = f"Bearer {current.access_token}"
+        yield request
+
+    def sync_auth_flow(self, request: httpx.Request):  # pragma: no cover - async only
+        raise RuntimeError("EpccAuth is for httpx.AsyncClient")

@@ -1,0 +1,286 @@
+"""Typed models of EPCC resources, parsed once at the edge of the API service.
+
+Parsing is strict about structure (a missing ``id`` is a :class:`ProtocolError`) and lenient
+about extras (unknown keys are kept where they carry data, such as a customer's custom
+values). Text from the server is kept exactly as sent: the screens neutralise it for display.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from flowtui.api.errors import ErrorItem, ProtocolError
+from flowtui.fields import core_resource
+
+T = TypeVar("T")
+
+#: Customer keys that are not custom (flow) values.
+CUSTOMER_BASE_KEYS = frozenset(
+    {
+        "id",
+        "type",
+        "name",
+        "email",
+        "password",
+        "external_ref",
+        "authentication_mechanism",
+        "meta",
+        "links",
+        "relationships",
+    }
+)
+#: Attributes of a customer that a client may write.
+CUSTOMER_WRITABLE = ("name", "email", "password", "external_ref")
+
+
+def _bad(what: str, detail: str) -> ProtocolError:
+    return ProtocolError([ErrorItem(f"Unexpected {what} from the store", detail)])
+
+
+def _obj(data: Any, what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _bad(what, f"expected an object, got {type(data).__name__}")
+    if not isinstance(data.get("id"), str):
+        raise _bad(what, "it has no id")
+    return data
+
+
+def _str(data: dict, key: str, default: str = "") -> str:
+    value = data.get(key, default)
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _stamps(data: dict) -> tuple[str, str]:
+    meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+    stamps = meta.get("timestamps") if isinstance(meta.get("timestamps"), dict) else {}
+    return _str(stamps, "created_at"), _str(stamps, "updated_at")
+
+
+def _order(value: Any) -> int | None:
+    """A field's ``order``: an integer (or an integral float), else None (never raises)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    id: str
+    name: str
+    slug: str
+    description: str
+    enabled: bool
+    created_at: str = ""
+    updated_at: str = ""
+
+    @property
+    def resource(self) -> str | None:
+        """The built-in resource this flow extends (core flow), or None (custom flow)."""
+        return core_resource(self.slug)
+
+    @property
+    def is_core(self) -> bool:
+        return self.resource is not None
+
+    @classmethod
+    def parse(cls, data: Any) -> Flow:
+        data = _obj(data, "flow")
+        created, updated = _stamps(data)
+        return cls(
+            id=data["id"],
+            name=_str(data, "name"),
+            slug=_str(data, "slug"),
+            description=_str(data, "description"),
+            enabled=bool(data.get("enabled", True)),
+            created_at=created,
+            updated_at=updated,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    id: str
+    flow_id: str
+    name: str
+    slug: str
+    field_type: str
+    description: str = ""
+    required: bool = False
+    default: Any = None
+    enabled: bool = True
+    order: int | None = None
+    omit_null: bool = False
+    validation_rules: tuple[dict[str, Any], ...] = ()
+    created_at: str = ""
+    updated_at: str = ""
+
+    @classmethod
+    def parse(cls, data: Any) -> Field:
+        data = _obj(data, "field")
+        created, updated = _stamps(data)
+        flow_id = ""
+        rel = data.get("relationships")
+        if isinstance(rel, dict) and isinstance(rel.get("flow"), dict):
+            inner = rel["flow"].get("data")
+            if isinstance(inner, dict) and isinstance(inner.get("id"), str):
+                flow_id = inner["id"]
+        rules = data.get("validation_rules")
+        order = data.get("order")
+        return cls(
+            id=data["id"],
+            flow_id=flow_id,
+            name=_str(data, "name"),
+            slug=_str(data, "slug"),
+            field_type=_str(data, "field_type"),
+            description=_str(data, "description"),
+            required=bool(data.get("required", False)),
+            default=data.get("default"),
+            enabled=bool(data.get("enabled", True)),
+            order=_order(order),
+            omit_null=bool(data.get("omit_null", False)),
+            validation_rules=tuple(r for r in rules if isinstance(r, dict))
+            if isinstance(rules, list)
+            else (),
+            created_at=created,
+            updated_at=updated,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: str
+    flow_slug: str
+    values: dict[str, Any] = field(default_factory=dict)
+    relationships: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str = ""
+
+    @classmethod
+    def parse(cls, data: Any, flow_slug: str) -> Entry:
+        data = _obj(data, "entry")
+        created, updated = _stamps(data)
+        values = {
+            k: v
+            for k, v in data.items()
+            if k not in ("id", "type", "meta", "links", "relationships")
+        }
+        rels = {}
+        raw = data.get("relationships")
+        if isinstance(raw, dict):
+            rels = {k: v.get("data") for k, v in raw.items() if isinstance(v, dict)}
+        return cls(data["id"], flow_slug, values, rels, created, updated)
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: str
+    name: str
+    email: str
+    has_password: bool = False
+    external_ref: str | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str = ""
+
+    @classmethod
+    def parse(cls, data: Any) -> Customer:
+        data = _obj(data, "customer")
+        created, updated = _stamps(data)
+        ref = data.get("external_ref")
+        return cls(
+            id=data["id"],
+            name=_str(data, "name"),
+            email=_str(data, "email"),
+            has_password=data.get("password") is True,
+            external_ref=ref if isinstance(ref, str) else None,
+            custom={k: v for k, v in data.items() if k not in CUSTOMER_BASE_KEYS},
+            created_at=created,
+            updated_at=updated,
+        )
+
+    def value(self, key: str) -> Any:
+        """A base attribute or custom value by its key (None when absent)."""
+        if key in ("name", "email", "external_ref", "id", "created_at", "updated_at"):
+            return getattr(self, key)
+        return self.custom.get(key)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a paginated list."""
+
+    items: list[T]
+    limit: int
+    offset: int
+    total: int  # matching records
+    pages: int  # page count
+    current: int  # 1-based
+    next_url: str | None = None
+    prev_url: str | None = None
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.items) < self.total
+
+    @property
+    def first_index(self) -> int:
+        """1-based position of the first item ("201" in "201-300 of 12,345"); 0 if empty."""
+        return self.offset + 1 if self.items else 0
+
+    @property
+    def last_index(self) -> int:
+        return self.offset + len(self.items)
+
+    @classmethod
+    def parse(cls, body: Any, item: Any) -> Page:
+        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+            raise _bad("list", "the body has no data list")
+        items = [item(d) for d in body["data"]]
+        meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+        page = meta.get("page") if isinstance(meta.get("page"), dict) else {}
+        results = meta.get("results") if isinstance(meta.get("results"), dict) else {}
+
+        def num(table: dict, key: str, default: int, least: int = 0) -> int:
+            value = table.get(key)
+            usable = isinstance(value, int) and not isinstance(value, bool) and value >= least
+            return value if usable else default
+
+        links = body.get("links") if isinstance(body.get("links"), dict) else {}
+        limit = num(page, "limit", max(len(items), 1), least=1)
+        offset = num(page, "offset", 0)
+        total = num(results, "total", offset + len(items))
+        return cls(
+            items=items,
+            limit=limit,
+            offset=offset,
+            total=total,
+            pages=num(page, "total", -(-total // limit) if total else 0),
+            current=num(page, "current", offset // limit + 1),
+            next_url=links.get("next") if isinstance(links.get("next"), str) else None,
+            prev_url=links.get("prev") if isinstance(links.get("prev"), str) else None,
+        )
+
+
+def customer_changes(original: Customer, edited: dict[str, Any]) -> dict[str, Any]:
+    """The attributes of ``edited`` that differ from ``original``: what an update must send.
+
+    ``edited`` maps attribute keys (base or custom) to the values in a form; a ``password``
+    key is always sent when present and not empty (its value is never readable).
+    """
+    changes: dict[str, Any] = {}
+    for key, value in edited.items():
+        if key == "password":
+            if value:
+                changes[key] = value
+            continue
+        before = original.value(key)
+        if before != value or type(before) is not type(value):
+            if before is None and value is None:
+                continue
+            changes[key] = value
+    return changes

@@ -1,0 +1,141 @@
+"""Pacing and retries, as an httpx transport wrapped around the real one.
+
+- Pacing: request starts are spaced so the client stays below the profile's rate limit.
+- 429: the request was not processed, so any method is retried after ``Retry-After`` (or an
+  exponential backoff with jitter when the store sends none).
+- 5xx and broken connections: retried only for idempotent methods (GET, HEAD, PUT, DELETE).
+  A POST is never repeated after it may have reached the store, so a flaky link cannot create
+  a customer twice; the only POST retry is after a refused *connect*, which proves the request
+  never left.
+- Timeouts everywhere (set on the client).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from flowtui.api.errors import parse_retry_after
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+
+@dataclass
+class RetryPolicy:
+    """How hard to try before giving up."""
+
+    attempts: int = 5
+    base_delay: float = 0.25
+    max_delay: float = 8.0
+    #: A Retry-After longer than this is not waited for: the 429 is reported instead.
+    max_retry_after: float = 60.0
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """Told to the ``on_retry`` callback before each wait, so a UI can say "retrying in 2 s"."""
+
+    method: str
+    path: str
+    attempt: int
+    delay: float
+    reason: str
+
+
+class Pacer:
+    """Spaces request starts at least ``1 / rate`` seconds apart (shared by all requests)."""
+
+    def __init__(self, rate: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / rate if rate and rate > 0 else 0.0
+        self.clock = clock
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        async with self._lock:
+            now = self.clock()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+
+class PacedRetryTransport(httpx.AsyncBaseTransport):
+    """Wraps another async transport with pacing and the retry rules above."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        *,
+        rate: float | None = 20.0,
+        policy: RetryPolicy | None = None,
+        on_retry: Callable[[RetryNotice], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.inner = inner
+        self.pacer = Pacer(rate)
+        self.policy = policy or RetryPolicy()
+        self.on_retry = on_retry
+        self.rng = rng or random.Random()
+        #: Counters for tests and diagnostics.
+        self.sent = 0
+        self.retries = 0
+
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter exponential backoff for the given (1-based) attempt."""
+        cap = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempt - 1))
+        return self.rng.uniform(cap / 2, cap)
+
+    async def _pause(self, request: httpx.Request, attempt: int, delay: float, why: str) -> None:
+        self.retries += 1
+        if self.on_retry:
+            self.on_retry(RetryNotice(request.method, request.url.path, attempt, delay, why))
+        await asyncio.sleep(delay)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        method = request.method.upper()
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= self.policy.attempts
+            await self.pacer.wait()
+            self.sent += 1
+            try:
+                response = await self.inner.handle_async_request(request)
+            except httpx.ConnectError:
+                # Nothing was sent: safe to retry whatever the method.
+                if last:
+                    raise
+                await self._pause(request, attempt, self.backoff(attempt), "cannot connect")
+                continue
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError):
+                if method not in IDEMPOTENT or last:
+                    raise
+                await self._pause(request, attempt, self.backoff(attempt), "connection lost")
+                continue
+
+            status = response.status_code
+            if status == 429 and not last:
+                wait = parse_retry_after(response.headers.get("retry-after"))
+                if wait is None:
+                    wait = self.backoff(attempt)
+                if wait <= self.policy.max_retry_after:
+                    await response.aclose()
+                    await self._pause(request, attempt, wait, "rate limited")
+                    continue
+            elif status in RETRY_STATUSES and method in IDEMPOTENT and not last:
+                await response.aclose()
+                await self._pause(request, attempt, self.backoff(attempt), f"HTTP {status}")
+                continue
+            return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
