@@ -16,6 +16,7 @@ from typing import Protocol
 import httpx
 
 from flowtui.api.errors import ErrorItem, ProtocolError, error_from_response
+from flowtui.api.transport import RETRY_SAFE
 from flowtui.config.secrets import CachedToken
 
 #: A token is treated as expired this many seconds before its ``expires``.
@@ -97,7 +98,8 @@ class EpccAuth(httpx.Auth):
         form = {"grant_type": self.grant, "client_id": self.client_id}
         if self.grant == "client_credentials":
             form["client_secret"] = self._secret or ""
-        return httpx.Request("POST", self.token_url, data=form)
+        # Asking for a token twice is harmless, so this POST may be retried after a 5xx.
+        return httpx.Request("POST", self.token_url, data=form, extensions={RETRY_SAFE: True})
 
     async def _accept(self, response: httpx.Response) -> Token:
         await response.aread()

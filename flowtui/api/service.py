@@ -170,17 +170,26 @@ class ApiService:
         url = path + ("?" + encode_query(params) if params else "")
         try:
             response = await self.client.request(method, url, json=json)
-        except httpx.TimeoutException:
+        except httpx.TimeoutException as exc:
+            # The detail is what ``str(error)`` shows, so it says the whole thing.
+            detail = f"{self.base_url} did not answer {method} {path} in time"
             raise NetworkError(
-                [ErrorItem("The store did not answer in time", f"{method} {path}")],
+                [ErrorItem("The store did not answer in time", f"{detail} ({type(exc).__name__})")],
                 method=method,
                 path=path,
             ) from None
-        except httpx.HTTPError as exc:
+        except httpx.ConnectError as exc:
+            detail = f"Cannot connect to {self.base_url} ({type(exc).__name__}: {exc})"
             raise NetworkError(
-                [ErrorItem("Cannot reach the store", f"{type(exc).__name__}: {exc}")],
-                method=method,
-                path=path,
+                [ErrorItem("Cannot reach the store", detail)], method=method, path=path
+            ) from None
+        except httpx.HTTPError as exc:
+            detail = (
+                f"The connection to {self.base_url} broke during {method} {path} "
+                f"({type(exc).__name__}: {exc})"
+            )
+            raise NetworkError(
+                [ErrorItem("The connection to the store broke", detail)], method=method, path=path
             ) from None
         self.is_sandbox = "x-flowtui-sandbox" in response.headers
         if response.status_code not in expect:
@@ -206,7 +215,7 @@ class ApiService:
     async def login(self) -> Any:
         """Make sure there is a valid token (logging in when needed); returns it."""
         token = self.auth.token
-        if token is None or not token.valid():
+        if token is None or not token.valid(self.auth.clock()):
             await self.request("GET", "/v2/flows")
         return self.auth.token
 

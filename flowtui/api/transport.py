@@ -3,7 +3,8 @@
 - Pacing: request starts are spaced so the client stays below the profile's rate limit.
 - 429: the request was not processed, so any method is retried after ``Retry-After`` (or an
   exponential backoff with jitter when the store sends none).
-- 5xx and broken connections: retried only for idempotent methods (GET, HEAD, PUT, DELETE).
+- 5xx and broken connections (also while a body arrives: answers are read here, inside the
+  retry loop): retried only for idempotent methods (GET, HEAD, PUT, DELETE).
   A POST is never repeated after it may have reached the store, so a flaky link cannot create
   a customer twice; the only POST retry is after a refused *connect*, which proves the request
   never left.
@@ -23,6 +24,8 @@ import httpx
 from flowtui.api.errors import parse_retry_after
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+#: Request extension marking a POST that is safe to repeat (asking for a token is).
+RETRY_SAFE = "flowtui.retry_safe"
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 
 
@@ -102,6 +105,7 @@ class PacedRetryTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         method = request.method.upper()
+        repeatable = method in IDEMPOTENT or bool(request.extensions.get(RETRY_SAFE))
         attempt = 0
         while True:
             attempt += 1
@@ -109,7 +113,7 @@ class PacedRetryTransport(httpx.AsyncBaseTransport):
             await self.pacer.wait()
             self.sent += 1
             try:
-                response = await self.inner.handle_async_request(request)
+                response = await _buffered(await self.inner.handle_async_request(request))
             except httpx.ConnectError:
                 # Nothing was sent: safe to retry whatever the method.
                 if last:
@@ -117,7 +121,7 @@ class PacedRetryTransport(httpx.AsyncBaseTransport):
                 await self._pause(request, attempt, self.backoff(attempt), "cannot connect")
                 continue
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError):
-                if method not in IDEMPOTENT or last:
+                if not repeatable or last:
                     raise
                 await self._pause(request, attempt, self.backoff(attempt), "connection lost")
                 continue
@@ -131,7 +135,7 @@ class PacedRetryTransport(httpx.AsyncBaseTransport):
                     await response.aclose()
                     await self._pause(request, attempt, wait, "rate limited")
                     continue
-            elif status in RETRY_STATUSES and method in IDEMPOTENT and not last:
+            elif status in RETRY_STATUSES and repeatable and not last:
                 await response.aclose()
                 await self._pause(request, attempt, self.backoff(attempt), f"HTTP {status}")
                 continue
@@ -139,3 +143,19 @@ class PacedRetryTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+async def _buffered(response: httpx.Response) -> httpx.Response:
+    """The response with its (raw, still encoded) body read here, inside the retry loop, so a
+    connection that breaks or times out while the body arrives counts as a failed attempt.
+    Answers are small JSON documents, so buffering them costs nothing."""
+    try:
+        raw = b"".join([chunk async for chunk in response.aiter_raw()])
+    finally:
+        await response.aclose()
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=httpx.ByteStream(raw),
+        extensions=response.extensions,
+    )
