@@ -416,7 +416,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
         return 0
 
     # add
-    from flowtui.config.profiles import validate_base_url, validate_name
+    from flowtui.config.profiles import validate_base_url, validate_name, validate_profile
 
     problem = validate_name(args.name)
     if problem:
@@ -439,6 +439,9 @@ def cmd_profile(args: argparse.Namespace) -> int:
         accent=args.accent,
         secret_backend="keyring" if args.keyring else "file",
     )
+    problems = validate_profile(profile)
+    if problems:
+        raise CommandError(" ".join(problems))
     secret = None if args.read_only else _ask_secret(args)
     if not args.no_check:
         from flowtui.api.auth import MemoryTokenCache
@@ -465,11 +468,14 @@ def cmd_profile(args: argparse.Namespace) -> int:
         token = None
     secrets = secret_store(profile)
     first = not store.profiles()
-    store.save(profile)
+    # Secrets first: if they cannot be stored, the profile is not saved either. A replaced
+    # profile's old secret and cached token belong to other credentials: forget them.
+    secrets.delete(profile.name)
     if secret is not None:
         secrets.set_secret(profile.name, secret)
     if token is not None:
         secrets.set_token(profile.name, token)
+    store.save(profile)
     if args.default or first:
         store.set_default(profile.name)
     print(
@@ -488,6 +494,9 @@ def cmd_login(args: argparse.Namespace) -> int:
 
     async def check():
         async with service_for(resolved) as service:
+            # A real request, so a cached token is proven to work against a store that
+            # answers (it is reused, not replaced, while it is valid).
+            await service.list_flows()
             token = await service.login()
             return token, service.is_sandbox
 
@@ -556,7 +565,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         # leaves a file that looks complete.
         target = os.path.abspath(args.output)
         partial = target + ".part"
-        with open(partial, "w", encoding="utf-8", newline="") as out:
+        try:
+            out = open(partial, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise CommandError(f"cannot write {partial}: {exc.strerror or exc}") from None
+        with out:
             try:
                 result = _run_async(run(out, False))
             except BaseException:
@@ -565,7 +578,12 @@ def cmd_export(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 raise
-        os.replace(partial, target)
+        try:
+            os.replace(partial, target)
+        except OSError as exc:
+            raise CommandError(
+                f"cannot rename {partial} to {target}: {exc.strerror or exc}"
+            ) from None
     else:
         result = _run_async(run(sys.stdout, sys.stdout.isatty()))
         sys.stdout.flush()
@@ -594,5 +612,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 130
         except BrokenPipeError:
             return 0
+        except OSError as exc:  # e.g. the disk filled up while writing an export
+            print(f"flowtui: {exc}", file=sys.stderr)
+            return 1
     parser.print_help()
     return 0
