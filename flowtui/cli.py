@@ -62,11 +62,32 @@ def build_parser() -> argparse.ArgumentParser:
         prog="flowtui",
         description=(
             "flowtui: design Elastic Path Commerce Cloud flows and fields, and browse and edit "
-            "customers, from the terminal. The terminal UI is under construction; today the "
-            "command offers the API sandbox."
+            "customers, from the terminal. Without a command it opens the app: the login "
+            "screen when there is no profile yet, else the default profile's customers."
         ),
     )
     parser.add_argument("--version", action="version", version=f"flowtui {__version__}")
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        dest="app_profile",
+        help="open the app with this profile (default: FLOWTUI_PROFILE, then the default one)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start a sandbox with demo data inside flowtui and open it (no account needed)",
+    )
+    parser.add_argument(
+        "--reset", action="store_true", help="with --demo: start from fresh demo data"
+    )
+    parser.add_argument(
+        "--demo-customers",
+        metavar="N",
+        type=_non_negative_int,
+        default=None,
+        help="with --demo: how many demo customers a fresh demo store gets (default 10,000)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sb = sub.add_parser(
@@ -615,5 +636,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:  # e.g. the disk filled up while writing an export
             print(f"flowtui: {exc}", file=sys.stderr)
             return 1
-    parser.print_help()
+    if args.reset and not args.demo:
+        parser.error("--reset goes with --demo")
+    return run_app(args)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Open the Textual app (with an embedded demo sandbox for --demo)."""
+    from flowtui.app import FlowApp
+    from flowtui.config.profiles import ConfigError, ProfileStore
+    from flowtui.config.resolve import resolve
+
+    profiles = ProfileStore()
+    embedded = None
+    resolved = None
+    startup_error = None
+    if args.demo:
+        from flowtui.sandbox.embedded import DEMO_CUSTOMERS, EmbeddedSandbox
+
+        embedded = EmbeddedSandbox(
+            reset=args.reset,
+            customers=DEMO_CUSTOMERS if args.demo_customers is None else args.demo_customers,
+        )
+        try:
+            resolved = embedded.start(profiles)
+        except Exception as exc:
+            embedded.stop()
+            print(f"flowtui: the demo sandbox could not start: {exc}", file=sys.stderr)
+            return 1
+    else:
+        try:
+            resolved = resolve(args.app_profile)
+        except ConfigError as exc:
+            # No profile yet (or a broken config file): the login screen explains.
+            startup_error = str(exc) if args.app_profile or profiles.path.exists() else None
+    try:
+        FlowApp(profiles, resolved=resolved, startup_error=startup_error).run()
+    finally:
+        if embedded is not None:
+            embedded.stop()
     return 0

@@ -375,3 +375,43 @@ def normalise_default(
         default = json.dumps(default)
     problem = value_problem(field_type, list(rules), default)
     return default, (f"default {problem}" if problem else None)
+
+
+def parse_text(field_type: str, text: str) -> tuple[Any, str | None]:
+    """What a form's text input means for a field type: (value, problem).
+
+    Empty text is ``None`` (no value). Integers and floats are parsed; strings and dates are
+    kept as typed (dates are then checked by :func:`value_problem`).
+    """
+    if text == "":
+        return None, None
+    if field_type == "integer":
+        try:
+            return int(text.strip()), None
+        except ValueError:
+            return None, "must be a whole number"
+    if field_type == "float":
+        try:
+            number = float(text.strip())
+        except ValueError:
+            return None, "must be a number"
+        if not math.isfinite(number):
+            return None, "must be a finite number"
+        return number, None
+    if field_type == "boolean":
+        lowered = text.strip().lower()
+        if lowered in ("true", "yes", "1"):
+            return True, None
+        if lowered in ("false", "no", "0"):
+            return False, None
+        return None, "must be true or false"
+    return text, None
+
+
+def check_value(
+    field_type: str, rules: Iterable[dict[str, Any]], value: Any, *, required: bool
+) -> str | None:
+    """The problem with a form value (required, type, rules), or ``None``."""
+    if value is None:
+        return "is required" if required else None
+    return value_problem(field_type, list(rules), value)

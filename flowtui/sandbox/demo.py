@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -181,6 +182,12 @@ CUSTOMER_FIELDS: list[dict[str, Any]] = [
 ]
 
 
+def _ascii(text: str) -> str:
+    """``josé`` -> ``jose``: demo emails stay plain ASCII, as most real ones are."""
+    folded = unicodedata.normalize("NFKD", text.replace("ø", "o").replace("ß", "ss"))
+    return folded.encode("ascii", "ignore").decode()
+
+
 def _seeded_ids(rng: random.Random) -> Callable[[], str]:
     return lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
@@ -203,7 +210,7 @@ def _customers(n: int, rng: random.Random, fields: dict[str, str]) -> Iterator[t
     for i in range(n):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         name = f"{first} {last}"
-        local = f"{first}.{last}".lower().replace("'", "").replace(" ", "")
+        local = _ascii(f"{first}.{last}".lower().replace("'", "").replace(" ", ""))
         email = f"{local}@{rng.choice(DOMAINS)}"
         if email in used:
             email = f"{local}{i}@{rng.choice(DOMAINS)}"

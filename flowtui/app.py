@@ -1,0 +1,272 @@
+"""FlowApp: the Textual application. It owns the session (the resolved profile and its
+:class:`ApiService`), the global keys, the command palette, and the road from "credentials
+refused" back to the login screen. Screens live in ``flowtui/screens/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.widgets import Label
+
+from flowtui.api.connect import service_for
+from flowtui.api.errors import ApiError
+from flowtui.api.service import ApiService, Change
+from flowtui.api.transport import RetryNotice
+from flowtui.config.profiles import ConfigError, ProfileStore
+from flowtui.config.resolve import Resolved
+from flowtui.screens.base import BaseScreen
+from flowtui.screens.forms import NewCustomerScreen, NewFlowScreen
+from flowtui.screens.login import LoginScreen
+from flowtui.screens.main import MainScreen
+
+ServiceFactory = Callable[..., ApiService]
+
+
+class SplashScreen(BaseScreen):
+    """Shown while connecting; the bottom of the screen stack."""
+
+    def compose(self) -> ComposeResult:
+        yield Label("flowtui", id="splash-title")
+        yield Label("", id="splash-status")
+
+    def status(self, text: str) -> None:
+        self.query_one("#splash-status", Label).update(Text(text))
+
+
+class FlowtuiCommands(Provider):
+    """Namespaced palette commands: ``profile: switch``, ``customer: new``, ``theme: …``."""
+
+    def commands(self) -> list[tuple[str, Callable[[], Any], str]]:
+        app: FlowApp = self.app  # type: ignore[assignment]
+        items: list[tuple[str, Callable[[], Any], str]] = [
+            ("profile: switch", app.action_switch_profile, "Log in with another saved profile"),
+            ("profile: new", app.action_new_profile, "Add a store profile and test it"),
+        ]
+        if app.service is not None:
+            items += [
+                ("customer: new", app.action_new_customer, "Create a customer, custom fields too"),
+                ("flow: new", app.action_new_flow, "Create a core or custom flow"),
+                ("view: customers", partial(app.action_view, "customers"), "Browse customers"),
+                ("view: flows", partial(app.action_view, "flows"), "Flows and their fields"),
+            ]
+        items.append(("keys: show", app.action_toggle_help, "The keys that work where you are"))
+        for theme in sorted(app.available_themes):
+            items.append((f"theme: {theme}", partial(app.use_theme, theme), "Change the colours"))
+        return items
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self.commands():
+            if not name.startswith("theme: "):
+                yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self.commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+class FlowApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "flowtui"
+    COMMANDS = App.COMMANDS | {FlowtuiCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Leave flowtui"),
+        Binding(
+            "f1,question_mark",
+            "toggle_help",
+            "Keys",
+            id="app.help",
+            tooltip="Show or hide the keys that work where the focus is",
+        ),
+    ]
+
+    def __init__(
+        self,
+        profiles: ProfileStore,
+        *,
+        resolved: Resolved | None = None,
+        startup_error: str | None = None,
+        service_factory: ServiceFactory = service_for,
+        cursor_blink: bool = True,
+        on_exit: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.profiles = profiles
+        self.initial = resolved
+        self.startup_error = startup_error
+        self.service_factory = service_factory
+        self.cursor_blink = cursor_blink
+        self.on_exit_callback = on_exit
+        self.service: ApiService | None = None
+        self.resolved: Resolved | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # -- start-up -------------------------------------------------------------------------
+
+    def get_default_screen(self) -> SplashScreen:
+        return SplashScreen(id="splash")
+
+    def on_mount(self) -> None:
+        self.apply_keymap()
+        if self.initial is not None:
+            self.connect(self.initial)
+        else:
+            self.push_screen(LoginScreen(self.profiles, mode="first", error=self.startup_error))
+
+    def apply_keymap(self) -> None:
+        """Remap keys by binding id from ``[settings.keymap]`` in the config file."""
+        try:
+            keymap = self.profiles.settings().get("keymap", {})
+        except ConfigError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        if isinstance(keymap, dict):
+            good = {k: v for k, v in keymap.items() if isinstance(k, str) and isinstance(v, str)}
+            if good:
+                self.set_keymap(good)
+
+    def make_service(self, resolved: Resolved, fresh: bool = False) -> ApiService:
+        return self.service_factory(resolved, on_retry=self.on_retry)
+
+    def on_retry(self, notice: RetryNotice) -> None:
+        if notice.delay >= 1:
+            self.notify(
+                f"{notice.reason}: retrying {notice.method} {notice.path} in {notice.delay:.0f} s",
+                severity="warning",
+                timeout=min(notice.delay, 5),
+                markup=False,
+            )
+
+    @work(exclusive=True, group="app.connect", exit_on_error=False)
+    async def connect(self, resolved: Resolved) -> None:
+        splash = self.screen if isinstance(self.screen, SplashScreen) else None
+        if splash:
+            splash.status(f"Connecting to {resolved.profile.base_url} as {resolved.profile.name} …")
+        service = self.make_service(resolved)
+        try:
+            await service.login()
+        except Exception as exc:
+            await service.aclose()
+            text = f"{exc.kind}: {exc.summary}" if isinstance(exc, ApiError) else str(exc)
+            stored = resolved.source == "profile"
+            await self.push_screen(
+                LoginScreen(
+                    self.profiles,
+                    mode="first",
+                    error=f"Could not log in with profile {resolved.profile.name}: {text}",
+                    preselect=resolved.profile.name if stored else None,
+                )
+            )
+            return
+        await self.open_session(resolved, service)
+
+    async def open_session(
+        self, resolved: Resolved, service: ApiService, replace: bool = True
+    ) -> None:
+        """Make ``service`` the session's; show a fresh main screen (or keep it on re-login)."""
+        old = self.service
+        if self._unsubscribe:
+            self._unsubscribe()
+        self.service = service
+        self.resolved = resolved
+        self._unsubscribe = service.subscribe(self.on_change)
+        if old is not None and old is not service:
+            self.run_worker(old.aclose(), group="app.close")
+        main = self.main_screen()
+        if replace or main is None:
+            while not isinstance(self.screen, SplashScreen):
+                await self.pop_screen()
+            await self.push_screen(MainScreen(resolved.profile, bool(service.is_sandbox)))
+        else:
+            main.on_change(Change("session", "renewed", ""))
+
+    def main_screen(self) -> MainScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    # -- events ---------------------------------------------------------------------------
+
+    def on_change(self, change: Change) -> None:
+        main = self.main_screen()
+        if main is not None:
+            main.on_change(change)
+
+    def session_expired(self, error: ApiError) -> None:
+        """The credentials no longer work: log in again over the current view."""
+        if any(isinstance(s, LoginScreen) and s.mode == "reauth" for s in self.screen_stack):
+            return
+        name = self.resolved.profile.name if self.resolved else None
+        stored = self.resolved is not None and self.resolved.source == "profile"
+        self.push_screen(
+            LoginScreen(
+                self.profiles,
+                mode="reauth",
+                error=f"The store refused the credentials: {error.summary}",
+                preselect=name if stored else None,
+            )
+        )
+
+    async def action_quit(self) -> None:
+        self.exit()
+
+    def on_unmount(self) -> None:
+        if self.on_exit_callback:
+            self.on_exit_callback()
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_switch_profile(self) -> None:
+        self.push_screen(LoginScreen(self.profiles, mode="switch"))
+
+    def action_new_profile(self) -> None:
+        self.push_screen(LoginScreen(self.profiles, mode="new"))
+
+    def action_view(self, name: str) -> None:
+        main = self.main_screen()
+        if main is not None and self.screen is main:
+            main.action_show_view(name)
+
+    def _writable(self, what: str) -> bool:
+        if self.service is None:
+            return False
+        if self.service.read_only:
+            self.notify(
+                f"This profile is read-only (implicit token): it cannot {what}. "
+                "Use a profile with a client secret.",
+                severity="warning",
+                markup=False,
+            )
+            return False
+        return True
+
+    def action_new_customer(self) -> None:
+        if self._writable("create customers"):
+            self.push_screen(NewCustomerScreen())
+
+    def action_new_flow(self) -> None:
+        if self._writable("create flows"):
+            self.push_screen(NewFlowScreen())
+
+    def use_theme(self, name: str) -> None:
+        self.theme = name
+
+    def get_system_commands(self, screen) -> Iterable:
+        yield from super().get_system_commands(screen)

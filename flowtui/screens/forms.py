@@ -1,0 +1,234 @@
+"""Create forms opened from the palette or the views: a customer (with the custom fields of
+the ``customers`` flow, checked as you type) and a flow (slug checked as you type).
+Save stays disabled while anything is invalid; the store's rejections land on their field."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Footer, Label, Static
+
+from flowtui import fields as F
+from flowtui.api.errors import ApiError
+from flowtui.screens.base import BaseModal, error_lines
+from flowtui.screens.dialogs import ConfirmDialog
+from flowtui.widgets.form import FieldEditor, FormField
+
+
+def _email_problem(value: str) -> str | None:
+    return None if F.is_email(value) else "must be an email address"
+
+
+CUSTOMER_BASE = [
+    FormField("name", "Name", required=True),
+    FormField("email", "Email", required=True, extra=_email_problem),
+    FormField("password", "Password", secret=True, description="never shown"),
+    FormField("external_ref", "External ref"),
+]
+
+
+class FormScreen(BaseModal):
+    """A modal form of :class:`FieldEditor` rows with Save and Cancel."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="form.cancel", tooltip="Close (asks if changed)"),
+        Binding(
+            "ctrl+s,f10", "save", "Save", id="form.save", tooltip="Save (F10 if ctrl+s is eaten)"
+        ),
+    ]
+    TITLE_TEXT = "Form"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.specs: list[FormField] = []
+        self.initial_values: dict = {}
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form-dialog"):
+            yield Label(self.TITLE_TEXT, classes="dialog-title")
+            yield VerticalScroll(id="form-fields")
+            yield Static("", id="form-message")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save", variant="primary", id="save", disabled=True)
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    async def set_specs(self, specs: list[FormField]) -> None:
+        self.specs = specs
+        body = self.query_one("#form-fields", VerticalScroll)
+        await body.remove_children()
+        await body.mount_all([FieldEditor(s, id=f"field-{s.key}") for s in specs])
+        editors = list(self.query(FieldEditor))
+        if editors:
+            editors[0].input.focus()
+        self.initial_values = self.values()[0]
+        self.revalidate()
+
+    def editors(self) -> list[FieldEditor]:
+        return list(self.query(FieldEditor))
+
+    def values(self) -> tuple[dict, bool]:
+        values, ok = {}, True
+        for editor in self.editors():
+            value, problem = editor.value()
+            ok = ok and problem is None
+            values[editor.spec.key] = value
+        return values, ok
+
+    def revalidate(self) -> None:
+        _, ok = self.values()
+        self.query_one("#save", Button).disabled = not ok or self.saving or not self.specs
+
+    def dirty(self) -> bool:
+        """Whether anything differs from what the form opened with."""
+        return self.specs != [] and self.values()[0] != self.initial_values
+
+    def on_field_editor_changed(self, event: FieldEditor.Changed) -> None:
+        self.revalidate()
+
+    def message(self, text: str, error: bool = False) -> None:
+        widget = self.query_one("#form-message", Static)
+        widget.update(Text(text))
+        widget.set_class(error, "error")
+
+    def show_server_errors(self, error: ApiError) -> None:
+        """Put each message next to its field; the rest under the form."""
+        placed = set()
+        for editor in self.editors():
+            messages = error.for_attribute(editor.spec.key)
+            editor.set_server_error("; ".join(messages) if messages else None)
+            if messages:
+                placed.add(editor.spec.key)
+        rest = [e for e in error.errors if e.attribute not in placed]
+        if rest:
+            lines = error_lines(type(error)(rest, status=error.status))
+            self.message(f"{error.kind}: " + " ".join(lines), error=True)
+        else:
+            self.message(f"{error.kind}: see the fields above.", error=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def action_save(self) -> None:
+        values, ok = self.values()
+        if ok and not self.saving:
+            self.saving = True
+            self.revalidate()
+            self.message("Saving…")
+            self.submit(values)
+
+    def action_cancel(self) -> None:
+        if not self.dirty():
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog("Discard this form?", "What you typed will be lost.", "Discard"),
+            answered,
+        )
+
+    def submit(self, values: dict) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class NewCustomerScreen(FormScreen):
+    TITLE_TEXT = "New customer"
+
+    def on_mount(self) -> None:
+        self.load_fields()
+
+    @work(exclusive=True, group="form.fields", exit_on_error=False)
+    async def load_fields(self) -> None:
+        service = self.app.service
+        flows = await service.list_flows()
+        fields = (
+            await service.list_fields("customers")
+            if any(f.slug == "customers" for f in flows)
+            else []
+        )
+        custom = [
+            FormField.from_field(f) for f in fields if f.enabled and f.field_type != "relationship"
+        ]
+        await self.set_specs(CUSTOMER_BASE + custom)
+
+    @work(exclusive=True, group="form.save", exit_on_error=False)
+    async def submit(self, values: dict) -> None:
+        base = {k: values.pop(k) for k in ("name", "email", "password", "external_ref")}
+        custom = {k: v for k, v in values.items() if v is not None}
+        try:
+            customer = await self.app.service.create_customer(
+                name=base["name"],
+                email=base["email"],
+                password=base["password"] or None,
+                external_ref=base["external_ref"],
+                custom=custom,
+            )
+        except ApiError as exc:
+            self.saving = False
+            self.revalidate()
+            self.show_server_errors(exc)
+            return
+        except Exception as exc:
+            self.saving = False
+            self.revalidate()
+            self.message(f"Not saved ({type(exc).__name__}): {exc}. Your input is kept.", True)
+            return
+        self.app.notify(f"Created customer {customer.email}", markup=False)
+        self.dismiss(customer)
+
+
+def _flow_slug_problem(value: str) -> str | None:
+    return F.flow_slug_problem(value)
+
+
+class NewFlowScreen(FormScreen):
+    TITLE_TEXT = "New flow"
+
+    def on_mount(self) -> None:
+        self.run_worker(self.set_specs(self.flow_specs()), exclusive=True)
+
+    @staticmethod
+    def flow_specs() -> list[FormField]:
+        return [
+            FormField("name", "Name", required=True),
+            FormField("slug", "Slug", required=True, extra=_flow_slug_problem),
+            FormField("description", "Description"),
+            FormField("enabled", "Enabled", field_type="boolean", default=True),
+        ]
+
+    def on_field_editor_changed(self, event: FieldEditor.Changed) -> None:
+        super().on_field_editor_changed(event)
+        if event.editor.spec.key == "slug":
+            value, problem = event.editor.value()
+            resource = F.core_resource(value) if isinstance(value, str) else None
+            if not problem and resource:
+                self.message(
+                    f"{value!r} is a core flow: its fields extend the {resource} resource."
+                )
+            elif not problem:
+                self.message("A custom flow: its records are entries.")
+
+    @work(exclusive=True, group="form.save", exit_on_error=False)
+    async def submit(self, values: dict) -> None:
+        try:
+            flow = await self.app.service.create_flow(
+                values["name"], values["slug"], values["description"] or "", bool(values["enabled"])
+            )
+        except ApiError as exc:
+            self.saving = False
+            self.revalidate()
+            self.show_server_errors(exc)
+            return
+        self.app.notify(f"Created flow {flow.slug}", markup=False)
+        self.dismiss(flow)

@@ -1,0 +1,67 @@
+"""The main screen: header, the Customers and Flows views, and the footer of keys."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import ContentSwitcher, Footer
+
+from flowtui.api.service import Change
+from flowtui.config.profiles import Profile
+from flowtui.screens.base import BaseScreen
+from flowtui.widgets.customers import CustomersView
+from flowtui.widgets.flows import FlowsView
+from flowtui.widgets.header import StoreHeader
+
+VIEWS = {"customers": "Customers", "flows": "Flows"}
+
+
+class MainScreen(BaseScreen):
+    BINDINGS = [
+        Binding(
+            "f2",
+            "show_view('customers')",
+            "Customers",
+            id="app.view_customers",
+            tooltip="Switch to the customers view",
+        ),
+        Binding(
+            "f3",
+            "show_view('flows')",
+            "Flows",
+            id="app.view_flows",
+            tooltip="Switch to the flows and fields view",
+        ),
+    ]
+
+    def __init__(self, profile: Profile, is_sandbox: bool, view: str = "customers") -> None:
+        super().__init__()
+        self.profile = profile
+        self.is_sandbox = is_sandbox
+        self.initial_view = view
+
+    def compose(self) -> ComposeResult:
+        yield StoreHeader(self.profile, self.is_sandbox, VIEWS[self.initial_view])
+        with ContentSwitcher(initial=self.initial_view, id="views"):
+            yield CustomersView(id="customers")
+            yield FlowsView(id="flows")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.focus_view(self.initial_view)
+
+    @property
+    def current_view(self) -> str:
+        return self.query_one("#views", ContentSwitcher).current or "customers"
+
+    def focus_view(self, name: str) -> None:
+        self.query_one(f"#{name}-table").focus()
+
+    def action_show_view(self, name: str) -> None:
+        self.query_one("#views", ContentSwitcher).current = name
+        self.query_one(StoreHeader).set_view(VIEWS[name])
+        self.focus_view(name)
+
+    def on_change(self, change: Change) -> None:
+        self.query_one(CustomersView).on_change(change)
+        self.query_one(FlowsView).on_change(change)

@@ -1,0 +1,194 @@
+"""Forms generated from field definitions: one input per field, checked as you type.
+
+A :class:`FormField` describes an input (a customer's base attribute or a flow field); a
+:class:`FieldEditor` renders it with the widget its type needs (text, number, switch, date,
+a choice list for enums), its required mark and default, and the rule problem next to it.
+The checks are :mod:`flowtui.fields`, the same code the sandbox enforces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Checkbox, Input, Label, Select
+
+from flowtui import fields as F
+from flowtui.api.models import Field
+from flowtui.widgets.inputs import TextInput
+from flowtui.widgets.safe import display
+
+
+@dataclass(frozen=True)
+class FormField:
+    key: str
+    label: str
+    field_type: str = "string"
+    rules: tuple[dict[str, Any], ...] = ()
+    required: bool = False
+    default: Any = None
+    description: str = ""
+    secret: bool = False
+    #: Extra check for base attributes (e.g. email shape), returning a problem or None.
+    extra: Any = field(default=None, compare=False)
+
+    @classmethod
+    def from_field(cls, f: Field) -> FormField:
+        return cls(
+            key=f.slug,
+            label=f.name or f.slug,
+            field_type=f.field_type,
+            rules=f.validation_rules,
+            required=f.required,
+            default=f.default,
+            description=f.description,
+        )
+
+    def enum_options(self) -> list[Any] | None:
+        for rule in self.rules:
+            if rule.get("type") == "enum":
+                return list(rule.get("options") or [])
+        return None
+
+    def hint(self) -> str:
+        parts = [self.field_type]
+        for rule in self.rules:
+            kind = rule.get("type")
+            if kind == "between":
+                opts = rule.get("options", {})
+                parts.append(f"{opts.get('from')}–{opts.get('to')}")
+            elif kind in ("email", "slug", "uuid"):
+                parts.append(kind)
+        if self.default is not None:
+            parts.append(f"default {display(self.default)}")
+        if parts == ["string"]:
+            return ""  # a plain text field needs no explanation
+        return ", ".join(parts)
+
+
+class FieldEditor(Vertical):
+    """One labelled input with its live problem message."""
+
+    DEFAULT_CSS = """
+    FieldEditor { height: auto; }
+    FieldEditor .field-row { height: auto; }
+    FieldEditor .field-label { width: 20; padding-right: 1; text-style: bold; }
+    FieldEditor .field-hint { padding-left: 20; color: $text-muted; height: auto; }
+    FieldEditor .field-error { padding-left: 20; color: $error; height: auto; }
+    FieldEditor Select, FieldEditor Input { width: 1fr; }
+    FieldEditor Input { background: $boost; }
+    FieldEditor Checkbox { border: none; height: 1; padding: 0; background: transparent; }
+    """
+
+    class Changed(Message):
+        """The value (or its validity) changed."""
+
+        def __init__(self, editor: FieldEditor) -> None:
+            super().__init__()
+            self.editor = editor
+
+    def __init__(self, spec: FormField, value: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+        self.initial = value
+        self.server_error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        spec = self.spec
+        mark = " *" if spec.required else ""
+        with Horizontal(classes="field-row"):
+            yield Label(Text(f"{spec.label}{mark}"), classes="field-label")
+            yield from self.compose_input()
+        hint = spec.hint()
+        if hint:
+            yield Label(Text(hint), classes="field-hint")
+        yield Label("", classes="field-error")
+
+    def compose_input(self) -> ComposeResult:
+        spec = self.spec
+        options = spec.enum_options()
+        if spec.field_type == "boolean":
+            start = self.initial if isinstance(self.initial, bool) else bool(spec.default)
+            yield Checkbox("", value=start, id=f"input-{spec.key}")
+        elif options is not None:
+            choices = [(display(o), o) for o in options]
+            start = self.initial if self.initial in options else Select.NULL
+            default = "" if spec.default is None else f", default {display(spec.default)}"
+            yield Select(
+                choices,
+                value=start,
+                allow_blank=not spec.required,
+                prompt=f"(none{default})",
+                compact=True,
+                id=f"input-{spec.key}",
+            )
+        else:
+            kind = {"integer": "integer", "float": "number"}.get(spec.field_type, "text")
+            placeholder = {"date": "YYYY-MM-DD or YYYY-MM-DD HH:MM:SS"}.get(spec.field_type, "")
+            if spec.default is not None and not placeholder:
+                placeholder = f"default: {display(spec.default)}"
+            text = "" if self.initial is None else display(self.initial)
+            yield TextInput(
+                value=text,
+                type=kind,
+                password=spec.secret,
+                placeholder=placeholder,
+                compact=True,
+                id=f"input-{spec.key}",
+            )
+
+    @property
+    def input(self) -> Input | Select | Checkbox:
+        return self.query_one(f"#input-{self.spec.key}")
+
+    def value(self) -> tuple[Any, str | None]:
+        """The current value and its problem (None when acceptable)."""
+        widget = self.input
+        spec = self.spec
+        if isinstance(widget, Checkbox):
+            value: Any = widget.value
+        elif isinstance(widget, Select):
+            value = None if widget.value is Select.NULL else widget.value
+        else:
+            value, problem = F.parse_text(spec.field_type, widget.value)
+            if problem:
+                return None, problem
+        problem = F.check_value(spec.field_type, spec.rules, value, required=spec.required)
+        if problem is None and spec.extra is not None and value is not None:
+            problem = spec.extra(value)
+        return value, problem
+
+    def show_problem(self, problem: str | None) -> None:
+        label = self.query_one(".field-error", Label)
+        text = problem or self.server_error or ""
+        label.update(Text(text))
+        label.display = bool(text)
+
+    def set_server_error(self, message: str | None) -> None:
+        self.server_error = message
+        self.show_problem(None)
+
+    def on_mount(self) -> None:
+        self.query_one(".field-error", Label).display = False
+
+    def _changed(self) -> None:
+        self.server_error = None
+        _, problem = self.value()
+        self.show_problem(problem)
+        self.post_message(self.Changed(self))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._changed()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self._changed()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        self._changed()
