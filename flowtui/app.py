@@ -154,7 +154,7 @@ class FlowApp(App[None]):
             splash.status(f"Connecting to {resolved.profile.base_url} as {resolved.profile.name} …")
         service = self.make_service(resolved)
         try:
-            await service.login()
+            await service.verify()
         except Exception as exc:
             await service.aclose()
             text = f"{exc.kind}: {exc.summary}" if isinstance(exc, ApiError) else str(exc)

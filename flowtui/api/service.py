@@ -219,6 +219,12 @@ class ApiService:
             await self.request("GET", "/v2/flows")
         return self.auth.token
 
+    async def verify(self) -> Any:
+        """Prove the session works with one real request (logging in when needed), which
+        also tells whether the store is a flowtui sandbox; returns the token."""
+        await self.request("GET", "/v2/flows")
+        return self.auth.token
+
     # -- flows ------------------------------------------------------------------------------
 
     async def list_flows(self) -> list[Flow]:

@@ -257,7 +257,7 @@ class LoginScreen(BaseModal):
         resolved = Resolved(profile=profile, secret=secret, source="profile")
         service = self.app.make_service(resolved, fresh=True)
         try:
-            token = await service.login()
+            token = await service.verify()
         except ApiError as exc:
             await service.aclose()
             self.message(f"{exc.kind}: {exc.summary}", error=True)

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
+from flowtui.api.errors import ForbiddenError
 from flowtui.api.models import Customer, Field, Page
 from flowtui.api.service import Change
 from flowtui.widgets.safe import safe
@@ -99,6 +100,15 @@ class CustomersView(Vertical):
         self.fields = [f for f in fields if f.enabled and f.field_type != "relationship"]
         try:
             page = await service.list_customers(offset=self.page_offset, limit=PAGE_SIZE)
+        except ForbiddenError:
+            if not service.read_only:
+                raise
+            self.table.clear(columns=True)
+            self.status(
+                "Read-only profile: EPCC does not let implicit tokens read customers. "
+                "Flows and fields (f3) are readable."
+            )
+            return
         except Exception as exc:
             self.status(f"Could not load customers: {exc}")
             raise

@@ -74,7 +74,7 @@ class FieldEditor(Vertical):
     """One labelled input with its live problem message."""
 
     DEFAULT_CSS = """
-    FieldEditor { height: auto; }
+    FieldEditor { height: auto; margin-bottom: 1; }
     FieldEditor .field-row { height: auto; }
     FieldEditor .field-label { width: 20; padding-right: 1; text-style: bold; }
     FieldEditor .field-hint { padding-left: 20; color: $text-muted; height: auto; }

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from flowtui.api.auth import MemoryTokenCache
 from flowtui.api.errors import (
     BadRequestError,
     ConflictError,
@@ -791,3 +792,15 @@ async def test_iter_customers_beyond_the_offset_cap() -> None:
         assert time.perf_counter() - start < 20
     finally:
         app.state.store.close()
+
+
+async def test_verify_makes_a_request_even_with_a_cached_token(sandbox_app) -> None:
+    cache = MemoryTokenCache()
+    async with inprocess_service(sandbox_app, token_cache=cache) as first:
+        await first.login()
+    async with inprocess_service(sandbox_app, token_cache=cache) as second:
+        assert await second.login() is cache.token
+        assert second.is_sandbox is None  # login() trusted the cached token: no request
+        assert await second.verify() is cache.token
+        assert second.is_sandbox is True
+        assert second.auth.logins == 0
