@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -27,43 +26,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import CLIENT_ID, CLIENT_SECRET, start_sandbox, stop  # noqa: E402
 from flowtui.sandbox import demo  # noqa: E402
 from flowtui.sandbox.store import Store  # noqa: E402
-
-CLIENT_ID, CLIENT_SECRET = "bench", "bench-secret"
-
-
-def start_sandbox(db: Path, env: dict) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "flowtui",
-            "sandbox",
-            "--db",
-            str(db),
-            "--port",
-            "0",
-            "--client-id",
-            CLIENT_ID,
-            "--client-secret",
-            CLIENT_SECRET,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        m = re.search(r"listening on (http://\S+)", proc.stdout.readline())
-        if m:
-            return proc, m[1]
-        if proc.poll() is not None:
-            break
-    proc.kill()
-    raise SystemExit("the sandbox did not start")
 
 
 async def raw_capacity(url: str, stamps: list[str], concurrency: int = 4) -> float:
@@ -178,8 +143,7 @@ def main() -> None:
             lines = sum(1 for _ in out.open())
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         finally:
-            proc.terminate()
-            proc.wait(10)
+            stop(proc)
     rate = lines / took
     print(
         f"customers exported:        {lines:,} in {took:.1f} s (whole command, start-up included)"

@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,43 +24,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import CLIENT_ID, CLIENT_SECRET, start_sandbox, stop  # noqa: E402
 from flowtui.sandbox import demo  # noqa: E402
 from flowtui.sandbox.store import Store  # noqa: E402
-
-CLIENT_ID, CLIENT_SECRET = "bench", "bench-secret"
-
-
-def start_sandbox(db: Path) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "flowtui",
-            "sandbox",
-            "--db",
-            str(db),
-            "--port",
-            "0",
-            "--client-id",
-            CLIENT_ID,
-            "--client-secret",
-            CLIENT_SECRET,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=ROOT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        m = re.search(r"listening on (http://\S+)", line)
-        if m:
-            return proc, m[1]
-        if proc.poll() is not None:
-            break
-    proc.kill()
-    raise SystemExit("the sandbox did not start")
 
 
 def measure(client: httpx.Client, name: str, make_request, n: int) -> dict:
@@ -149,8 +113,7 @@ def main() -> None:
                 n = args.requests
                 results = [measure(client, name, make, n) for name, make in queries]
         finally:
-            proc.terminate()
-            proc.wait(10)
+            stop(proc)
 
     print(f"\n{'query':28} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8}")
     for r in results:
