@@ -297,28 +297,31 @@ def run_sandbox(args: argparse.Namespace) -> int:
     )
     app = create_app(config, store)
     url = base_url(sock)
-    print(f"flowtui sandbox {__version__} listening on {url}")
-    print(f"  data:          {'memory (lost on exit)' if path == ':memory:' else path}")
-    print(f"  client_id:     {cid}")
-    if origin == "given":
-        print("  client_secret: (as given)")
-    else:
-        print(f"  client_secret: {secret}   ({origin}; kept with the data)")
-    faults = [
-        f"{name} {value}"
-        for name, value in (
-            ("latency-ms", args.latency_ms),
-            ("rate-limit", args.rate_limit),
-            ("fault-rate", args.fault_rate),
-            ("drop-rate", args.drop_rate),
-        )
-        if value
-    ]
-    if faults:
-        print(f"  faults:        {', '.join(faults)}")
-    print("Press Ctrl-C to stop.", flush=True)
+
+    def announce() -> None:
+        print(f"flowtui sandbox {__version__} listening on {url}")
+        print(f"  data:          {'memory (lost on exit)' if path == ':memory:' else path}")
+        print(f"  client_id:     {cid}")
+        if origin == "given":
+            print("  client_secret: (as given)")
+        else:
+            print(f"  client_secret: {secret}   ({origin}; kept with the data)")
+        faults = [
+            f"{name} {value}"
+            for name, value in (
+                ("latency-ms", args.latency_ms),
+                ("rate-limit", args.rate_limit),
+                ("fault-rate", args.fault_rate),
+                ("drop-rate", args.drop_rate),
+            )
+            if value
+        ]
+        if faults:
+            print(f"  faults:        {', '.join(faults)}")
+        print("Press Ctrl-C to stop.", flush=True)
+
     try:
-        serve_forever(app, sock)
+        serve_forever(app, sock, announce)
     finally:
         store.close()
     print("Sandbox stopped.")

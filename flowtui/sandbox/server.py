@@ -13,7 +13,7 @@ import logging
 import signal
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import uvicorn
 from starlette.applications import Starlette
@@ -79,20 +79,29 @@ def make_server(app: Starlette, log_level: str = "warning") -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
-def serve_forever(app: Starlette, sock: socket.socket) -> None:
-    """Serve in the foreground until Ctrl-C / SIGTERM (uvicorn handles both gracefully).
+def serve_forever(
+    app: Starlette, sock: socket.socket, announce: Callable[[], None] | None = None
+) -> None:
+    """Serve in the foreground until Ctrl-C or SIGTERM, then shut down gracefully.
 
-    After its graceful shutdown uvicorn raises the signal that stopped it once more, which
-    would end the command with a KeyboardInterrupt traceback (Ctrl-C) or kill it before it
-    could report (SIGTERM); both are absorbed here, so the caller returns normally.
+    Our own handlers ask uvicorn to stop, and they are in place *before* ``announce`` prints
+    the banner: a signal sent as soon as the banner appears (while uvicorn is still starting)
+    is neither a KeyboardInterrupt traceback nor lost. uvicorn swaps in its handlers while it
+    serves and re-raises the signal on the way out; ours absorb that too.
     """
-    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    server = make_server(app)
+
+    def stop(*_: object) -> None:
+        server.should_exit = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        make_server(app).run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass
+        if announce is not None:
+            announce()
+        server.run(sockets=[sock])
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class BackgroundServer:

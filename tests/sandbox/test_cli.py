@@ -265,3 +265,21 @@ def test_help(args):
         for option in ("--port", "--db", "--memory", "--client-id", "--demo-data"):
             assert option in done.stdout
         assert "FLOWTUI_SANDBOX_CLIENT_ID" in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_right_after_the_banner_still_stops_cleanly(run, sig):
+    # The banner comes before uvicorn has installed its own handlers: a signal in that gap
+    # must neither raise a KeyboardInterrupt traceback nor be lost.
+    for _ in range(3):
+        sandbox = run("--port", "0", "--memory")
+        deadline = time.monotonic() + 20
+        while "listening on" not in sandbox.stdout:
+            assert time.monotonic() < deadline, sandbox.stderr
+            assert sandbox.proc.poll() is None, sandbox.stderr
+            time.sleep(0.002)
+        sandbox.proc.send_signal(sig)
+        assert sandbox.wait(15) == 0, sandbox.stderr
+        assert "Traceback" not in sandbox.stderr
+        assert "Sandbox stopped." in sandbox.stdout
