@@ -8,6 +8,7 @@ nothing lost) when the credentials no longer work. Server text is never parsed a
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
@@ -59,7 +60,7 @@ class BaseScreen(ErrorFunnel, Screen):
 class BaseModal(ErrorFunnel, ModalScreen):
     """A modal screen with the error funnel; ``esc`` closes it."""
 
-    BINDINGS = [("escape", "dismiss_modal", "Back")]
+    BINDINGS = [Binding("escape", "dismiss_modal", "Back", id="modal.back", tooltip="Close this")]
 
     def action_dismiss_modal(self) -> None:
         self.dismiss(None)

@@ -39,9 +39,9 @@ class ConfirmDialog(BaseModal):
     """Asks before something destructive; dismisses with True or False."""
 
     BINDINGS = [
-        Binding("escape", "answer(False)", "Cancel"),
-        Binding("y", "answer(True)", "Yes", show=False),
-        Binding("n", "answer(False)", "No", show=False),
+        Binding("escape", "answer(False)", "Cancel", id="confirm.cancel", tooltip="Do nothing"),
+        Binding("y", "answer(True)", "Yes", show=False, id="confirm.yes", tooltip="Go ahead"),
+        Binding("n", "answer(False)", "No", show=False, id="confirm.no", tooltip="Do nothing"),
     ]
 
     def __init__(self, question: str, detail: str = "", yes: str = "Yes") -> None:

@@ -137,9 +137,16 @@ class LoginScreen(BaseModal):
     def fill_profiles(self) -> None:
         options = self.query_one("#profile-list", OptionList)
         options.clear_options()
-        for name in self.profiles_names():
+        names = self.profiles_names()
+        for name in names:
             options.add_option(Option(Text(name), id=name))
         options.add_option(Option(Text("+ New profile"), id=NEW))
+        # Highlight the likely choice, so enter alone connects (keyboard first).
+        try:
+            likely = self.preselect or self.profiles.default_name()
+        except ConfigError:
+            likely = None
+        options.highlighted = names.index(likely) if likely in names else 0
 
     def message(self, text: str, *, error: bool = False) -> None:
         widget = self.query_one("#login-message", Static)
@@ -219,6 +226,11 @@ class LoginScreen(BaseModal):
             ca_bundle=base.ca_bundle if base else None,
         )
         return profile, (None if read_only else secret)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in any field means Save & connect (e.g. after typing a new secret)."""
+        event.stop()
+        self.save()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "test":

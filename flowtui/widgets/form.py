@@ -81,7 +81,8 @@ class FieldEditor(Vertical):
     FieldEditor .field-error { padding-left: 20; color: $error; height: auto; }
     FieldEditor Select, FieldEditor Input { width: 1fr; }
     FieldEditor Input { background: $boost; }
-    FieldEditor Checkbox { border: none; height: 1; padding: 0; background: transparent; }
+    FieldEditor Checkbox { border: none; height: 1; padding: 0; background: transparent; width: 5; }
+    FieldEditor Checkbox:focus { border: none; }
     """
 
     class Changed(Message):

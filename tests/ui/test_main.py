@@ -1,0 +1,203 @@
+"""The main screen: the customers and flows views, global keys, help, keymap, and server
+text shown literally. Every test runs against the demo-seeded in-process sandbox."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import ContentSwitcher, DataTable
+
+from flowtui.config.profiles import ProfileStore
+from flowtui.screens.forms import NewCustomerScreen
+from flowtui.screens.main import MainScreen
+from flowtui.widgets.flows import FlowsView
+from tests.ui.conftest import (
+    SEEDED,
+    build_app,
+    logged_in_app,
+    save_profile,
+    seeded_sandbox,
+    until,
+    wait_for_customers,
+)
+
+
+def help_open(app) -> bool:
+    return len(app.screen.query("HelpPanel")) == 1
+
+
+def status(app) -> str:
+    return str(app.screen.query_one("#customers-status").render())
+
+
+def flows_loaded(app) -> bool:
+    return app.screen.query_one(FlowsView).table.row_count > 0
+
+
+async def test_customers_view_shows_the_first_page(sandbox):
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = await wait_for_customers(pilot)
+        assert [type(s).__name__ for s in app.screen_stack] == ["SplashScreen", "MainScreen"]
+        assert view.table.row_count == 100
+        assert status(app) == f"1-100 of {SEEDED} customers"
+        # The custom fields of the customers flow are columns.
+        labels = [str(c.label) for c in view.table.columns.values()]
+        assert labels[:2] == ["Name", "Email"] and labels[-1] == "Created"
+        assert len(labels) > 3
+        # The header says where we are.
+        header = {w.id: str(w.render()) for w in app.screen.query("#store-header Label") if w.id}
+        assert header["header-profile"] == "profile pawnee"
+        assert header["header-host"] == "127.0.0.1:8710"
+        assert header["header-kind"] == "SANDBOX"
+        assert header["header-view"] == "Customers"
+        assert "header-readonly" not in header
+        assert app.focused is view.table
+
+
+async def test_paging_with_brackets(sandbox):
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = await wait_for_customers(pilot)
+        first = view.highlighted()
+        await pilot.press("right_square_bracket")
+        await until(pilot, lambda: status(app) == f"101-200 of {SEEDED} customers")
+        assert view.page_offset == 100 and view.highlighted() != first
+        await pilot.press("right_square_bracket")
+        await until(pilot, lambda: status(app) == f"201-{SEEDED} of {SEEDED} customers")
+        assert view.table.row_count == SEEDED - 200
+        await pilot.press("right_square_bracket")  # the last page: nothing further
+        await app.workers.wait_for_complete()
+        assert view.page_offset == 200
+        await pilot.press("left_square_bracket")
+        await until(pilot, lambda: status(app) == f"101-200 of {SEEDED} customers")
+
+
+async def test_f2_f3_switch_views(sandbox):
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_customers(pilot)
+        switcher = app.screen.query_one("#views", ContentSwitcher)
+        await pilot.press("f3")
+        assert switcher.current == "flows"
+        assert str(app.screen.query_one("#header-view").render()) == "Flows"
+        await until(pilot, lambda: flows_loaded(app))
+        flows = app.screen.query_one(FlowsView)
+        assert app.focused is flows.table
+        slugs = sorted(str(flows.table.get_row_at(i)[1]) for i in range(flows.table.row_count))
+        assert slugs == ["customers", "wishlists"]
+        assert str(app.screen.query_one("#flows-status").render()) == "2 flows"
+        await pilot.press("f2")
+        assert switcher.current == "customers"
+        assert str(app.screen.query_one("#header-view").render()) == "Customers"
+
+
+async def test_c_copies_the_highlighted_customers_email(sandbox):
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = await wait_for_customers(pilot)
+        await pilot.press("down", "down")
+        expected = view.customers[
+            view.table.coordinate_to_cell_key(view.table.cursor_coordinate).row_key.value
+        ].email
+        assert view.table.cursor_row == 2
+        await pilot.press("c")
+        assert app.clipboard == expected
+        assert expected == str(view.table.get_row_at(2)[1])
+        await pilot.press("C")
+        assert app.clipboard == view.highlighted().id
+
+
+async def test_help_toggles_with_f1_and_question_mark(sandbox):
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_customers(pilot)
+        assert not help_open(app)
+        await pilot.press("f1")
+        assert help_open(app)
+        await pilot.press("f1")
+        assert not help_open(app)
+        await pilot.press("question_mark")
+        assert help_open(app)
+        await pilot.press("question_mark")
+        assert not help_open(app)
+
+
+async def test_ctrl_q_quits_even_from_a_modal(sandbox):
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_customers(pilot)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, NewCustomerScreen))
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: app.return_code == 0)  # exit() was called
+    assert app.return_code == 0
+
+
+async def test_keymap_from_config_remaps_bindings_by_id(sandbox):
+    profiles = ProfileStore()
+    resolved = save_profile(profiles)
+    with profiles.path.open("a", encoding="utf-8") as f:
+        f.write('\n[settings.keymap]\n"app.view_flows" = "f5"\n"customers.copy_email" = "y"\n')
+    assert profiles.settings()["keymap"]["app.view_flows"] == "f5"
+    app = build_app(sandbox, profiles=profiles, resolved=resolved)
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = await wait_for_customers(pilot)
+        switcher = app.screen.query_one("#views", ContentSwitcher)
+        await pilot.press("c")  # no longer bound
+        assert app.clipboard == ""
+        await pilot.press("y")
+        assert app.clipboard == view.highlighted().email
+        await pilot.press("f3")  # no longer bound
+        assert switcher.current == "customers"
+        await pilot.press("f5")
+        assert switcher.current == "flows"
+        await pilot.press("f2")  # untouched bindings keep their keys
+        assert switcher.current == "customers"
+
+
+async def test_server_text_is_shown_literally():
+    sandbox = seeded_sandbox(3)
+    try:
+        sandbox.state.store.create_customer(
+            name="[bold]Ada[/] \x1b[31m",
+            email="ada@example.com",
+            password_hash=None,
+            external_ref=None,
+            custom={},
+        )
+        app = logged_in_app(sandbox)
+        async with app.run_test(size=(120, 36)) as pilot:
+            view = await wait_for_customers(pilot)
+            table = app.screen.query_one("#customers-table", DataTable)
+            assert view.table is table
+            row = table.get_row(view.highlighted().id)  # the newest customer comes first
+            cell = row[0]
+            assert isinstance(cell, Text)
+            assert "[bold]Ada[/]" in cell.plain
+            assert "\\x1b" in cell.plain
+            assert "\x1b" not in cell.plain
+            # What reaches the screen: the first row's line holds the brackets and no ESC.
+            line = "".join(segment.text for segment in table.render_line(1))
+            assert "[bold]Ada[/] \\x1b[31m" in line
+            assert "\x1b" not in line
+    finally:
+        sandbox.state.store.close()
+
+
+async def test_main_screen_is_usable_at_80x24(sandbox):
+    """The whole customers-to-flows round trip by keys in a small terminal."""
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await wait_for_customers(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert view.table.size.height >= 10
+        await pilot.press("ctrl+end")
+        assert view.table.cursor_row == 99
+        await pilot.press("c")
+        assert app.clipboard == str(view.table.get_row_at(99)[1])
+        await pilot.press("f3")
+        await until(pilot, lambda: flows_loaded(app))
+        await pilot.press("f2", "f1")
+        assert help_open(app)
+        await pilot.press("f1")
+        assert not help_open(app)
