@@ -23,7 +23,7 @@ from flowtui.api.transport import RetryNotice
 from flowtui.config.profiles import ConfigError, ProfileStore
 from flowtui.config.resolve import Resolved
 from flowtui.screens.base import BaseScreen
-from flowtui.screens.forms import NewCustomerScreen, NewFlowScreen
+from flowtui.screens.forms import NewCustomerScreen
 from flowtui.screens.login import LoginScreen
 from flowtui.screens.main import MainScreen
 
@@ -81,11 +81,22 @@ class FlowApp(App[None]):
     COMMANDS = App.COMMANDS | {FlowtuiCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Leave flowtui"),
+        # f1 is a priority binding so it also works over modal screens (forms, login), which
+        # hide the app's ordinary bindings; "?" is not, so it still types into a field.
         Binding(
-            "f1,question_mark",
+            "f1",
             "toggle_help",
             "Keys",
             id="app.help",
+            priority=True,
+            tooltip="Show or hide the keys that work where the focus is",
+        ),
+        Binding(
+            "question_mark",
+            "toggle_help",
+            "Keys",
+            id="app.help_alt",
+            show=False,
             tooltip="Show or hide the keys that work where the focus is",
         ),
     ]
@@ -202,6 +213,11 @@ class FlowApp(App[None]):
         main = self.main_screen()
         if main is not None:
             main.on_change(change)
+        # Open screens that show store data (forms, entries) follow changes too.
+        for screen in list(self.screen_stack):
+            handler = getattr(screen, "on_service_change", None)
+            if handler is not None:
+                handler(change)
 
     def session_expired(self, error: ApiError) -> None:
         """The credentials no longer work: log in again over the current view."""
@@ -263,7 +279,9 @@ class FlowApp(App[None]):
 
     def action_new_flow(self) -> None:
         if self._writable("create flows"):
-            self.push_screen(NewFlowScreen())
+            from flowtui.screens.flow_form import FlowFormScreen
+
+            self.push_screen(FlowFormScreen())
 
     def use_theme(self, name: str) -> None:
         self.theme = name

@@ -12,8 +12,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Label, Static
 
 from flowtui import fields as F
-from flowtui.api.errors import ApiError
-from flowtui.screens.base import BaseModal, error_lines
+from flowtui.api.errors import ApiError, AuthError
+from flowtui.screens.base import BaseModal, error_lines, report_error
 from flowtui.screens.dialogs import ConfirmDialog
 from flowtui.widgets.form import FieldEditor, FormField
 
@@ -57,11 +57,15 @@ class FormScreen(BaseModal):
                 yield Button("Cancel", id="cancel")
         yield Footer()
 
-    async def set_specs(self, specs: list[FormField]) -> None:
+    async def set_specs(self, specs: list[FormField], values: dict | None = None) -> None:
+        """Show one editor per spec, filled from ``values`` (by key) when given."""
         self.specs = specs
+        values = values or {}
         body = self.query_one("#form-fields", VerticalScroll)
         await body.remove_children()
-        await body.mount_all([FieldEditor(s, id=f"field-{s.key}") for s in specs])
+        await body.mount_all(
+            [FieldEditor(s, values.get(s.key), id=f"field-{s.key}") for s in specs]
+        )
         editors = list(self.query(FieldEditor))
         if editors:
             editors[0].input.focus()
@@ -97,6 +101,11 @@ class FormScreen(BaseModal):
 
     def show_server_errors(self, error: ApiError) -> None:
         """Put each message next to its field; the rest under the form."""
+        if isinstance(error, AuthError):
+            # The session ended: log in again over this form, which keeps what was typed.
+            self.message("Not saved: the store refused the credentials. Log in, then Save.", True)
+            report_error(self, error)
+            return
         placed = set()
         for editor in self.editors():
             messages = error.for_attribute(editor.spec.key)
@@ -160,7 +169,23 @@ class NewCustomerScreen(FormScreen):
         custom = [
             FormField.from_field(f) for f in fields if f.enabled and f.field_type != "relationship"
         ]
-        await self.set_specs(CUSTOMER_BASE + custom)
+        specs = CUSTOMER_BASE + custom
+        if not self.specs:
+            await self.set_specs(specs)
+        elif specs != self.specs:
+            # The customers flow changed while this form was open: rebuild it, keeping what
+            # was typed (and what it opened with, so "discard?" still knows).
+            typed, opened = self.values()[0], self.initial_values
+            focused = self.focused.id if self.focused else None
+            await self.set_specs(specs, typed)
+            self.initial_values = {**self.initial_values, **opened}
+            if focused and self.query(f"#{focused}"):
+                self.query_one(f"#{focused}").focus()
+
+    def on_service_change(self, change) -> None:
+        """A field of the customers flow (or the flow) changed: the form follows."""
+        if change.resource in ("field", "flow") and change.flow_slug in ("customers", None):
+            self.load_fields()
 
     @work(exclusive=True, group="form.save", exit_on_error=False)
     async def submit(self, values: dict) -> None:
