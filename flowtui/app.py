@@ -5,6 +5,7 @@ refused" back to the login screen. Screens live in ``flowtui/screens/``.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
@@ -28,6 +29,15 @@ from flowtui.screens.login import LoginScreen
 from flowtui.screens.main import MainScreen
 
 ServiceFactory = Callable[..., ApiService]
+
+
+def freeze_heap() -> None:
+    """Move everything alive now (the app, its screens, styles, caches) out of the garbage
+    collector's sight. Full collections otherwise re-scan that long-lived heap every time and
+    stall the UI: page-turn p95 went from 150 ms to 80 ms on 30,000 customers (see
+    benchmarks/README.md). Objects made later are still collected as usual."""
+    gc.collect()
+    gc.freeze()
 
 
 class SplashScreen(BaseScreen):
@@ -198,6 +208,7 @@ class FlowApp(App[None]):
             while not isinstance(self.screen, SplashScreen):
                 await self.pop_screen()
             await self.push_screen(MainScreen(resolved.profile, bool(service.is_sandbox)))
+            self.set_timer(1.0, freeze_heap)
         else:
             main.on_change(Change("session", "renewed", ""))
 

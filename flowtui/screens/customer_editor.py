@@ -1,0 +1,273 @@
+"""Editing one customer: the form, the conflict screen, and the browser's column chooser.
+
+The form is generated from the ``customers`` flow's enabled fields plus name, email,
+external_ref and password (set or reset, never shown: empty means unchanged). Only the
+attributes the user changed are sent. Before saving, the customer is read again: if its
+``updated_at`` moved since the form opened, :class:`ConflictScreen` shows theirs beside
+mine and nothing is written until the user chooses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Footer, Label, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from flowtui import browse_logic as B
+from flowtui.api.errors import ApiError, NotFoundError
+from flowtui.api.models import Customer
+from flowtui.screens.base import BaseModal
+from flowtui.screens.forms import CUSTOMER_BASE, FormScreen
+from flowtui.widgets.form import FieldEditor, FormField
+from flowtui.widgets.safe import display, safe
+
+PASSWORD = FormField(
+    "password", "New password", secret=True, description="empty keeps the current one"
+)
+
+
+def edit_specs(custom: list[FormField]) -> list[FormField]:
+    base = [PASSWORD if s.key == "password" else s for s in CUSTOMER_BASE]
+    return base + custom
+
+
+def form_values(customer: Customer, specs: list[FormField]) -> dict[str, Any]:
+    """What each input starts with (the password never)."""
+    return {s.key: None if s.key == "password" else customer.value(s.key) for s in specs}
+
+
+class EditCustomerScreen(FormScreen):
+    """Edit one customer; dismisses with the saved :class:`Customer` (or None)."""
+
+    DEFAULT_CSS = """
+    EditCustomerScreen, ConflictScreen, ColumnsScreen { align: center middle; }
+    EditCustomerScreen #form-subtitle { color: $text-muted; height: auto; }
+    """
+    TITLE_TEXT = "Edit customer"
+
+    def __init__(self, customer: Customer) -> None:
+        super().__init__()
+        self.original = customer
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+
+    def on_mount(self) -> None:
+        self.message_subtitle()
+        self.load_fields()
+
+    def message_subtitle(self) -> None:
+        c = self.original
+        self.message(f"{display(c.name)} <{display(c.email)}> · updated {c.updated_at}")
+
+    @work(exclusive=True, group="form.fields", exit_on_error=False)
+    async def load_fields(self) -> None:
+        service = self.app.service
+        flows = await service.list_flows()
+        fields = (
+            await service.list_fields("customers")
+            if any(f.slug == "customers" for f in flows)
+            else []
+        )
+        custom = [
+            FormField.from_field(f) for f in fields if f.enabled and f.field_type != "relationship"
+        ]
+        await self.set_specs(edit_specs(custom))
+
+    async def set_specs(self, specs: list[FormField]) -> None:  # type: ignore[override]
+        """Mount one editor per spec, filled from the customer being edited."""
+        self.specs = specs
+        values = form_values(self.original, specs)
+        body = self.query_one("#form-fields", VerticalScroll)
+        await body.remove_children()
+        await body.mount_all(
+            [FieldEditor(s, value=values.get(s.key), id=f"field-{s.key}") for s in specs]
+        )
+        editors = self.editors()
+        if editors:
+            editors[0].input.focus()
+        self.initial_values = self.values()[0]
+        self.revalidate()
+
+    def labels(self) -> dict[str, str]:
+        return {s.key: s.label for s in self.specs}
+
+    @work(exclusive=True, group="form.save", exit_on_error=False)
+    async def submit(self, values: dict) -> None:
+        service = self.app.service
+        changes = B.form_changes(self.initial_values, values)
+        if not changes:
+            self.saving = False
+            self.revalidate()
+            self.message("Nothing changed: nothing to save.")
+            return
+        try:
+            current = await service.get_customer(self.original.id)
+        except NotFoundError:
+            self.saving = False
+            self.revalidate()
+            self.message("This customer was deleted on the server: not saved.", error=True)
+            return
+        except Exception as exc:
+            return self.failed(exc)
+        if current.updated_at != self.original.updated_at:
+            rows = B.conflict_rows(self.original, current, changes, self.labels())
+            choice = await self.app.push_screen_wait(ConflictScreen(current, rows))
+            if choice == "theirs":
+                self.original = current
+                self.saving = False
+                await self.set_specs(self.specs)
+                self.message(
+                    "Loaded the version saved on the server; your changes were dropped.",
+                )
+                return
+            if choice != "mine":
+                self.saving = False
+                self.revalidate()
+                self.message("Not saved: the customer changed on the server meanwhile.")
+                return
+        try:
+            customer = await service.update_customer(self.original.id, changes)
+        except Exception as exc:
+            return self.failed(exc)
+        names = ", ".join(sorted(changes))
+        self.app.notify(f"Saved {customer.email}: {names}", markup=False, timeout=3)
+        self.dismiss(customer)
+
+    def failed(self, exc: Exception) -> None:
+        self.saving = False
+        self.revalidate()
+        if isinstance(exc, ApiError):
+            self.show_server_errors(exc)
+        else:
+            self.message(f"Not saved ({type(exc).__name__}): {exc}. Your input is kept.", True)
+
+
+class ConflictScreen(BaseModal):
+    """Theirs beside mine; dismisses with "mine", "theirs" or None (cancel)."""
+
+    DEFAULT_CSS = """
+    ConflictScreen .conflict { width: 100; max-width: 100%; height: auto; max-height: 90%;
+        border: round $warning; padding: 0 1; background: $surface; }
+    ConflictScreen .conflict-grid { height: auto; max-height: 16; }
+    ConflictScreen .conflict-row { height: auto; }
+    ConflictScreen .conflict-row Static { width: 1fr; padding-right: 1; }
+    ConflictScreen .conflict-row .attr { width: 16; text-style: bold; }
+    ConflictScreen .conflict-head Static { text-style: bold underline; }
+    ConflictScreen .dialog-buttons { height: auto; }
+    """
+    BINDINGS = [
+        Binding("escape", "choose('cancel')", "Cancel", id="conflict.cancel", tooltip="Not now"),
+        Binding(
+            "m", "choose('mine')", "Keep mine", id="conflict.mine", tooltip="Overwrite with yours"
+        ),
+        Binding("t", "choose('theirs')", "Take theirs", id="conflict.theirs", tooltip="Drop yours"),
+    ]
+
+    def __init__(self, theirs: Customer, rows: list[B.ConflictRow]) -> None:
+        super().__init__()
+        self.theirs = theirs
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="conflict"):
+            yield Label("Changed on the server since you opened it", classes="dialog-title")
+            yield Static(
+                Text(
+                    f"Saved there at {self.theirs.updated_at}. Keep mine sends only your "
+                    "changes (their other changes stay); take theirs reloads the form."
+                )
+            )
+            with VerticalScroll(classes="conflict-grid"):
+                with Horizontal(classes="conflict-row conflict-head"):
+                    yield Static("Attribute", classes="attr")
+                    yield Static("Theirs (server now)")
+                    yield Static("Mine (this form)")
+                for row in self.rows:
+                    with Horizontal(classes="conflict-row"):
+                        yield Static(safe(row.label, 16), classes="attr")
+                        yield Static(self.cell(row.theirs, row.who in ("they", "both")))
+                        yield Static(self.cell(row.mine, row.who in ("you", "both")))
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Keep mine (m)", variant="warning", id="mine")
+                yield Button("Take theirs (t)", variant="primary", id="theirs")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    @staticmethod
+    def cell(value: Any, changed: bool) -> Text:
+        text = safe(value, 300) if value not in (None, "") else Text("(none)", style="dim")
+        text.no_wrap = False
+        if changed:
+            text.stylize("bold")
+        return text
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(None if choice == "cancel" else choice)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_choose(event.button.id or "cancel")
+
+
+class ColumnsScreen(BaseModal):
+    """Choose the browser's columns; dismisses with the chosen keys (or None)."""
+
+    DEFAULT_CSS = """
+    ColumnsScreen .columns { width: 50; max-width: 100%; height: auto; max-height: 90%;
+        border: round $accent; padding: 0 1; background: $surface; }
+    ColumnsScreen SelectionList { height: auto; max-height: 18; }
+    ColumnsScreen .dialog-buttons { height: auto; }
+    """
+    BINDINGS = [
+        Binding("escape", "dismiss_modal", "Cancel", id="columns.cancel", tooltip="Keep as is"),
+        Binding(
+            "ctrl+s,f10", "apply", "Apply", id="columns.apply", tooltip="Show the ticked columns"
+        ),
+    ]
+
+    def __init__(self, options: list[tuple[str, str]], selected: list[str]) -> None:
+        super().__init__()
+        self.options = options
+        self.selected = selected
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="columns"):
+            yield Label("Columns (space ticks, F10 applies)", classes="dialog-title")
+            yield SelectionList[str](
+                *[
+                    Selection(safe(label, 40), key, key in self.selected)
+                    for key, label in self.options
+                ],
+                id="columns-list",
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Apply", variant="primary", id="apply")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).focus()
+
+    def action_apply(self) -> None:
+        chosen = set(self.query_one(SelectionList).selected)
+        keys = [k for k, _ in self.options if k in chosen]
+        if not keys:
+            self.app.bell()
+            self.notify("Choose at least one column.", severity="warning")
+            return
+        self.dismiss(keys)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "apply":
+            self.action_apply()
+        else:
+            self.dismiss(None)
