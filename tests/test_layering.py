@@ -19,6 +19,9 @@ PURE_MODULES = [
     "flowtui.sandbox.query",
     "flowtui.fields",
     "flowtui.config.paths",
+    "flowtui.textsafe",
+    "flowtui.browse_logic",
+    "flowtui.designer_logic",
 ]
 PURE_PACKAGES = ["flowtui.api", "flowtui.config", "flowtui.sandbox"]
 
