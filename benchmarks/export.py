@@ -6,7 +6,7 @@ created_at), sent by bare httpx with 4 concurrent connections and no parsing bey
 the bytes. The export runs as the real command in a child process (its peak RSS comes from
 the OS), through a profile whose rate limit is set high enough not to pace it.
 
-    .venv/bin/python benchmarks/export.py [--customers 100000]
+    .venv/bin/python benchmarks/export.py [--customers 100000] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,6 +74,7 @@ async def raw_capacity(url: str, stamps: list[str], concurrency: int = 4) -> flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3, help="alternate raw/export runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -116,37 +118,34 @@ def main() -> None:
                 check=True,
                 capture_output=True,
             )
-            raw = asyncio.run(raw_capacity(url, stamps))
             out = Path(tmp) / "customers.jsonl"
-            started = time.perf_counter()
-            done = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "flowtui",
-                    "export",
-                    "customers",
-                    "--format",
-                    "jsonl",
-                    "--output",
-                    str(out),
-                    "--profile",
-                    "bench",
-                ],
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-            took = time.perf_counter() - started
-            if done.returncode:
-                raise SystemExit(f"export failed: {done.stderr}")
+            command = [sys.executable, "-m", "flowtui", "export", "customers", "--format",
+                       "jsonl", "--output", str(out), "--profile", "bench"]  # fmt: skip
+            runs = []  # (raw capacity, export seconds) pairs, measured alternately
+            for _ in range(args.repeat):
+                raw = asyncio.run(raw_capacity(url, stamps))
+                started = time.perf_counter()
+                done = subprocess.run(command, env=env, capture_output=True, text=True)
+                took = time.perf_counter() - started
+                if done.returncode:
+                    raise SystemExit(f"export failed: {done.stderr}")
+                runs.append((raw, took))
             lines = sum(1 for _ in out.open())
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         finally:
             stop(proc)
+    for i, (raw, took) in enumerate(runs, start=1):
+        rate = lines / took
+        print(
+            f"run {i}: export {rate:,.0f} customers/s ({took:.2f} s, start-up included), "
+            f"raw {raw:,.0f} customers/s, ratio {rate / raw:.0%}"
+        )
+    raw = statistics.median(r for r, _ in runs)
+    took = statistics.median(t for _, t in runs)
     rate = lines / took
     print(
-        f"customers exported:        {lines:,} in {took:.1f} s (whole command, start-up included)"
+        f"customers exported:        {lines:,} (median of {len(runs)} runs: {took:.2f} s, "
+        "whole command, start-up included)"
     )
     print(f"export rate:               {rate:,.0f} customers/s")
     print(f"raw page-fetch capacity:   {raw:,.0f} customers/s (4 connections, bytes only)")

@@ -28,12 +28,21 @@ class ExportResult:
 
 def customer_record(customer: Customer, custom_columns: list[str]) -> dict[str, Any]:
     """One customer as a flat record: base attributes, then custom values by field slug."""
-    record: dict[str, Any] = {key: customer.value(key) for key in BASE_COLUMNS}
+    custom = customer.custom
+    record: dict[str, Any] = {
+        "id": customer.id,
+        "name": customer.name,
+        "email": customer.email,
+        "external_ref": customer.external_ref,
+        "created_at": customer.created_at,
+        "updated_at": customer.updated_at,
+    }
     for slug in custom_columns:
-        record[slug] = customer.custom.get(slug)
-    # Values of custom keys the flow does not (or no longer) define are kept too.
-    for slug, value in customer.custom.items():
-        record.setdefault(slug, value)
+        record[slug] = custom.get(slug)
+    if len(custom) > len(custom_columns):
+        # Values of custom keys the flow does not (or no longer) define are kept too.
+        for slug, value in custom.items():
+            record.setdefault(slug, value)
     return record
 
 
@@ -78,6 +87,7 @@ async def export_customers(
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
     count = 0
+    encode = json.JSONEncoder(ensure_ascii=for_terminal, separators=(",", ":")).encode
     if progress:
         progress(0, total)
     async for customer in service.iter_customers(concurrency=concurrency):
@@ -86,7 +96,7 @@ async def export_customers(
             cells = [csv_cell(record.get(c)) for c in columns]
             writer.writerow([printable(c) for c in cells] if for_terminal else cells)
         else:
-            out.write(json.dumps(record, ensure_ascii=for_terminal, separators=(",", ":")) + "\n")
+            out.write(encode(record) + "\n")
         count += 1
         if progress and count % 100 == 0:
             progress(count, max(total, count))
