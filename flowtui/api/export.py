@@ -75,11 +75,7 @@ async def export_customers(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (use {' or '.join(FORMATS)})")
-    flows = await service.list_flows()
-    fields = (
-        await service.list_fields("customers") if any(f.slug == "customers" for f in flows) else []
-    )
-    custom_columns = [f.slug for f in fields if f.enabled and f.field_type != "relationship"]
+    custom_columns = [f.slug for f in await service.value_fields("customers")]
     columns = [*BASE_COLUMNS, *custom_columns]
     total = await service.count_customers()
     writer = None

@@ -35,6 +35,7 @@ from flowtui.api.errors import (
     ErrorItem,
     NetworkError,
     NotAllowedError,
+    NotFoundError,
     ProtocolError,
     error_from_response,
 )
@@ -296,6 +297,15 @@ class ApiService:
         """Fields of one flow (by slug, in ``order``), or of every flow."""
         path = f"/v2/flows/{quote(flow_slug, safe='')}/fields" if flow_slug else "/v2/fields"
         return [Field.parse(d) for d in self._data(await self.request("GET", path))]
+
+    async def value_fields(self, flow_slug: str = "customers") -> list[Field]:
+        """The enabled, non-relationship fields of a flow (those a record shows as values),
+        in order; none when the flow does not exist (the store answers 404)."""
+        try:
+            fields = await self.list_fields(flow_slug)
+        except NotFoundError:
+            return []
+        return [f for f in fields if f.enabled and f.field_type != "relationship"]
 
     async def get_field(self, field_id: str) -> Field:
         return Field.parse(self._data(await self.request("GET", f"/v2/fields/{quote(field_id)}")))

@@ -159,16 +159,8 @@ class NewCustomerScreen(FormScreen):
 
     @work(exclusive=True, group="form.fields", exit_on_error=False)
     async def load_fields(self) -> None:
-        service = self.app.service
-        flows = await service.list_flows()
-        fields = (
-            await service.list_fields("customers")
-            if any(f.slug == "customers" for f in flows)
-            else []
-        )
-        custom = [
-            FormField.from_field(f) for f in fields if f.enabled and f.field_type != "relationship"
-        ]
+        fields = await self.app.service.value_fields("customers")
+        custom = [FormField.from_field(f) for f in fields]
         specs = CUSTOMER_BASE + custom
         if not self.specs:
             await self.set_specs(specs)

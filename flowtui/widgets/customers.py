@@ -304,11 +304,7 @@ class CustomersView(Vertical):
     async def ensure_fields(self) -> None:
         if self.fields_loaded:
             return
-        service = self.app.service
-        flows = await service.list_flows()
-        has_flow = any(f.slug == "customers" for f in flows)
-        fields = await service.list_fields("customers") if has_flow else []
-        self.fields = [f for f in fields if f.enabled and f.field_type != "relationship"]
+        self.fields = await self.app.service.value_fields("customers")
         self.fields_loaded = True
 
     @work(exclusive=True, group="customers.load", exit_on_error=False)

@@ -804,3 +804,25 @@ async def test_verify_makes_a_request_even_with_a_cached_token(sandbox_app) -> N
         assert await second.verify() is cache.token
         assert second.is_sandbox is True
         assert second.auth.logins == 0
+
+
+async def test_value_fields_are_the_enabled_non_relationship_ones(bare_service) -> None:
+    assert await bare_service.value_fields("customers") == []  # no such flow: 404 -> none
+    flow = await bare_service.create_flow("Customers", "customers", "", True)
+    kept = await bare_service.create_field(
+        flow, name="Notes", slug="notes", field_type="string", order=2
+    )
+    first = await bare_service.create_field(
+        flow, name="Tier", slug="tier", field_type="integer", order=1
+    )
+    await bare_service.create_field(
+        flow, name="Off", slug="off", field_type="string", enabled=False
+    )
+    await bare_service.create_field(
+        flow,
+        name="Buddy",
+        slug="buddy",
+        field_type="relationship",
+        validation_rules=[{"type": "one-to-one", "to": "customer"}],
+    )
+    assert [f.id for f in await bare_service.value_fields("customers")] == [first.id, kept.id]
