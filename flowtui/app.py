@@ -245,6 +245,18 @@ class FlowApp(App[None]):
             )
         )
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report, without local variables: a frame of the login code holds
+        the client secret, and a crash must never print it to the terminal."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        report = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
+        self._close_messages_no_wait()
+
     async def action_quit(self) -> None:
         self.exit()
 
