@@ -24,7 +24,7 @@ from flowtui.api.errors import ApiError, NotFoundError
 from flowtui.api.models import Customer
 from flowtui.screens.base import BaseModal
 from flowtui.screens.forms import CUSTOMER_BASE, FormScreen
-from flowtui.widgets.form import FieldEditor, FormField
+from flowtui.widgets.form import FormField
 from flowtui.widgets.safe import display, safe
 
 PASSWORD = FormField(
@@ -50,6 +50,7 @@ class EditCustomerScreen(FormScreen):
     EditCustomerScreen #form-subtitle { color: $text-muted; height: auto; }
     """
     TITLE_TEXT = "Edit customer"
+    FIELDS_FLOW = "customers"
 
     def __init__(self, customer: Customer) -> None:
         super().__init__()
@@ -69,23 +70,11 @@ class EditCustomerScreen(FormScreen):
     @work(exclusive=True, group="form.fields", exit_on_error=False)
     async def load_fields(self) -> None:
         fields = await self.app.service.value_fields("customers")
-        custom = [FormField.from_field(f) for f in fields]
-        await self.set_specs(edit_specs(custom))
+        await self.follow_specs(edit_specs([FormField.from_field(f) for f in fields]))
 
-    async def set_specs(self, specs: list[FormField]) -> None:  # type: ignore[override]
-        """Mount one editor per spec, filled from the customer being edited."""
-        self.specs = specs
-        values = form_values(self.original, specs)
-        body = self.query_one("#form-fields", VerticalScroll)
-        await body.remove_children()
-        await body.mount_all(
-            [FieldEditor(s, value=values.get(s.key), id=f"field-{s.key}") for s in specs]
-        )
-        editors = self.editors()
-        if editors:
-            editors[0].input.focus()
-        self.initial_values = self.values()[0]
-        self.revalidate()
+    def spec_values(self, specs: list[FormField]) -> dict:
+        """Each input starts from the customer being edited (a new field too)."""
+        return form_values(self.original, specs)
 
     def labels(self) -> dict[str, str]:
         return {s.key: s.label for s in self.specs}

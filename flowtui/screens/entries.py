@@ -11,11 +11,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Footer, Input, Label, Static, TextArea
 
 from flowtui import designer_logic as L
 from flowtui import fields as F
-from flowtui.api.errors import ApiError
+from flowtui.api.errors import ApiError, NotFoundError
 from flowtui.api.models import Entry, Field, Flow, Page
 from flowtui.api.service import Change
 from flowtui.screens.base import BaseModal, BaseScreen
@@ -84,6 +84,8 @@ class EntriesScreen(BaseScreen):
         self.page: Page[Entry] | None = None
         self.page_offset = 0
         self._unsubscribe = None
+        #: The flow's fields changed since they were read: the next load reads them again.
+        self.fields_stale = False
 
     def compose(self) -> ComposeResult:
         yield Label(Text(f"Entries of {self.flow.name} ({self.flow.slug})"), id="entries-title")
@@ -106,6 +108,13 @@ class EntriesScreen(BaseScreen):
 
     @work(exclusive=True, group="entries.load", exit_on_error=False)
     async def load(self) -> None:
+        if self.fields_stale:
+            try:
+                fields = await self.app.service.list_fields(self.flow.slug)
+            except NotFoundError:
+                fields = []
+            self.fields = [f for f in L.in_order(fields) if f.enabled]
+            self.fields_stale = False
         page = await self.app.service.list_entries(
             self.flow.slug, limit=PAGE_SIZE, offset=self.page_offset
         )
@@ -141,6 +150,10 @@ class EntriesScreen(BaseScreen):
 
     def on_service_change(self, change: Change) -> None:
         if change.resource == "entry" and change.flow_slug == self.flow.slug:
+            self.load()
+        elif change.resource == "field" and change.flow_slug in (self.flow.slug, None):
+            # A field of this flow was added, renamed, disabled…: columns follow.
+            self.fields_stale = True
             self.load()
 
     def action_back(self) -> None:
@@ -257,25 +270,50 @@ class EntryFormScreen(FormScreen):
         self.TITLE_TEXT = (
             f"Edit entry {entry.id[:8]} of {flow.slug}" if entry else f"New entry of {flow.slug}"
         )
+        self.FIELDS_FLOW = flow.slug
 
     def on_mount(self) -> None:
         self.prepare()
 
+    def spec_values(self, specs: list[FormField]) -> dict:
+        return dict(self.entry.values) if self.entry else {}
+
     @work(exclusive=True, group="form.fields", exit_on_error=False)
     async def prepare(self) -> None:
+        await self.show_fields()
+
+    @work(exclusive=True, group="form.fields", exit_on_error=False)
+    async def load_fields(self) -> None:
+        """The flow's fields changed while the form was open: read them and follow."""
+        try:
+            fields = await self.app.service.list_fields(self.flow.slug)
+        except NotFoundError:
+            return
+        self.fields = [f for f in L.in_order(fields) if f.enabled]
+        await self.show_fields()
+
+    async def show_fields(self) -> None:
+        """Value editors, then a row per relationship field; a rebuild keeps what was typed
+        and picked."""
         specs = [FormField.from_field(f) for f in self.fields if f.field_type != "relationship"]
-        values = dict(self.entry.values) if self.entry else {}
-        await self.set_specs(specs, values)
+        kept = {r.field.slug: r for r in self.relation_rows()}
+        for row in kept.values():
+            await row.remove()
+        await self.follow_specs(specs)
         body = self.query_one("#form-fields", VerticalScroll)
-        rows = [
-            RelationRow(
-                f,
-                relation_items(self.entry.relationships.get(f.slug)) if self.entry else [],
-                id=f"relation-{f.slug}",
-            )
-            for f in self.fields
-            if f.field_type == "relationship"
-        ]
+        rows = []
+        for f in self.fields:
+            if f.field_type != "relationship":
+                continue
+            old = kept.get(f.slug)
+            if old is not None:
+                items = old.items
+            else:
+                items = relation_items(self.entry.relationships.get(f.slug)) if self.entry else []
+            row = RelationRow(f, items, id=f"relation-{f.slug}")
+            if old is not None:
+                row.initial, row.labels = old.initial, old.labels
+            rows.append(row)
         if rows:
             await body.mount_all(rows)
         if not specs:
@@ -335,14 +373,33 @@ class EntryFormScreen(FormScreen):
         self.dismiss(entry)
 
 
+def listable(target: str) -> bool:
+    """Whether the picker can list ``target`` records: customers, or entries of a custom flow
+    (the other core resources, such as products, are not served by flowtui)."""
+    return target == "customer" or target not in L.RELATIONSHIP_TARGETS
+
+
+def parse_ids(text: str) -> list[str]:
+    """Record ids typed one per line or comma-separated, in order, without repeats."""
+    ids: list[str] = []
+    for part in text.replace(",", "\n").splitlines():
+        part = part.strip()
+        if part and part not in ids:
+            ids.append(part)
+    return ids
+
+
 class RecordPicker(BaseModal):
     """Pick related records: customers (searched by name) or entries of a custom flow.
-    ``enter`` picks (one-to-one) or adds/removes (one-to-many); Done returns the choice."""
+    ``enter`` picks (one-to-one) or adds/removes (one-to-many); Done returns the choice.
+    Records flowtui cannot list (products, orders…) are given by their ids, typed."""
 
     DEFAULT_CSS = """
     RecordPicker { align: center middle; }
     RecordPicker #picker-table { height: 1fr; }
     RecordPicker .form-dialog { height: 80%; }
+    RecordPicker #picker-ids { height: 1fr; }
+    RecordPicker #picker-why { color: $text-muted; }
     """
     BINDINGS = [
         Binding("escape", "dismiss_modal", "Cancel", id="picker.cancel", tooltip="Keep as it was"),
@@ -355,14 +412,27 @@ class RecordPicker(BaseModal):
         self.cardinality = cardinality
         self.chosen: dict[str, str] = {i: i[:8] for _, i in items}
         self.rows: dict[str, str] = {}
+        self.manual = not listable(target)
 
     def compose(self) -> ComposeResult:
         many = self.cardinality == "one-to-many"
-        how = "enter adds or removes, Done keeps" if many else "enter picks"
         with Vertical(classes="form-dialog"):
-            yield Label(Text(f"Pick {self.target} records ({how})"), classes="dialog-title")
-            yield TextInput(placeholder="search by name", id="picker-search", compact=True)
-            yield DataTable(id="picker-table", cursor_type="row")
+            if self.manual:
+                what = "ids, one per line or comma-separated" if many else "one id"
+                yield Label(Text(f"{self.target} records ({what})"), classes="dialog-title")
+                yield Static(
+                    Text(
+                        f"flowtui cannot list {self.target} records (it lists customers and "
+                        f"entries of custom flows), so type the {self.target} ids to relate."
+                    ),
+                    id="picker-why",
+                )
+                yield TextArea("\n".join(self.chosen), id="picker-ids", soft_wrap=True)
+            else:
+                how = "enter adds or removes, Done keeps" if many else "enter picks"
+                yield Label(Text(f"Pick {self.target} records ({how})"), classes="dialog-title")
+                yield TextInput(placeholder="search by name", id="picker-search", compact=True)
+                yield DataTable(id="picker-table", cursor_type="row")
             yield Static("", id="picker-chosen")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Done", variant="primary", id="done")
@@ -372,8 +442,15 @@ class RecordPicker(BaseModal):
 
     def on_mount(self) -> None:
         self.show_chosen()
+        if self.manual:
+            self.query_one("#picker-ids", TextArea).focus()
+            return
         self.search("")
         self.query_one("#picker-table", DataTable).focus()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.chosen = {i: i[:8] for i in parse_ids(event.text_area.text)}
+        self.show_chosen()
 
     def show_chosen(self) -> None:
         text = ", ".join(self.chosen.values()) or "(none)"
@@ -428,6 +505,12 @@ class RecordPicker(BaseModal):
         self.show_chosen()
 
     def action_done(self) -> None:
+        if self.manual and self.cardinality != "one-to-many" and len(self.chosen) > 1:
+            self.app.bell()
+            self.query_one("#picker-chosen", Static).update(
+                Text("A one-to-one relationship takes a single id.")
+            )
+            return
         self.dismiss([(self.target, i, label) for i, label in self.chosen.items()])
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -57,10 +57,18 @@ class FormScreen(BaseModal):
                 yield Button("Cancel", id="cancel")
         yield Footer()
 
+    #: The flow whose fields the form shows: a field (or flow) Change for it rebuilds the form.
+    FIELDS_FLOW: str | None = None
+
+    def spec_values(self, specs: list[FormField]) -> dict:
+        """What the editors start with when nothing was typed (by key); none by default."""
+        return {}
+
     async def set_specs(self, specs: list[FormField], values: dict | None = None) -> None:
-        """Show one editor per spec, filled from ``values`` (by key) when given."""
+        """Show one editor per spec, filled from ``values`` (by key), else from
+        :meth:`spec_values`."""
         self.specs = specs
-        values = values or {}
+        values = {**self.spec_values(specs), **(values or {})}
         body = self.query_one("#form-fields", VerticalScroll)
         await body.remove_children()
         await body.mount_all(
@@ -86,6 +94,34 @@ class FormScreen(BaseModal):
     def revalidate(self) -> None:
         _, ok = self.values()
         self.query_one("#save", Button).disabled = not ok or self.saving or not self.specs
+
+    async def follow_specs(self, specs: list[FormField]) -> None:
+        """Show ``specs``: the first time as they are; later, when they differ (the flow
+        changed while the form was open), rebuild keeping what was typed (and what the form
+        opened with, so "discard?" still knows) and the focus."""
+        if not self.specs:
+            await self.set_specs(specs)
+            return
+        if specs == self.specs:
+            return
+        typed, opened = self.values()[0], self.initial_values
+        focused = self.focused.id if self.focused else None
+        await self.set_specs(specs, typed)
+        self.initial_values = {**self.initial_values, **opened}
+        if focused and self.query(f"#{focused}"):
+            self.query_one(f"#{focused}").focus()
+
+    def load_fields(self) -> None:
+        """(Re)load the specs from the store; forms with a ``FIELDS_FLOW`` override it."""
+
+    def on_service_change(self, change) -> None:
+        """A field of ``FIELDS_FLOW`` (or the flow) changed: the form follows."""
+        if (
+            self.FIELDS_FLOW is not None
+            and change.resource in ("field", "flow")
+            and change.flow_slug in (self.FIELDS_FLOW, None)
+        ):
+            self.load_fields()
 
     def dirty(self) -> bool:
         """Whether anything differs from what the form opened with."""
@@ -153,6 +189,7 @@ class FormScreen(BaseModal):
 
 class NewCustomerScreen(FormScreen):
     TITLE_TEXT = "New customer"
+    FIELDS_FLOW = "customers"
 
     def on_mount(self) -> None:
         self.load_fields()
@@ -160,24 +197,7 @@ class NewCustomerScreen(FormScreen):
     @work(exclusive=True, group="form.fields", exit_on_error=False)
     async def load_fields(self) -> None:
         fields = await self.app.service.value_fields("customers")
-        custom = [FormField.from_field(f) for f in fields]
-        specs = CUSTOMER_BASE + custom
-        if not self.specs:
-            await self.set_specs(specs)
-        elif specs != self.specs:
-            # The customers flow changed while this form was open: rebuild it, keeping what
-            # was typed (and what it opened with, so "discard?" still knows).
-            typed, opened = self.values()[0], self.initial_values
-            focused = self.focused.id if self.focused else None
-            await self.set_specs(specs, typed)
-            self.initial_values = {**self.initial_values, **opened}
-            if focused and self.query(f"#{focused}"):
-                self.query_one(f"#{focused}").focus()
-
-    def on_service_change(self, change) -> None:
-        """A field of the customers flow (or the flow) changed: the form follows."""
-        if change.resource in ("field", "flow") and change.flow_slug in ("customers", None):
-            self.load_fields()
+        await self.follow_specs(CUSTOMER_BASE + [FormField.from_field(f) for f in fields])
 
     @work(exclusive=True, group="form.save", exit_on_error=False)
     async def submit(self, values: dict) -> None:

@@ -8,8 +8,9 @@ snapshot (regenerate with ``--snapshot-update`` and look at the SVGs).
 
 from __future__ import annotations
 
-from textual.widgets import Button, Checkbox, Input, Label, Select
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
+from flowtui.screens.customer_editor import EditCustomerScreen
 from flowtui.screens.designer_dialogs import PreviewScreen, TypedConfirmDialog
 from flowtui.screens.dialogs import ConfirmDialog
 from flowtui.screens.entries import EntriesScreen, EntryFormScreen, RecordPicker
@@ -263,6 +264,20 @@ async def test_every_rule_editor_writes_its_rules(sandbox):
     assert rules["fans"] == [{"type": "one-to-many", "to": "customer"}]
     assert fields["fans"]["required"] is False
     assert [f["order"] for f in fields.values()] == list(range(1, 13))
+
+
+async def test_uuid_format_and_float_enum_rule_editors(sandbox):
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_designer(pilot, flows=2)
+        await add_field(pilot, "wishlists", "Ticket", "string", format="uuid")
+        await add_field(pilot, "wishlists", "Ratio", "float", enum="0.5, 1.25,2", default="1.25")
+    fields = {f["slug"]: f for f in await fields_of(sandbox, "wishlists")}
+    assert fields["ticket"]["field_type"] == "string"
+    assert fields["ticket"]["validation_rules"] == [{"type": "uuid"}]
+    assert fields["ratio"]["field_type"] == "float"
+    assert fields["ratio"]["validation_rules"] == [{"type": "enum", "options": [0.5, 1.25, 2.0]}]
+    assert fields["ratio"]["default"] == 1.25
 
 
 async def test_field_form_validation_messages(sandbox):
@@ -559,6 +574,129 @@ async def test_a_field_added_here_reaches_open_customer_form_and_browser(sandbox
         await pilot.press("f3")
         view = designer(app)
         await until(pilot, lambda: "7" in column(view.table, 4))
+
+
+async def add_field_over(pilot, flow_slug: str, name: str) -> None:
+    """Open the designer's field form for ``flow_slug`` over the current screen; save a
+    string field ``name``; wait until the screen below is back on top."""
+    app = pilot.app
+    below = app.screen
+    view = designer(app)
+    flow = next(f for f in view.flows.values() if f.slug == flow_slug)
+    await app.push_screen(FieldFormScreen(flow, view.fields_by_flow[flow.id], ["wishlists"]))
+    await until(pilot, lambda: isinstance(app.screen, FieldFormScreen))
+    await type_into(pilot, "#ff-name", name)
+    await pilot.press("ctrl+s")
+    await until(pilot, lambda: app.screen is below)
+
+
+async def test_a_field_added_here_reaches_an_open_customer_editor(sandbox):
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_customers(pilot)
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, EditCustomerScreen) and app.screen.specs)
+        editor = app.screen
+        customer = editor.original
+        email = editor.query_one("#input-email", Input).value
+        assert email == customer.email
+        await type_into(pilot, "#input-name", "Ron Swanson")
+        assert "delivery_details" not in [e.spec.key for e in editor.editors()]
+        await add_field_over(pilot, "customers", "Delivery Details")
+        await until(pilot, lambda: "delivery_details" in [e.spec.key for e in editor.editors()])
+        await settle(pilot)
+        assert editor.query_one("#input-name", Input).value == "Ron Swanson"  # kept
+        assert editor.query_one("#input-email", Input).value == email
+        assert editor.initial_values["name"] == customer.name  # still knows what it opened with
+        assert editor.dirty()
+        await type_into(pilot, "#input-delivery_details", "Back door")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen))
+    body = (await raw_get(sandbox, f"/v2/customers/{customer.id}"))["data"]
+    assert body["name"] == "Ron Swanson"
+    assert body["delivery_details"] == "Back door"
+    assert body["email"] == email
+
+
+async def test_open_entries_and_entry_form_follow_field_changes(sandbox):
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_designer(pilot, flows=2)
+        await select_flow(pilot, "wishlists")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, EntriesScreen))
+        entries = app.screen
+        await until(pilot, lambda: entries.table.row_count == 3)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, EntryFormScreen) and app.screen.specs)
+        form = app.screen
+        await type_into(pilot, "#input-title", "Picnic")
+        await until(pilot, lambda: form.query("#relation-owner"))
+        # a new field reaches the open form (typed title kept) and the entries table
+        await add_field_over(pilot, "wishlists", "Notes")
+        await until(pilot, lambda: "notes" in [e.spec.key for e in form.editors()])
+        await settle(pilot)
+        assert form.query_one("#input-title", Input).value == "Picnic"
+        assert form.query("#relation-owner")  # relationship rows survive the rebuild
+        assert form.dirty()
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await until(pilot, lambda: app.screen is entries)
+        await until(pilot, lambda: "f:notes" in [k.value for k in entries.table.columns])
+        # renamed, then disabled (through the service, as the designer does it)
+        notes = next(f for f in entries.fields if f.slug == "notes")
+        await app.service.update_field(notes.id, flow_slug="wishlists", name="Remarks")
+        await until(
+            pilot, lambda: "Remarks" in [str(c.label) for c in entries.table.columns.values()]
+        )
+        await app.service.update_field(notes.id, flow_slug="wishlists", enabled=False)
+        await until(pilot, lambda: "f:notes" not in [k.value for k in entries.table.columns])
+        await settle(pilot)
+        assert entries.table.row_count == 3
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, EntryFormScreen) and app.screen.specs)
+        assert "notes" not in [e.spec.key for e in app.screen.editors()]
+
+
+async def test_relationship_to_products_takes_typed_ids(sandbox):
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_designer(pilot, flows=2)
+        await add_field(
+            pilot, "wishlists", "Parts", "relationship", cardinality="one-to-many", target="product"
+        )
+        await select_flow(pilot, "wishlists")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, EntriesScreen))
+        entries = app.screen
+        await until(pilot, lambda: entries.table.row_count == 3)
+        entry = entries.highlighted()
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, EntryFormScreen) and app.screen.specs)
+        form = app.screen
+        await until(pilot, lambda: form.query("#pick-parts"))
+        form.query_one("#pick-parts", Button).press()
+        await until(pilot, lambda: isinstance(app.screen, RecordPicker))
+        picker = app.screen
+        assert "cannot list product records" in str(picker.query_one("#picker-why").render())
+        assert not picker.query("#picker-table")
+        await until(pilot, lambda: app.focused is picker.query_one("#picker-ids", TextArea))
+        await pilot.press(*"prod-1, prod-2", "enter", *"prod-3", "enter", *"prod-1")
+        await pilot.pause()
+        assert "prod-1, prod-2, prod-3" in str(picker.query_one("#picker-chosen").render())
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen is form)
+        shown = str(form.query_one("#relation-parts .relation-value", Static).render())
+        assert "prod-1, prod-2, prod-3" in shown and "product" in shown
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen is entries)
+    body = await raw_get(sandbox, f"/v2/flows/wishlists/entries/{entry.id}")
+    assert body["data"]["relationships"]["parts"]["data"] == [
+        {"type": "product", "id": "prod-1"},
+        {"type": "product", "id": "prod-2"},
+        {"type": "product", "id": "prod-3"},
+    ]
 
 
 # -- snapshots ---------------------------------------------------------------------------------
