@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import ContentSwitcher, Footer
+from textual.widgets import ContentSwitcher
 
 from flowtui.api.service import Change
 from flowtui.config.profiles import Profile
 from flowtui.screens.base import BaseScreen
 from flowtui.widgets.customers import CustomersView
 from flowtui.widgets.flows import FlowsView
+from flowtui.widgets.footer import Footer
 from flowtui.widgets.header import StoreHeader
 
 VIEWS = {"customers": "Customers", "flows": "Flows"}

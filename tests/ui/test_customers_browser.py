@@ -8,6 +8,8 @@ import pytest
 from rich.text import Text
 from textual.widgets import SelectionList
 
+from flowtui import browse_logic as B
+from flowtui.api.transport import RetryPolicy
 from flowtui.sandbox import demo
 from flowtui.sandbox.store import Store
 from flowtui.screens.customer_editor import ColumnsScreen, EditCustomerScreen
@@ -18,6 +20,7 @@ from tests.ui.conftest import (
     logged_in_app,
     raw_client,
     raw_get,
+    seeded_sandbox,
     until,
     wait_for_customers,
 )
@@ -120,6 +123,39 @@ async def test_paging_past_the_offset_cap_by_key_and_from_the_end(big_store):
         assert view.plan.how == "from-end"
 
 
+UNREACHABLE = 20_500  # more than twice the 10,000 offset cap
+
+
+async def test_name_sort_says_the_middle_of_a_big_store_cannot_be_reached():
+    store = Store(":memory:")
+    demo.seed(store, UNREACHABLE)
+    try:
+        app = logged_in_app(make_sandbox(store))
+        async with app.run_test(size=(120, 36)) as pilot:
+            view = await wait_for_customers(pilot)
+            await press_and_wait(pilot, "s", "s")
+            assert "name A→Z" in info(app)
+            # The page at offset 10,000 is the last one reachable from the front; getting
+            # there takes 100 PgDn (a request each), so the test loads it directly.
+            view.load(10_000)
+            await until(pilot, lambda: view.state != "loading")
+            await settle(pilot)
+            assert status(app) == f"10,001-10,100 of {UNREACHABLE:,} customers"
+            shown = row_ids(view)
+            await press_and_wait(pilot, "pagedown")
+            assert view.state == "error" and isinstance(view.plan, B.Unreachable)
+            assert status(app).startswith(
+                "Sorted by name, the store can reach only the first and last 10,000 customers"
+            )
+            assert "Sort by created or updated (s) or search (/)" in status(app)
+            assert row_ids(view) == shown  # the page on screen stays
+            # the next sort (email) has the same limit; created/updated reach it by key
+            await press_and_wait(pilot, "s", status_is=f"1-100 of {UNREACHABLE:,} customers")
+            assert "email A→Z" in info(app)
+    finally:
+        store.close()
+
+
 async def test_search_as_you_type_is_debounced_and_server_side(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -148,6 +184,21 @@ async def test_search_as_you_type_is_debounced_and_server_side(sandbox):
         await pilot.press("slash", "escape")
         await until(pilot, lambda: status(app) == f"1-100 of {SEEDED} customers")
         assert app.focused is view.table and "contains" not in info(app)
+
+
+async def test_the_footer_does_not_keep_the_keys_it_replaced_alive(sandbox):
+    """Textual's Footer binds each key it composes to its ``compact`` reactive, a watcher
+    that is pruned only when ``compact`` changes: every recompose (each focus move) leaked
+    its keys and the full GCs over the growing heap took up to 400 ms (benchmarks/README)."""
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_customers(pilot)
+        footer = app.screen.query_one("Footer")
+        for _ in range(4):  # the focus moves to the search box and back: two recomposes
+            await pilot.press("slash", "enter")
+            await settle(pilot)
+        watchers = getattr(footer, "__watchers")["compact"]
+        assert watchers and all(node.is_attached for node, _ in watchers)
 
 
 async def test_a_stale_answer_never_overwrites_a_newer_one(sandbox):
@@ -405,3 +456,36 @@ def test_snapshot_columns_chooser(snap_compare, sandbox):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_loading_state(snap_compare, sandbox):
+    """A page on its way: the status says so, the previous page stays until it arrives."""
+    app = logged_in_app(sandbox)
+
+    async def run_before(pilot) -> None:
+        view = await wait_for_customers(pilot)
+        sandbox.state.config.latency_ms = 60_000  # held until the app exits
+        await pilot.press("pagedown")
+        await until(pilot, lambda: view.state == "loading")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_error_state(snap_compare):
+    """The store answers 500: the status line says what failed, in the error colour."""
+    sandbox = seeded_sandbox(fault_seed=1)  # seeded: the same injected fault every run
+    app = logged_in_app(sandbox)
+
+    async def run_before(pilot) -> None:
+        view = await wait_for_customers(pilot)
+        app.service.transport.policy = RetryPolicy(attempts=1)  # no backoff waits
+        sandbox.state.config.fault_rate = 1.0
+        await pilot.press("r")
+        await until(pilot, lambda: view.state == "error")
+        await settle(pilot)
+
+    try:
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    finally:
+        sandbox.state.store.close()
