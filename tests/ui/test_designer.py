@@ -461,18 +461,24 @@ async def test_read_only_profile_can_look_but_not_change(sandbox):
     assert flows["wishlists"]["enabled"] is True
 
 
+async def open_wishlist_entries(app, pilot) -> EntriesScreen:
+    """From the main screen: the designer, the wishlists flow, its entries (3 in the demo)."""
+    await open_designer(pilot, flows=2)
+    await select_flow(pilot, "wishlists")
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, EntriesScreen))
+    entries = app.screen
+    await until(pilot, lambda: entries.table.row_count == 3)
+    return entries
+
+
 # -- entries -----------------------------------------------------------------------------------
 
 
 async def test_entries_crud_with_a_related_customer(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        await open_designer(pilot, flows=2)
-        await select_flow(pilot, "wishlists")
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, EntriesScreen))
-        entries = app.screen
-        await until(pilot, lambda: entries.table.row_count == 3)
+        entries = await open_wishlist_entries(app, pilot)
         assert text_of(app, "#entries-status") == "1-3 of 3 entries"
         # create
         await pilot.press("n")
@@ -621,12 +627,7 @@ async def test_a_field_added_here_reaches_an_open_customer_editor(sandbox):
 async def test_open_entries_and_entry_form_follow_field_changes(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        await open_designer(pilot, flows=2)
-        await select_flow(pilot, "wishlists")
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, EntriesScreen))
-        entries = app.screen
-        await until(pilot, lambda: entries.table.row_count == 3)
+        entries = await open_wishlist_entries(app, pilot)
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, EntryFormScreen) and app.screen.specs)
         form = app.screen
