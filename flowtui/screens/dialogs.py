@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
 from textual.widgets import Button, Label, Static
 
 from flowtui.screens.base import BaseModal
@@ -67,3 +70,17 @@ class ConfirmDialog(BaseModal):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+
+def ask(app: App, dialog: Screen, then: Callable[[], object]) -> None:
+    """Show a yes/no ``dialog``; call ``then`` only when the answer is yes."""
+    app.push_screen(dialog, lambda yes: then() if yes else None)
+
+
+def close_form(screen: Screen, changed: bool) -> None:
+    """Close a form: at once when nothing changed, else only after the user agrees to lose it."""
+    if not changed:
+        screen.dismiss(None)
+        return
+    dialog = ConfirmDialog("Discard this form?", "What you typed will be lost.", "Discard")
+    ask(screen.app, dialog, lambda: screen.dismiss(None))

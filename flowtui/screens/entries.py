@@ -19,7 +19,7 @@ from flowtui.api.errors import ApiError, NotFoundError
 from flowtui.api.models import Entry, Field, Flow, Page
 from flowtui.api.service import Change
 from flowtui.screens.base import BaseModal, BaseScreen
-from flowtui.screens.dialogs import ConfirmDialog
+from flowtui.screens.dialogs import ConfirmDialog, ask
 from flowtui.screens.forms import FormScreen
 from flowtui.widgets.form import FormField
 from flowtui.widgets.inputs import TextInput
@@ -192,17 +192,14 @@ class EntriesScreen(BaseScreen):
         if not self.app._writable("delete entries"):
             return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.delete(entry)
-
-        self.app.push_screen(
+        ask(
+            self.app,
             ConfirmDialog(
                 f"Delete entry {entry.id[:8]} of {self.flow.slug}?",
                 "Its values and relationships are deleted. This cannot be undone.",
                 "Delete",
             ),
-            answered,
+            lambda: self.delete(entry),
         )
 
     @work(exclusive=True, group="entries.write", exit_on_error=False)

@@ -26,7 +26,7 @@ from flowtui import fields as F
 from flowtui.api.errors import ApiError, AuthError
 from flowtui.api.models import Field, Flow
 from flowtui.screens.base import BaseModal, error_lines, report_error
-from flowtui.screens.dialogs import ConfirmDialog
+from flowtui.screens.dialogs import close_form
 from flowtui.widgets.inputs import TextInput
 
 TYPE_LOCKED = "locked: the store cannot change a field's type; delete and re-create it"
@@ -333,18 +333,7 @@ class FieldFormScreen(BaseModal):
         self.submit(payload)
 
     def action_cancel(self) -> None:
-        if self.snapshot() == self.initial:
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmDialog("Discard this form?", "What you typed will be lost.", "Discard"),
-            answered,
-        )
+        close_form(self, self.snapshot() != self.initial)
 
     @work(exclusive=True, group="form.save", exit_on_error=False)
     async def submit(self, payload: dict[str, Any]) -> None:

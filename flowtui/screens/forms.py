@@ -14,7 +14,7 @@ from textual.widgets import Button, Footer, Label, Static
 from flowtui import fields as F
 from flowtui.api.errors import ApiError, AuthError
 from flowtui.screens.base import BaseModal, error_lines, report_error
-from flowtui.screens.dialogs import ConfirmDialog
+from flowtui.screens.dialogs import close_form
 from flowtui.widgets.form import FieldEditor, FormField
 
 
@@ -170,18 +170,7 @@ class FormScreen(BaseModal):
             self.submit(values)
 
     def action_cancel(self) -> None:
-        if not self.dirty():
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmDialog("Discard this form?", "What you typed will be lost.", "Discard"),
-            answered,
-        )
+        close_form(self, self.dirty())
 
     def submit(self, values: dict) -> None:  # pragma: no cover - overridden
         raise NotImplementedError

@@ -564,19 +564,16 @@ class CustomersView(Vertical):
             return
         if not self.writable("delete customers"):
             return
-        from flowtui.screens.dialogs import ConfirmDialog
+        from flowtui.screens.dialogs import ConfirmDialog, ask
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.delete(customer)
-
-        self.app.push_screen(
+        ask(
+            self.app,
             ConfirmDialog(
                 f"Delete customer {display(customer.name)} <{display(customer.email)}>?",
                 f"Id {customer.id}. This cannot be undone.",
                 "Delete",
             ),
-            answered,
+            lambda: self.delete(customer),
         )
 
     @work(exclusive=True, group="customers.delete", exit_on_error=False)

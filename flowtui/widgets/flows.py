@@ -343,15 +343,11 @@ class FlowsView(Vertical):
     @work(exclusive=True, group="flows.ask", exit_on_error=False)
     async def ask_delete_flow(self, flow: Flow) -> None:
         from flowtui.screens.designer_dialogs import TypedConfirmDialog
-        from flowtui.screens.dialogs import ConfirmDialog
+        from flowtui.screens.dialogs import ConfirmDialog, ask
 
         count = await self.record_count(flow)
         nfields = len(self.fields_by_flow.get(flow.id, []))
         warning = L.delete_flow_warning(flow.slug, flow.resource, nfields, count)
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.delete_flow(flow)
 
         if flow.is_core:
             dialog = TypedConfirmDialog(
@@ -362,7 +358,7 @@ class FlowsView(Vertical):
             )
         else:
             dialog = ConfirmDialog(f"Delete the flow {flow.slug!r}?", warning, "Delete")
-        self.app.push_screen(dialog, answered)
+        ask(self.app, dialog, lambda: self.delete_flow(flow))
 
     @work(exclusive=True, group="flows.write", exit_on_error=False)
     async def delete_flow(self, flow: Flow) -> None:
@@ -428,19 +424,15 @@ class FlowsView(Vertical):
 
     @work(exclusive=True, group="fields.ask", exit_on_error=False)
     async def ask_delete_field(self, flow: Flow, field: Field) -> None:
-        from flowtui.screens.dialogs import ConfirmDialog
+        from flowtui.screens.dialogs import ConfirmDialog, ask
 
         count = await self.record_count(flow)
         warning = L.delete_field_warning(field.name or field.slug, flow.slug, flow.resource, count)
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.delete_field(flow, field)
-
-        self.app.push_screen(
-            ConfirmDialog(f"Delete the field {field.slug!r} of {flow.slug}?", warning, "Delete"),
-            answered,
+        dialog = ConfirmDialog(
+            f"Delete the field {field.slug!r} of {flow.slug}?", warning, "Delete"
         )
+        ask(self.app, dialog, lambda: self.delete_field(flow, field))
 
     @work(exclusive=True, group="fields.write", exit_on_error=False)
     async def delete_field(self, flow: Flow, field: Field) -> None:
