@@ -4,13 +4,8 @@ killed (SQLite in WAL mode), and the demo data is deterministic and never duplic
 from __future__ import annotations
 
 import contextlib
-import os
-import re
 import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,11 +16,6 @@ from flowtui.sandbox import demo
 from flowtui.sandbox.server import BackgroundServer
 from flowtui.sandbox.store import Store
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox
-
-REPO = Path(__file__).resolve().parents[2]
-READY = "Press Ctrl-C to stop."
-URL = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
-
 
 # -- writing and reading a whole store through the API ---------------------------------------
 
@@ -184,64 +174,6 @@ def test_file_database_survives_a_clean_restart(tmp_path):
 # -- unclean stop (SIGKILL) -------------------------------------------------------------------
 
 
-class SandboxProcess:
-    """``python -m flowtui sandbox ARGS`` with its output captured in files."""
-
-    def __init__(self, tmp: Path, *args: str) -> None:
-        tmp.mkdir(parents=True, exist_ok=True)
-        stamp = time.monotonic_ns()
-        self.out_path, self.err_path = tmp / f"out-{stamp}.txt", tmp / f"err-{stamp}.txt"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWTUI_SANDBOX_")}
-        env["PYTHONUNBUFFERED"] = "1"
-        with self.out_path.open("w") as out, self.err_path.open("w") as err:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "flowtui", "sandbox", *args],
-                stdout=out,
-                stderr=err,
-                stdin=subprocess.DEVNULL,
-                cwd=REPO,
-                env=env,
-            )
-        self.url = ""
-
-    @property
-    def stdout(self) -> str:
-        return self.out_path.read_text()
-
-    def wait_ready(self, timeout: float = 30) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            out = self.stdout
-            if READY in out:
-                self.url = URL.search(out).group(1)
-                return out
-            if self.proc.poll() is not None:
-                pytest.fail(f"exited with {self.proc.returncode}: {out}{self.err_path.read_text()}")
-            time.sleep(0.05)
-        pytest.fail(f"no start banner after {timeout} s: {self.stdout}")
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-
-@pytest.fixture
-def run(tmp_path) -> Iterator:
-    started: list[SandboxProcess] = []
-
-    def start(*args: str) -> SandboxProcess:
-        process = SandboxProcess(tmp_path / "logs", *args)
-        started.append(process)
-        return process
-
-    try:
-        yield start
-    finally:
-        for process in started:
-            process.kill()
-
-
 CREDENTIALS = ("--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET)
 
 
@@ -257,7 +189,7 @@ def issue_token(url: str) -> str:
 def test_file_database_survives_sigkill(run, tmp_path):
     path = tmp_path / "killed.db"
     first = run("--db", str(path), "--port", "0", *CREDENTIALS)
-    first.wait_ready()
+    first.wait_ready(30)
     token = issue_token(first.url)
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=first.url, headers=headers, timeout=10) as client:
@@ -267,7 +199,7 @@ def test_file_database_survives_sigkill(run, tmp_path):
     assert first.proc.returncode == -signal.SIGKILL
 
     second = run("--db", str(path), "--port", "0", *CREDENTIALS)
-    second.wait_ready()
+    second.wait_ready(30)
     try:
         with httpx.Client(base_url=second.url, headers=headers, timeout=10) as client:
             # The token issued before the kill is still valid.
@@ -346,13 +278,13 @@ def test_demo_seed_leaves_a_store_with_data_alone():
 def test_demo_data_flag_does_not_duplicate_on_an_existing_database(run, tmp_path):
     path = tmp_path / "demo.db"
     first = run("--db", str(path), "--port", "0", "--demo-data", "5", *CREDENTIALS)
-    banner = first.wait_ready()
+    banner = first.wait_ready(30)
     assert "Seeded demo data: 5 customers" in banner
     first.proc.send_signal(signal.SIGINT)
     assert first.proc.wait(20) == 0
 
     second = run("--db", str(path), "--port", "0", "--demo-data", "5", *CREDENTIALS)
-    banner = second.wait_ready()
+    banner = second.wait_ready(30)
     assert "already holds data" in banner
     headers = {"Authorization": f"Bearer {issue_token(second.url)}"}
     with httpx.Client(base_url=second.url, headers=headers, timeout=10) as client:
