@@ -24,6 +24,7 @@ from flowtui.screens.forms import FormScreen
 from flowtui.widgets.form import FormField
 from flowtui.widgets.inputs import TextInput
 from flowtui.widgets.safe import display, safe
+from flowtui.widgets.tables import cursor_key
 
 PAGE_SIZE = 100
 
@@ -142,11 +143,8 @@ class EntriesScreen(BaseScreen):
             self.status(f"{page.first_index:,}-{page.last_index:,} of {page.total:,} entries")
 
     def highlighted(self) -> Entry | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        return self.entries.get(key.value) if key else None
+        key = cursor_key(self.table)
+        return self.entries.get(key) if key else None
 
     def on_service_change(self, change: Change) -> None:
         if change.resource == "entry" and change.flow_slug == self.flow.slug:

@@ -29,6 +29,7 @@ from flowtui.api.models import Customer, Field, Page
 from flowtui.api.service import Change
 from flowtui.widgets.inputs import TextInput
 from flowtui.widgets.safe import display, safe
+from flowtui.widgets.tables import cursor_key
 
 PAGE_SIZE = B.PAGE_SIZE
 SEARCH_DELAY = 0.3  # seconds of quiet typing before a search is sent
@@ -401,11 +402,8 @@ class CustomersView(Vertical):
         return [safe(B.cell_value(customer, key), 60) for key in columns]
 
     def highlighted(self) -> Customer | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        return self.customers.get(key.value) if key else None
+        key = cursor_key(self.table)
+        return self.customers.get(key) if key else None
 
     def show_detail(self) -> None:
         pane = self.query_one("#customers-detail")

@@ -26,6 +26,7 @@ from flowtui.api.errors import ApiError
 from flowtui.api.models import Field, Flow
 from flowtui.api.service import Change
 from flowtui.widgets.safe import safe
+from flowtui.widgets.tables import cursor_key
 
 READ_ONLY_NOTE = "read-only profile (implicit token): you can look, not change"
 
@@ -170,11 +171,8 @@ class FlowsView(Vertical):
         self.query_one("#flows-status", Label).update(Text(text + suffix))
 
     def highlighted(self) -> Flow | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        return self.flows.get(key.value) if key else None
+        key = cursor_key(self.table)
+        return self.flows.get(key) if key else None
 
     def current_fields(self) -> list[Field]:
         flow = self.highlighted()
