@@ -327,14 +327,6 @@ class EntryFormScreen(FormScreen):
     def dirty(self) -> bool:
         return super().dirty() or any(r.items != r.initial for r in self.relation_rows())
 
-    def action_save(self) -> None:
-        values, ok = self.values()
-        if ok and not self.saving:
-            self.saving = True
-            self.revalidate()
-            self.message("Saving…")
-            self.submit(values)
-
     @work(exclusive=True, group="form.save", exit_on_error=False)
     async def submit(self, values: dict) -> None:
         service = self.app.service
