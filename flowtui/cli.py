@@ -646,7 +646,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_app(args: argparse.Namespace) -> int:
     """Open the Textual app (with an embedded demo sandbox for --demo)."""
-    from flowtui.app import FlowApp
     from flowtui.config.profiles import ConfigError, ProfileStore
     from flowtui.config.resolve import resolve
 
@@ -673,9 +672,14 @@ def run_app(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             # No profile yet (or a broken config file): the login screen explains.
             startup_error = str(exc) if args.app_profile or profiles.path.exists() else None
+    # Imported after the demo sandbox's child process started: it boots while Textual imports.
+    from flowtui.app import FlowApp
+
     try:
         FlowApp(profiles, resolved=resolved, startup_error=startup_error).run()
     finally:
         if embedded is not None:
+            if embedded.proc is not None and embedded.proc.poll() not in (None, 0):
+                print(f"flowtui: the demo sandbox stopped: {embedded.complaint()}", file=sys.stderr)
             embedded.stop()
     return 0

@@ -1,14 +1,15 @@
-"""Serving the sandbox over real HTTP with uvicorn: in the foreground (``flowtui sandbox``) or
-on a background thread with its own event loop (tests, benchmarks, ``flowtui --demo``).
+"""Serving the sandbox over real HTTP with uvicorn: in the foreground (``flowtui sandbox``, and
+the child process of ``flowtui --demo``) or on a background thread with its own event loop
+(tests, benchmarks).
 
-The listening socket is bound here, before uvicorn starts, so an occupied port gives one
-clear sentence instead of a traceback and port 0 picks a free port whose number is known.
+The listening socket is bound before uvicorn starts (``listen.bind``), so an occupied port
+gives one clear sentence instead of a traceback and port 0 picks a free port whose number is
+known.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import signal
 import socket
@@ -19,45 +20,9 @@ import uvicorn
 from starlette.applications import Starlette
 
 from flowtui.sandbox.app import _Dropped
+from flowtui.sandbox.listen import PortInUse, base_url, bind
 
-
-class PortInUse(OSError):
-    """The requested address is taken."""
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (port 0: any free port)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # uvicorn does not set TCP_NODELAY on connections accepted from a socket it was handed;
-    # accepted sockets inherit it from the listener. Without it every keep-alive request
-    # after the first stalls ~40 ms (Nagle against delayed ACK).
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    try:
-        sock.bind((host, port))
-    except OverflowError:  # a port outside 0..65535
-        sock.close()
-        raise OSError(f"Cannot listen on {host}:{port}: a port is 0 to 65535") from None
-    except OSError as exc:
-        sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise PortInUse(
-                f"Port {port} on {host} is already in use; stop what is using it or pick "
-                "another with --port"
-            ) from None
-        raise OSError(f"Cannot listen on {host}:{port}: {exc.strerror}") from None
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
-
-
-def base_url(sock: socket.socket) -> str:
-    """``http://host:port`` of a bound socket."""
-    host, port = sock.getsockname()[:2]
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{port}"
+__all__ = ["BackgroundServer", "PortInUse", "base_url", "bind", "running", "serve_forever"]
 
 
 class _QuietDrops(logging.Filter):

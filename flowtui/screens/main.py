@@ -17,6 +17,10 @@ from flowtui.widgets.header import StoreHeader
 VIEWS = {"customers": "Customers", "flows": "Flows"}
 
 
+#: Seconds after the main screen opens before the hidden flows view loads.
+FLOWS_PREFETCH_DELAY = 1.0
+
+
 class MainScreen(BaseScreen):
     BINDINGS = [
         Binding(
@@ -50,6 +54,8 @@ class MainScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.focus_view(self.initial_view)
+        flows = self.query_one(FlowsView)
+        flows.ensure_loaded(later=0 if self.initial_view == "flows" else FLOWS_PREFETCH_DELAY)
 
     @property
     def current_view(self) -> str:
@@ -59,6 +65,8 @@ class MainScreen(BaseScreen):
         self.query_one(f"#{name}-table").focus()
 
     def action_show_view(self, name: str) -> None:
+        if name == "flows":
+            self.query_one(FlowsView).ensure_loaded()
         self.query_one("#views", ContentSwitcher).current = name
         self.query_one(StoreHeader).set_view(VIEWS[name])
         self.focus_view(name)

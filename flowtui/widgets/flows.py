@@ -143,6 +143,7 @@ class FlowsView(Vertical):
         self.fields_by_flow: dict[str, list[Field]] = {}
         self.shown_flow_id: str | None = None
         self.loaded = False
+        self.requested = False  # whether a load was ever started (the view loads lazily)
         self._reordering = False
         self._reload_after_reorder = False
 
@@ -152,8 +153,14 @@ class FlowsView(Vertical):
         yield Label("", id="fields-status", classes="status")
         yield FieldTable(id="fields-table", cursor_type="row", zebra_stripes=True)
 
-    def on_mount(self) -> None:
-        self.load()
+    def ensure_loaded(self, later: float = 0.0) -> None:
+        """Load the flows unless that was done (the view loads lazily: hidden behind the
+        customers view at start-up, it loads ``later`` seconds on, so it doesn't compete with
+        the first customers page, or at once when shown)."""
+        if later:
+            self.set_timer(later, self.ensure_loaded)
+        elif not self.requested:
+            self.load()
 
     # -- state -----------------------------------------------------------------------------
 
@@ -187,6 +194,7 @@ class FlowsView(Vertical):
 
     @work(exclusive=True, group="flows.load", exit_on_error=False)
     async def load(self) -> None:
+        self.requested = True
         service = self.app.service
         self.status("Loading flows…")
         flows = await service.list_flows()
@@ -254,7 +262,7 @@ class FlowsView(Vertical):
                 self.show_fields()
 
     def on_change(self, change: Change) -> None:
-        if change.resource in ("flow", "field"):
+        if change.resource in ("flow", "field") and self.requested:
             if self._reordering and change.resource == "field":
                 self._reload_after_reorder = True
                 return

@@ -9,7 +9,8 @@ from flowtui.app import FlowApp
 from flowtui.cli import build_parser, main
 from flowtui.config.profiles import ProfileStore
 from flowtui.config.secrets import FileSecrets
-from flowtui.sandbox.embedded import DEMO_PROFILE, EmbeddedSandbox
+from flowtui.sandbox.embedded import DEMO_PROFILE, EmbeddedSandbox, demo_db
+from flowtui.sandbox.store import Store
 from flowtui.screens.main import MainScreen
 from tests.ui.conftest import wait_for_customers
 
@@ -33,30 +34,81 @@ async def test_demo_opens_the_customers_of_an_embedded_sandbox():
             assert str(app.screen.query_one("#header-profile").render()) == "profile demo"
             await pilot.press("ctrl+q")
     finally:
+        proc = embedded.proc
         embedded.stop()
-    assert embedded.server is None and embedded.store is None
+    assert embedded.proc is None and proc.returncode == 0  # stopped gracefully on EOF
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/_sandbox/health", timeout=2)
+
+
+def _customer_count(resolved) -> int:
+    token = httpx.post(
+        f"{resolved.profile.base_url}/oauth/access_token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": resolved.profile.client_id,
+            "client_secret": resolved.secret,
+        },
+    ).json()["access_token"]
+    body = httpx.get(
+        f"{resolved.profile.base_url}/v2/customers?page[limit]=1",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    return body["meta"]["results"]["total"]
 
 
 def test_demo_keeps_its_data_unless_reset():
     first = EmbeddedSandbox(customers=5)
     first.start(ProfileStore())
-    first.store.set_setting("marker", "kept")
     first.stop()
+    store = Store(demo_db())
+    store.set_setting("marker", "kept")
+    store.close()
     again = EmbeddedSandbox(customers=5)
-    again.start(ProfileStore())
+    resolved = again.start(ProfileStore())
     try:
-        assert again.store.get_setting("marker") == "kept"
+        assert _customer_count(resolved) == 5  # a warm start: requests wait in the backlog
     finally:
         again.stop()
-    fresh = EmbeddedSandbox(customers=5, reset=True)
-    fresh.start(ProfileStore())
+    store = Store(demo_db())
+    assert store.get_setting("marker") == "kept"
+    store.close()
+    fresh = EmbeddedSandbox(customers=7, reset=True)
+    resolved = fresh.start(ProfileStore())
     try:
-        assert fresh.store.get_setting("marker") is None
-        assert fresh.store.count_customers() == 5
+        assert _customer_count(resolved) == 7
     finally:
         fresh.stop()
+    store = Store(demo_db())
+    assert store.get_setting("marker") is None
+    store.close()
+
+
+def test_demo_sandbox_stops_when_flowtui_dies():
+    """The child watches its standard input: flowtui killed outright still stops it."""
+    embedded = EmbeddedSandbox(customers=3)
+    resolved = embedded.start(ProfileStore())
+    proc = embedded.proc
+    proc.stdin.close()  # what the kernel does for a process that dies, however it dies
+    assert proc.wait(10) == 0
+    embedded.proc = None
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{resolved.profile.base_url}/_sandbox/health", timeout=2)
+
+
+def test_a_demo_sandbox_that_cannot_start_says_why():
+    demo_db().parent.mkdir(parents=True, exist_ok=True)
+    demo_db().write_bytes(b"this is not a database" * 100)
+    embedded = EmbeddedSandbox(customers=3)
+    resolved = embedded.start(ProfileStore())  # a warm start: it does not wait for the child
+    try:
+        assert embedded.proc.wait(10) == 1
+        assert "cannot open the demo store" in embedded.complaint()
+        assert "not a database" in embedded.complaint()
+        with pytest.raises(httpx.ConnectError):  # refused at once, not a hang in the backlog
+            httpx.get(f"{resolved.profile.base_url}/_sandbox/health", timeout=2)
+    finally:
+        embedded.stop()
 
 
 def test_demo_flags_parse(capsys):

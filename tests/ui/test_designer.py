@@ -558,6 +558,7 @@ async def test_a_field_added_here_reaches_open_customer_form_and_browser(sandbox
         await type_into(pilot, "#input-name", "Ron Swanson")
         assert "delivery_details" not in [e.spec.key for e in customer_form.editors()]
         view = designer(app)
+        await until(pilot, lambda: view.loaded)  # the hidden flows view loads a moment later
         flow = next(f for f in view.flows.values() if f.slug == "customers")
         # The designer's field form, opened over the customer form.
         await app.push_screen(FieldFormScreen(flow, view.fields_by_flow[flow.id], ["wishlists"]))
