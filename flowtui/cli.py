@@ -674,7 +674,6 @@ def _import(args: argparse.Namespace) -> int:
         plan_import,
         report_lines,
         row_line,
-        write_failures,
     )
     from flowtui.config.resolve import resolve
     from flowtui.textsafe import printable
@@ -713,7 +712,7 @@ def _import(args: argparse.Namespace) -> int:
         return 1 if bad else 0
     if not creates and not updates:
         print("Nothing to write.")
-        return 1 if bad else 0
+        return _write_failures(result, failures)
     where = printable(profile.name)
     question = f"Create {creates:,} and update {updates:,} customers in {where}?"
     if bad:
@@ -760,22 +759,31 @@ def _import(args: argparse.Namespace) -> int:
         print(f"  {row_line(row)}")
     if len(failed) > 20:
         print(f"  ... and {len(failed) - 20:,} more")
-    try:
-        written = write_failures(result, failures)
-    except OSError as exc:
-        print(
-            f"flowtui: cannot write the failure file {printable(failures)}: {exc.strerror or exc}",
-            file=sys.stderr,
-        )
-        return 2
-    if written:
-        print(f"{written:,} rows to fix and import again are in {printable(failures)}")
+    code = _write_failures(result, failures)
     if interrupted:
         print("flowtui: interrupted", file=sys.stderr)
         return 130
     if result.stopped:
         print(f"flowtui: the import stopped: {result.stopped}", file=sys.stderr)
         return 2
+    return code
+
+
+def _write_failures(plan, path: str) -> int:
+    """Write the failure file (when a row failed); the import's exit code so far."""
+    from flowtui.api.importer import write_failures
+    from flowtui.textsafe import printable
+
+    try:
+        written = write_failures(plan, path)
+    except OSError as exc:
+        print(
+            f"flowtui: cannot write the failure file {printable(path)}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 2
+    if written:
+        print(f"{written:,} rows to fix and import again are in {printable(path)}")
     return 1 if written else 0
 
 

@@ -153,9 +153,20 @@ def read_records(path: str, fmt: str) -> tuple[list[str] | None, Iterator[Row]]:
     shown = printable(path)
 
     def undecodable(exc: UnicodeDecodeError, line: int) -> ImportFileError:
+        handle.close()
+        byte = exc.object[exc.start]
+        # Text is decoded a block at a time: find the line by decoding line by line (a
+        # newline is never part of a multi-byte character).
+        with open(path, "rb") as raw:
+            for number, data in enumerate(raw, start=1):
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError as bad:
+                    line, byte = number, data[bad.start]
+                    break
         return ImportFileError(
-            f"{shown} is not UTF-8 text (a byte 0x{exc.object[exc.start]:02x} near line {line}); "
-            "save it as UTF-8 and try again"
+            f"{shown} is not UTF-8 text (a byte 0x{byte:02x} on line {line}): save it as UTF-8 "
+            "and try again"
         )
 
     if fmt == "csv":
