@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from flowtui.api import transport
 from flowtui.api.importer import apply_import, plan_import, report_lines, write_failures
 from flowtui.api.service import ApiService
 from flowtui.api.transport import RetryPolicy
@@ -461,3 +462,41 @@ def test_a_write_the_store_refuses_goes_to_the_failure_file(make_shop, tmp_path)
     assert back[0]["error"].startswith("409: ")
     assert not Path(str(failed) + ".part").exists()
     assert report_lines(plan)[1:3] == ["  create     2", "  update     0"]
+
+
+def test_a_store_that_goes_away_stops_the_import_and_nothing_is_lost(make_shop, tmp_path):
+    shop = make_shop(N, profile=None)
+    rows = [{"email": f"gone{i}@example.org", "name": f"Gone {i}"} for i in range(40)]
+    path = write(tmp_path / "c.csv", rows, "csv")
+
+    async def go():
+        async with service_for_shop(shop.url) as service:
+            plan = await plan_import(service, path, "csv")
+            shop.server.stop()
+            outcomes = await apply_import(service, plan)
+        return plan, outcomes
+
+    plan, outcomes = asyncio.run(go())
+    assert plan.stopped.startswith("not attempted: the store stopped answering")
+    assert 10 <= outcomes["failed"] < 14
+    assert outcomes["failed"] + outcomes["not attempted"] == 40
+    failed = tmp_path / "c.failed.csv"
+    assert write_failures(plan, str(failed)) == 40
+    back = list(csv.DictReader(failed.open(newline="")))
+    assert [r["email"] for r in back] == [r["email"] for r in rows]
+    first_error = next(r["error"] for r in back if r["error"].startswith("Network error"))
+    assert "it may have been created" in first_error  # the check after a lost create failed too
+    assert back[-1]["error"] == plan.stopped
+
+
+def test_an_unreachable_store_is_one_line_and_exit_2(cli, make_shop, tmp_path, monkeypatch):
+    quick = RetryPolicy(base_delay=0.01, max_delay=0.05)
+    monkeypatch.setattr(transport, "RetryPolicy", lambda: quick)
+    shop = make_shop(5)
+    path = write(tmp_path / "c.csv", [{"email": "a@b.co", "name": "A"}], "csv")
+    shop.server.stop()
+    run = cli("import", "customers", path, "--yes")
+    assert run.code == 2
+    assert run.out == ""
+    assert run.err.startswith("flowtui: Network error: Cannot connect to ")
+    assert run.err.count("\n") == 1
