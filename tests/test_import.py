@@ -20,11 +20,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from flowtui import cli as cli_module
 from flowtui.api import transport
 from flowtui.api.importer import apply_import, plan_import, report_lines, write_failures
 from flowtui.api.service import ApiService
 from flowtui.api.transport import RetryPolicy
-from flowtui.cli import main
+from flowtui.cli import Progress, main
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.test_export import cli, jsonl, make_shop  # noqa: F401 (fixtures)
 
@@ -236,8 +237,9 @@ def test_jsonl_checks_types_and_reports_broken_lines(cli, make_shop, tmp_path):
     assert "row 2: not valid JSON (" in run.out
     assert "row 3: not a JSON object" in run.out
     assert "row 5: newsletter: must be true or false" in run.out
-    assert "Ignored (not an attribute or enabled field of customers" in run.out
-    assert "colour (1 rows)" in run.out
+    assert (
+        "Ignored columns (not attributes or enabled fields of customers): colour (1 rows)"
+    ) in run.out
     failed = (tmp_path / "c.failed.jsonl").read_text().splitlines()
     assert len(failed) == 4
     first = json.loads(failed[0])
@@ -500,3 +502,28 @@ def test_an_unreachable_store_is_one_line_and_exit_2(cli, make_shop, tmp_path, m
     assert run.out == ""
     assert run.err.startswith("flowtui: Network error: Cannot connect to ")
     assert run.err.count("\n") == 1
+
+
+def test_an_interrupted_import_keeps_the_rows_not_written(cli, make_shop, tmp_path, monkeypatch):
+    make_shop(N)
+    rows = [{"email": f"new{i}@example.org", "name": f"New {i}"} for i in range(40)]
+    path = write(tmp_path / "c.csv", rows, "csv")
+
+    class CtrlC(Progress):
+        def __call__(self, done: int, total: int) -> None:
+            super().__call__(done, total)
+            if self.verb == "Wrote" and done >= 10:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module, "Progress", CtrlC)
+    run = cli("import", "customers", path, "--yes")
+    assert run.code == 130
+    assert run.err.splitlines()[-1] == "flowtui: interrupted"
+    stored = {r["email"] for r in export(cli, "jsonl")}
+    back = list(csv.DictReader((tmp_path / "c.failed.csv").open(newline="")))
+    done = [r["email"] for r in rows if r["email"] in stored]
+    assert len(done) >= 10
+    # Every row is either in the store or in the failure file (one in flight may be in both).
+    assert {r["email"] for r in back} | set(done) == {r["email"] for r in rows}
+    assert all(r["error"].startswith(("not attempted", "interrupted")) for r in back)
+    assert f"Created {len(done) - sum(r['email'] in stored for r in back)}" in run.out

@@ -35,7 +35,7 @@ from typing import Any
 from flowtui.api.errors import ApiError, ErrorItem, NetworkError, NotFoundError, ServerError
 from flowtui.api.models import Customer, Field
 from flowtui.api.service import PAGE_LIMIT, ApiService
-from flowtui.fields import check_value, is_email, parse_text
+from flowtui.fields import MAX_STRING_BYTES, check_value, is_email, parse_text
 from flowtui.textsafe import printable
 
 FORMATS = ("csv", "jsonl")
@@ -170,6 +170,8 @@ def read_records(path: str, fmt: str) -> tuple[list[str] | None, Iterator[Row]]:
         )
 
     if fmt == "csv":
+        # A text field may hold up to 16 MB; the csv module refuses cells over 128 KB.
+        csv.field_size_limit(max(csv.field_size_limit(), 4 * MAX_STRING_BYTES))
         reader = csv.reader(handle, strict=True)
         try:
             header = next(reader, None)
@@ -556,10 +558,7 @@ def report_lines(plan: ImportPlan, limit: int = 20) -> list[str]:
         names = ", ".join(
             f"{printable(k) or '(no name)'} ({n:,} rows)" for k, n in sorted(plan.ignored.items())
         )
-        lines.append(
-            f"Ignored (not an attribute or enabled field of customers; password is never "
-            f"imported): {names}"
-        )
+        lines.append(f"Ignored columns (not attributes or enabled fields of customers): {names}")
     invalid = [r for r in plan.rows if r.action == "invalid"]
     if invalid:
         lines.append("Problems:")
