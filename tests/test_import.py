@@ -22,12 +22,21 @@ import pytest
 
 from flowtui import cli as cli_module
 from flowtui.api import transport
-from flowtui.api.importer import apply_import, plan_import, report_lines, write_failures
+from flowtui.api.importer import (
+    Row,
+    apply_import,
+    check_row,
+    plan_import,
+    report_lines,
+    row_changes,
+    write_failures,
+)
+from flowtui.api.models import Customer, Field
 from flowtui.api.service import ApiService
 from flowtui.api.transport import RetryPolicy
 from flowtui.cli import Progress, main
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
-from tests.test_export import cli, jsonl, make_shop  # noqa: F401 (fixtures)
+from tests.test_export import TRICKY, cli, create_customer, jsonl, make_shop  # noqa: F401
 
 N = 250
 HOSTILE = "\x1b]0;pwned\x07\u202e"
@@ -97,7 +106,9 @@ def service_for_shop(url: str, counting: Counting | None = None) -> ApiService:
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_export_edit_import_round_trip(cli, make_shop, tmp_path, fmt):
-    make_shop(N)
+    shop = make_shop(N - 1)
+    notes = 'Ring twice, "loudly"\r\nthanks \x1b[2J'
+    create_customer(shop.url, TRICKY, "tricky@example.org", delivery_notes=notes)
     before = export(cli, fmt)
     assert len(before) == N
     rows = [dict(r) for r in before]
@@ -117,7 +128,7 @@ def test_export_edit_import_round_trip(cli, make_shop, tmp_path, fmt):
 
     run = cli("import", "customers", path, "--yes")
     assert run.code == 0, run.out + run.err
-    assert counts(run.out) == {"create": 1, "update": 3, "unchanged": 247, "invalid": 0}
+    assert counts(run.out) == {"create": 1, "update": 3, "unchanged": N - 3, "invalid": 0}
     assert "Created 1 and updated 3 customers." in run.out
     assert not (tmp_path / f"customers.failed.{fmt}").exists()
 
@@ -131,6 +142,8 @@ def test_export_edit_import_round_trip(cli, make_shop, tmp_path, fmt):
     assert after[rows[10]["email"]]["delivery_notes"] is None
     assert after[rows[10]["email"]]["newsletter"] is True
     assert after[rows[20]["email"]]["external_ref"] == "crm-20"
+    assert after["tricky@example.org"]["name"] == TRICKY
+    assert after["tricky@example.org"]["delivery_notes"] == notes
     # Nobody else was touched: their updated_at is as exported.
     edited = {rows[3]["email"], rows[10]["email"], rows[20]["email"]}
     for record in before:
@@ -140,7 +153,7 @@ def test_export_edit_import_round_trip(cli, make_shop, tmp_path, fmt):
     # Importing the same file again changes nothing.
     again = cli("import", "customers", path, "--yes")
     assert again.code == 0
-    assert counts(again.out) == {"create": 0, "update": 0, "unchanged": 251, "invalid": 0}
+    assert counts(again.out) == {"create": 0, "update": 0, "unchanged": N + 1, "invalid": 0}
     assert "Nothing to write." in again.out
 
 
@@ -527,3 +540,52 @@ def test_an_interrupted_import_keeps_the_rows_not_written(cli, make_shop, tmp_pa
     assert {r["email"] for r in back} | set(done) == {r["email"] for r in rows}
     assert all(r["error"].startswith(("not attempted", "interrupted")) for r in back)
     assert f"Created {len(done) - sum(r['email'] in stored for r in back)}" in run.out
+
+
+# -- what counts as a change ---------------------------------------------------------------------
+
+
+def field(slug: str, field_type: str, default=None, rules=()) -> Field:
+    return Field("f-" + slug, "flow", slug, slug, field_type, default=default,
+                 validation_rules=tuple(rules))  # fmt: skip
+
+
+FIELDS = {
+    "notes": field("notes", "string"),
+    "tier": field("tier", "integer", default=1),
+    "value": field("value", "float", default=0.0),
+    "news": field("news", "boolean", default=False),
+}
+
+
+def test_what_counts_as_a_change():
+    customer = Customer(
+        "c1", "Ann", "ann@example.org", external_ref="",
+        custom={"notes": "", "tier": 1, "value": 100, "news": False},
+    )  # fmt: skip
+    same = {"name": "Ann", "notes": None, "tier": 1, "value": 100.0, "news": False}
+    assert row_changes({**same, "external_ref": None}, customer, FIELDS, "csv") == {}
+    # A null shows the field's default again: no change when the default shows already.
+    assert row_changes({"tier": None, "news": None}, customer, FIELDS, "jsonl") == {}
+    # JSON Lines can tell an empty text from null.
+    assert row_changes({"notes": None}, customer, FIELDS, "jsonl") == {"notes": None}
+    assert row_changes({"value": 100.5, "tier": 2}, customer, FIELDS, "csv") == {
+        "value": 100.5,
+        "tier": 2,
+    }
+    assert row_changes({"news": 0}, customer, FIELDS, "jsonl") == {"news": 0}  # not a boolean
+    assert row_changes({"email": "ANN@example.org"}, customer, FIELDS, "csv") == {
+        "email": "ANN@example.org"
+    }
+
+
+def test_csv_cells_are_read_as_typed_text():
+    ignored: Counter[str] = Counter()
+    row = Row(2, [], values={"id": "", "name": "Ann", "email": "a@b.co", "external_ref": "",
+                             "tier": " 3 ", "value": "2.5", "news": "yes", "notes": "",
+                             "created_at": "x", "password": "hunter2"})  # fmt: skip
+    check_row(row, FIELDS, "csv", ignored)
+    assert row.problems == []
+    assert row.values == {"name": "Ann", "email": "a@b.co", "external_ref": None, "tier": 3,
+                          "value": 2.5, "news": True, "notes": None}  # fmt: skip
+    assert ignored == Counter(password=1)
