@@ -22,6 +22,7 @@ import pytest
 
 from flowtui import cli as cli_module
 from flowtui.api import transport
+from flowtui.api.export import export_customers
 from flowtui.api.importer import (
     Row,
     apply_import,
@@ -40,6 +41,7 @@ from tests.test_export import TRICKY, cli, create_customer, jsonl, make_shop  # 
 
 N = 250
 HOSTILE = "\x1b]0;pwned\x07\u202e"
+FOREIGN = "00000000-0000-4000-8000-000000000000"  # an id no customer here has
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -62,6 +64,16 @@ def write(path: Path, rows: list[dict], fmt: str, header: list[str] | None = Non
         else:
             out.writelines(json.dumps(r) + "\n" for r in rows)
     return str(path)
+
+
+def export_api(url: str) -> list[dict]:
+    async def go() -> list[dict]:
+        out = io.StringIO()
+        async with service_for_shop(url) as service:
+            await export_customers(service, out, "jsonl")
+        return jsonl(out.getvalue())
+
+    return asyncio.run(go())
 
 
 def counts(out: str) -> dict[str, int]:
@@ -285,22 +297,50 @@ def test_match_by_id_changes_emails_and_refuses_unknown_ids(cli, make_shop, tmp_
     rows = export(cli, "jsonl")
     some = [dict(r) for r in rows[:3]]
     some[0]["email"] = "renamed@example.org"
-    some[1]["id"] = "00000000-0000-4000-8000-000000000000"
+    some[1]["id"] = FOREIGN
     new = {"name": "Ann", "email": rows[5]["email"]}  # no id: a create, but the email is taken
-    path = write(tmp_path / "c.jsonl", [*some, new], "jsonl")
+    other_store = {**rows[6], "id": FOREIGN.replace("0", "1"), "email": "moved@example.org"}
+    path = write(tmp_path / "c.jsonl", [*some, new, other_store], "jsonl")
 
-    # Matched by email (the default) the renamed row cannot be matched, and says why.
+    # Matched by email (the default): the renamed row is refused rather than created anew;
+    # a customer from another store (an id this store does not know) is created.
     run = cli("import", "customers", path, "--dry-run")
-    assert "row 1: id: no customer has this email, yet the row names customer" in run.out
+    assert counts(run.out) == {"create": 1, "update": 1, "unchanged": 1, "invalid": 2}
+    assert (
+        f"row 1: email: customer {rows[0]['id']} has the email {rows[0]['email']}, not this "
+        "one: to change emails import with --match id"
+    ) in run.out
+    assert f"row 2: id: the customer with this email has id {rows[1]['id']}, not {FOREIGN}" in (
+        run.out
+    )
 
     run = cli("import", "customers", path, "--match", "id", "--yes")
     assert run.code == 1
-    assert counts(run.out) == {"create": 0, "update": 1, "unchanged": 1, "invalid": 2}
-    assert "row 2: id: no customer has id 00000000-0000-4000-8000-000000000000" in run.out
+    assert counts(run.out) == {"create": 0, "update": 1, "unchanged": 1, "invalid": 3}
+    assert f"row 2: id: no customer has id {FOREIGN}" in run.out
     assert f"row 4: email: customer {rows[5]['id']} already has it" in run.out
     now = {r["id"]: r for r in export(cli, "jsonl")}
     assert now[rows[0]["id"]]["email"] == "renamed@example.org"
     assert len(now) == N
+
+
+def test_ids_are_checked_with_few_requests_when_matching_by_email(make_shop, tmp_path):
+    shop = make_shop(N, profile=None)
+    records = export_api(shop.url)[:2]
+    records[0]["email"] = "edited@example.org"  # its id is known: refused
+    records[1] = {**records[1], "id": FOREIGN, "email": "moved@example.org"}  # created
+    path = write(tmp_path / "c.jsonl", records, "jsonl")
+
+    async def run(lookup: str):
+        counting = Counting()
+        async with service_for_shop(shop.url, counting) as service:
+            plan = await plan_import(service, path, "jsonl", lookup=lookup)
+        return [r.action for r in plan.rows], counting.methods
+
+    # fields, 2 eq(email), then a GET for each id whose email matched nobody
+    assert asyncio.run(run("each")) == (["invalid", "create"], Counter(GET=5))
+    # fields, count, the walk (first, last, 3 pages): the ids are noted on the way
+    assert asyncio.run(run("walk")) == (["invalid", "create"], Counter(GET=7))
 
 
 def test_no_email_column_or_unknown_format_is_one_line(cli, make_shop, tmp_path):

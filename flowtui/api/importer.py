@@ -409,7 +409,23 @@ async def plan_import(
         and r.values.get("email")
     }
     ids = {r.values["id"] for r in rows if not r.problems and match == "id" and r.values.get("id")}
-    by_email, by_id = await _lookup(service, plan, emails, ids, lookup, progress)
+    # Matched by email, a row's id only tells an edited email (the id is a customer's) from
+    # a customer of another store (it is not): a walk notes these ids for free.
+    named = {r.values["id"] for r in rows if not r.problems and r.values.get("id")}
+    by_email, by_id = await _lookup(
+        service, plan, emails, ids, lookup, progress, also=named if match == "email" else set()
+    )
+    if match == "email" and plan.lookup == "each":
+        orphans = {
+            r.values["id"]
+            for r in rows
+            if not r.problems
+            and r.values.get("id")
+            and r.values["email"].lower() not in by_email
+            and r.values["id"] not in by_id
+        }
+        if orphans:
+            by_id.update((await _lookup(service, plan, set(), orphans, "each", None))[1])
     for row in rows:
         _classify(plan, row, by_email, by_id)
         if row.action == "unchanged":
@@ -424,7 +440,10 @@ async def _lookup(
     ids: set[str],
     strategy: str,
     progress: Callable[[int, int], None] | None,
+    also: set[str] = frozenset(),
 ) -> tuple[dict[str, Customer], dict[str, Customer]]:
+    """The customers with these (folded) emails and ids; a walk also keeps those whose id is
+    in ``also``."""
     by_email: dict[str, Customer] = {}
     by_id: dict[str, Customer] = {}
     wanted = len(emails) + len(ids)
@@ -443,7 +462,7 @@ async def _lookup(
         if progress:
             progress(0, total)
         async for customer in service.iter_customers(windows=windows):
-            if customer.id in ids:
+            if customer.id in ids or customer.id in also:
                 by_id[customer.id] = customer
             folded = customer.email.lower()
             if folded in emails:
@@ -502,11 +521,11 @@ def _classify(
         row_id, email = values.get("id"), values.get("email")
         if plan.match == "email":
             existing = by_email.get(email.lower())
-            if existing is None and row_id is not None:
+            named = by_id.get(row_id) if existing is None and row_id is not None else None
+            if named is not None:
                 row.problems.append(
-                    f"id: no customer has this email, yet the row names customer {row_id}: "
-                    "to change emails import with --match id; to create a new customer "
-                    "empty the id"
+                    f"email: customer {row_id} has the email {named.email}, not this one: to "
+                    "change emails import with --match id; to create a new customer empty the id"
                 )
             elif existing is not None and row_id is not None and row_id != existing.id:
                 row.problems.append(
