@@ -629,3 +629,19 @@ def test_csv_cells_are_read_as_typed_text():
     assert row.values == {"name": "Ann", "email": "a@b.co", "external_ref": None, "tier": 3,
                           "value": 2.5, "news": True, "notes": None}  # fmt: skip
     assert ignored == Counter(password=1)
+
+
+def test_rows_with_too_few_or_too_many_cells(cli, make_shop, tmp_path):
+    make_shop(5)
+    path = tmp_path / "c.csv"
+    path.write_text("email,name\na@b.co\nc@d.co,C,extra\ne@f.co,E\n", encoding="utf-8")
+    run = cli("import", "customers", str(path), "--yes")
+    assert run.code == 1
+    assert "row 2: has 1 cells where the header has 2 columns" in run.out
+    assert "row 3: has 3 cells where the header has 2 columns" in run.out
+    assert "Created 1 and updated 0 customers." in run.out
+    assert (tmp_path / "c.failed.csv").read_text().splitlines() == [
+        "email,name,error",
+        "a@b.co,,has 1 cells where the header has 2 columns",
+        "c@d.co,C,extra,has 3 cells where the header has 2 columns",
+    ]

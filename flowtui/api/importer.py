@@ -697,10 +697,10 @@ def write_failures(plan: ImportPlan, path: str) -> int:
             writer.writerow(header)
             for row in rows:
                 cells = list(row.raw)
-                cells += [""] * (len(header) - len(cells))
-                if len(cells) > len(header) and at == len(header) - 1:
+                if len(cells) > len(plan.header or ()):
                     cells.append(row.message)  # a row with too many cells keeps all of them
                 else:
+                    cells += [""] * (len(header) - len(cells))
                     cells[at] = row.message
                 writer.writerow(cells)
         else:
