@@ -233,6 +233,38 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     exp.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     exp.add_argument("--profile", metavar="NAME", help="profile (default: the default profile)")
+
+    imp = sub.add_parser(
+        "import",
+        help="import customers from CSV or JSON Lines (as the export writes them)",
+        description="Check every row of FILE against the customers flow's fields and rules, "
+        "print what the import would do (create, update, unchanged, invalid), then, once "
+        "confirmed, create and update the customers. Rows are matched to customers by email "
+        "(or by id); only attributes that differ are sent. Invalid and failed rows go to a "
+        "failure file in the same format with an error column, to fix and import again. "
+        "Exit codes: 0 every row done, 1 some rows invalid or failed, 2 nothing could be "
+        "done (usage, file or connection errors).",
+    )
+    imp.add_argument("what", choices=["customers"])
+    imp.add_argument("file", metavar="FILE", help="a .csv or .jsonl file")
+    imp.add_argument(
+        "--format", choices=["csv", "jsonl"], help="the file's format (default: by its extension)"
+    )
+    imp.add_argument(
+        "--match",
+        choices=["email", "id"],
+        default="email",
+        help="how rows find their customer (default: %(default)s; id lets a row change an email)",
+    )
+    imp.add_argument("--dry-run", action="store_true", help="print the report, write nothing")
+    imp.add_argument("--yes", "-y", action="store_true", help="write without asking")
+    imp.add_argument(
+        "--failures",
+        metavar="PATH",
+        help="where invalid and failed rows go (default: FILE's name with .failed before "
+        "the extension)",
+    )
+    imp.add_argument("--profile", metavar="NAME", help="profile (default: the default profile)")
     return parser
 
 
@@ -536,15 +568,18 @@ def cmd_login(args: argparse.Namespace) -> int:
 class Progress:
     """A progress line on stderr: redrawn in place on a terminal, a few lines otherwise."""
 
-    def __init__(self, noun: str, stream=None) -> None:
+    def __init__(self, noun: str, stream=None, verb: str = "Exported") -> None:
         self.noun = noun
+        self.verb = verb
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.started = time.monotonic()
         self.last_draw = 0.0
         self.last_quarter = -1
+        self.done: int | None = None  # the last count reported, None before the first
 
     def __call__(self, done: int, total: int) -> None:
+        self.done = done
         now = time.monotonic()
         rate = done / max(now - self.started, 1e-6)
         share = done / total if total else 1.0
@@ -567,7 +602,7 @@ class Progress:
         took = time.monotonic() - self.started
         if self.tty:
             self.stream.write("\n")
-        print(f"Exported {done:,} {self.noun} in {took:.1f} s", file=self.stream, flush=True)
+        print(f"{self.verb} {done:,} {self.noun} in {took:.1f} s", file=self.stream, flush=True)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -615,10 +650,152 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Exit 0: every row done; 1: some rows invalid or failed (or the answer was no);
+    2: nothing could be done (usage, file or connection errors)."""
+    from flowtui.api.errors import ApiError
+    from flowtui.config.profiles import ConfigError
+    from flowtui.config.secrets import SecretsError
+
+    try:
+        return _import(args)
+    except (CommandError, ApiError, ConfigError, SecretsError) as exc:
+        print(f"flowtui: {_fail_text(exc)}", file=sys.stderr)
+        return 2
+
+
+def _import(args: argparse.Namespace) -> int:
+    from flowtui.api.connect import service_for
+    from flowtui.api.importer import (
+        ImportFileError,
+        apply_import,
+        default_failures_path,
+        detect_format,
+        plan_import,
+        report_lines,
+        row_line,
+    )
+    from flowtui.config.resolve import resolve
+    from flowtui.textsafe import printable
+
+    try:
+        fmt = detect_format(args.file, args.format)
+    except ImportFileError as exc:
+        raise CommandError(str(exc)) from None
+    resolved = resolve(args.profile)
+    profile = resolved.profile
+    if profile.read_only:
+        raise CommandError(
+            f"profile {profile.name!r} is read-only: importing needs a profile that can "
+            "write customers"
+        )
+    failures = args.failures or default_failures_path(args.file, fmt)
+    checking = Progress("customers", verb="Looked up")
+
+    async def plan():
+        async with service_for(resolved) as service:
+            return await plan_import(service, args.file, fmt, args.match, progress=checking)
+
+    try:
+        result = _run_async(plan())
+    except ImportFileError as exc:
+        raise CommandError(str(exc)) from None
+    if checking.done is not None:  # the store was asked
+        checking.finish(checking.done)
+    for line in report_lines(result):
+        print(line)
+    sys.stdout.flush()
+    creates, updates = result.count("create"), result.count("update")
+    bad = result.count("invalid")
+    if args.dry_run:
+        print("Dry run: nothing was written.")
+        return 1 if bad else 0
+    if not creates and not updates:
+        print("Nothing to write.")
+        return _write_failures(result, failures)
+    where = printable(profile.name)
+    question = f"Create {creates:,} and update {updates:,} customers in {where}?"
+    if bad:
+        question += f" ({bad:,} invalid rows are left out)"
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CommandError(
+                "standard input is not a terminal, so there is no one to ask: add --yes to "
+                "write without asking"
+            )
+        print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+        answer = sys.stdin.readline().strip().lower()
+        if answer not in ("y", "yes"):
+            print("Nothing was written.", file=sys.stderr)
+            return 1
+
+    writing = Progress("customers", verb="Wrote")
+
+    async def write():
+        async with service_for(resolved) as service:
+            return await apply_import(service, result, progress=writing)
+
+    interrupted = False
+    try:
+        _run_async(write())
+    except KeyboardInterrupt:
+        interrupted = True
+        for row in result.rows:
+            if row.action in ("create", "update"):
+                if row.outcome == "pending":
+                    row.outcome = "failed"
+                    row.error = "interrupted while being written: it may have been written"
+                elif not row.outcome:
+                    row.outcome, row.error = "not attempted", "not attempted: interrupted"
+    outcomes = result.outcomes()
+    writing.finish(outcomes["created"] + outcomes["updated"])
+    failed = [r for r in result.rows if r.action in ("create", "update") and r.error]
+    recovered = sum(1 for r in result.rows if r.recovered)
+    summary = f"Created {outcomes['created']:,} and updated {outcomes['updated']:,} customers"
+    if recovered:
+        summary += f" ({recovered:,} created although the store's answer was lost)"
+    print(summary + (f"; {len(failed):,} failed:" if failed else "."))
+    for row in failed[:20]:
+        print(f"  {row_line(row)}")
+    if len(failed) > 20:
+        print(f"  ... and {len(failed) - 20:,} more")
+    code = _write_failures(result, failures)
+    if interrupted:
+        print("flowtui: interrupted", file=sys.stderr)
+        return 130
+    if result.stopped:
+        print(f"flowtui: the import stopped: {result.stopped}", file=sys.stderr)
+        return 2
+    return code
+
+
+def _write_failures(plan, path: str) -> int:
+    """Write the failure file (when a row failed); the import's exit code so far."""
+    from flowtui.api.importer import write_failures
+    from flowtui.textsafe import printable
+
+    try:
+        written = write_failures(plan, path)
+    except OSError as exc:
+        print(
+            f"flowtui: cannot write the failure file {printable(path)}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 2
+    if written:
+        print(f"{written:,} rows to fix and import again are in {printable(path)}")
+    return 1 if written else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    commands = {"profile": cmd_profile, "login": cmd_login, "export": cmd_export}
+    commands = {
+        "profile": cmd_profile,
+        "login": cmd_login,
+        "export": cmd_export,
+        "import": cmd_import,
+    }
     if args.command == "sandbox":
         return run_sandbox(args)
     if args.command in commands:

@@ -22,6 +22,7 @@ PURE_MODULES = [
     "flowtui.textsafe",
     "flowtui.browse_logic",
     "flowtui.designer_logic",
+    "flowtui.api.importer",
 ]
 PURE_PACKAGES = ["flowtui.api", "flowtui.config", "flowtui.sandbox"]
 
