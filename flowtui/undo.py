@@ -36,13 +36,14 @@ def label(record: dict[str, Any]) -> str:
     where = f" in flow {record['flow_slug']!r}" if record.get("flow_slug") else ""
     if resource == "field" and record.get("action") == "reordered":
         return f"the field order{where}"
-    name = ""
+    hint = ""
     for attrs in (record.get("after"), record.get("before")):
         if isinstance(attrs, dict):
-            name = str(attrs.get("email") or attrs.get("slug") or attrs.get("name") or "")
-            if name:
+            hint = str(attrs.get("email") or attrs.get("slug") or attrs.get("name") or "")
+            if hint:
                 break
-    return f"{resource} {name or ident}" + ("" if resource in ("customer", "flow") else where)
+    text = f"{resource} {ident}" + (f" ({hint})" if hint else "")
+    return text + ("" if resource in ("customer", "flow") else where)
 
 
 def _static_refusal(record: dict[str, Any]) -> str | None:
@@ -72,7 +73,7 @@ def plan(record: dict[str, Any]) -> str:
     extra = " Its password cannot be restored (never journaled)." if "password" in hidden else ""
     if action == "updated":
         keys = ", ".join(record.get("before") or {}) or "nothing recorded"
-        return f"Put back {what}'s earlier {keys}.{extra}"
+        return f"Put back the earlier {keys} of {what}.{extra}"
     if action == "reordered":
         return f"Put back {what}."
     if action == "created":
@@ -180,7 +181,7 @@ async def _undo_customer(service: ApiService, record: dict[str, Any]) -> str:
         return f"Deleted {what}, which the change had created."
     await service.update_customer(ident, dict(before), before=current)
     note = " Its password was not changed back." if record.get("unrecorded") else ""
-    return f"Put back {what}'s {', '.join(before)}.{note}"
+    return f"Put back the earlier {', '.join(before)} of {what}.{note}"
 
 
 async def _current_customer(service: ApiService, ident: str, what: str) -> Customer:
@@ -226,7 +227,7 @@ async def _undo_entry(service: ApiService, record: dict[str, Any]) -> str:
         if key.startswith(REL):
             pairs = [(i["type"], i["id"]) for i in items or []]
             await service.set_relationship(slug, ident, key[len(REL) :], pairs)
-    return f"Put back {what}'s {', '.join(before)}."
+    return f"Put back the earlier {', '.join(before)} of {what}."
 
 
 # -- flows and fields --------------------------------------------------------------------------
@@ -251,7 +252,7 @@ async def _undo_flow(service: ApiService, record: dict[str, Any]) -> str:
         return f"Deleted {what}, which the change had created."
     before = dict(record.get("before") or {})
     await service.update_flow(ident, before=current, **before)
-    return f"Put back {what}'s {', '.join(before)}."
+    return f"Put back the earlier {', '.join(before)} of {what}."
 
 
 async def _undo_field(service: ApiService, record: dict[str, Any]) -> str:
@@ -296,4 +297,4 @@ async def _undo_field(service: ApiService, record: dict[str, Any]) -> str:
         await service.delete_field(current, slug)
         return f"Deleted {what}, which the change had created."
     await service.update_field(ident, flow_slug=slug, before=current, **before)
-    return f"Put back {what}'s {', '.join(before)}."
+    return f"Put back the earlier {', '.join(before)} of {what}."

@@ -22,6 +22,8 @@ PURE_MODULES = [
     "flowtui.textsafe",
     "flowtui.browse_logic",
     "flowtui.designer_logic",
+    "flowtui.journal",
+    "flowtui.undo",
 ]
 PURE_PACKAGES = ["flowtui.api", "flowtui.config", "flowtui.sandbox"]
 
