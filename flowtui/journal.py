@@ -60,6 +60,10 @@ class Journal:
     def __init__(self, path: str | os.PathLike[str] | None = None, *, clock: Clock = _utcnow):
         self.path = Path(path) if path is not None else data_dir() / JOURNAL_FILE
         self.clock = clock
+        #: The path as shown to the user (the home folder as ``~``).
+        self.display_name = str(self.path)
+        with contextlib.suppress(RuntimeError, ValueError):
+            self.display_name = "~/" + str(self.path.relative_to(Path.home()))
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
@@ -215,3 +219,33 @@ class Journal:
                 record["undone_by"] = None
                 return record
         return None
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def summary(record: dict[str, Any]) -> str:
+    """A short plain-text "before → after" of a record (the caller makes it safe to show)."""
+    before = record.get("before") if isinstance(record.get("before"), dict) else {}
+    after = record.get("after") if isinstance(record.get("after"), dict) else {}
+    action = record.get("action")
+    if action == "reordered":
+        return f"order of {len(after)} field(s): " + ", ".join(
+            f"{_short(before.get(k), 6)} → {_short(v, 6)}" for k, v in after.items()
+        )
+    if action == "created":
+        return "new: " + ", ".join(f"{k}={_short(v)}" for k, v in after.items() if v is not None)
+    if action == "deleted":
+        return "was: " + ", ".join(f"{k}={_short(v)}" for k, v in before.items() if v is not None)
+    parts = [f"{k}: {_short(before.get(k))} → {_short(v)}" for k, v in after.items()]
+    hidden = record.get("unrecorded") or []
+    parts += [f"{k} changed (not recorded)" for k in hidden]
+    return "; ".join(parts) or "(nothing recorded)"
+
+
+def when(record: dict[str, Any]) -> str:
+    """The record's time as ``2026-01-02 03:04:05`` (UTC)."""
+    text = str(record.get("time", ""))
+    return text.replace("T", " ").removesuffix("+00:00")

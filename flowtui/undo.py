@@ -25,6 +25,11 @@ from flowtui.api.service import (
 REL = "relationships."
 
 
+def _cap(text: str) -> str:
+    """``text`` with its first letter upper case (the rest as it is: ids, emails, names)."""
+    return text[:1].upper() + text[1:]
+
+
 class UndoRefused(Exception):
     """The change cannot (or may not) be undone; ``str()`` is one sentence saying why."""
 
@@ -103,7 +108,7 @@ def _changed_since(record: dict[str, Any], current: dict[str, Any], updated_at: 
     if moved:
         when = f" (updated_at {updated_at})" if updated_at else ""
         raise UndoRefused(
-            f"{label(record).capitalize()} was changed since{when}: "
+            f"{_cap(label(record))} was changed since{when}: "
             f"{', '.join(moved)} no longer as this change left it; not undone."
         )
 
@@ -142,7 +147,7 @@ async def undo(service: ApiService, record: dict[str, Any]) -> str:
 
 
 def _gone(what: str) -> UndoRefused:
-    return UndoRefused(f"{what.capitalize()} was deleted since; not undone.")
+    return UndoRefused(f"{_cap(what)} was deleted since; not undone.")
 
 
 # -- customers ---------------------------------------------------------------------------------
@@ -157,7 +162,7 @@ async def _undo_customer(service: ApiService, record: dict[str, Any]) -> str:
         except NotFoundError:
             pass
         else:
-            raise UndoRefused(f"{what.capitalize()} exists again; not undone.")
+            raise UndoRefused(f"{_cap(what)} exists again; not undone.")
         email = str(before.get("email", ""))
         taken = await service.list_customers(filters=[("eq", "email", email)], limit=1)
         if taken.items:
@@ -245,7 +250,7 @@ async def _undo_flow(service: ApiService, record: dict[str, Any]) -> str:
         entries = await service.list_entries(current.slug, limit=1)
         if fields or entries.total:
             raise UndoRefused(
-                f"{what.capitalize()} has {len(fields)} field(s) and {entries.total} entries now; "
+                f"{_cap(what)} has {len(fields)} field(s) and {entries.total} entries now; "
                 "delete it from the flows view if that is what you want."
             )
         await service.delete_flow(current, core_confirmed=True)
