@@ -153,8 +153,10 @@ class Journal:
         skipped), reading blocks from the end so the newest come without reading it all."""
         end = size
         rest = b""
+        block = 4096  # the last record is usually in the last few KB: start small, then grow
         while end > 0:
-            start = max(0, end - _BLOCK)
+            start = max(0, end - block)
+            block = min(block * 4, _BLOCK)
             chunk = os.pread(fd, end - start, start) + rest
             end = start
             lines = chunk.split(b"\n")

@@ -273,3 +273,35 @@ async def test_service_for_journals_under_the_data_dir(app, tmp_path):
     path = tmp_path / "data" / "journal.jsonl"  # FLOWTUI_DATA_DIR (tests/conftest.py)
     assert service.journal.path == path
     assert Journal(path).last_change("pawnee")["after"]["email"] == "ann@example.com"
+
+
+async def test_undo_entries_relationships_reorder_and_nulls(svc: ApiService, journal: Journal, app):
+    # a custom value that was null goes back to null
+    c = await svc.create_customer(name="Ann", email="ann@example.com")
+    assert c.custom.get("birthday") is None
+    await svc.update_customer(c.id, {"birthday": "1990-01-02"})
+    await undo(svc, journal.last_change("pawnee"))
+    assert (await raw_get(app, f"/v2/customers/{c.id}")).json()["data"].get("birthday") is None
+    # entries: update, relationship, delete (re-created with its relationship)
+    entry = await svc.create_entry("wishlists", {"title": "Socks", "priority": 1})
+    await svc.update_entry("wishlists", entry.id, {"priority": 3})
+    await svc.set_relationship("wishlists", entry.id, "owner", [("customer", c.id)])
+    said = await undo(svc, journal.last_change("pawnee"))
+    assert "relationships.owner" in said
+    assert (await svc.get_entry("wishlists", entry.id)).relationships["owner"] is None
+    await undo(svc, journal.last_change("pawnee"))
+    assert (await svc.get_entry("wishlists", entry.id)).values["priority"] == 1
+    await svc.set_relationship("wishlists", entry.id, "owner", [("customer", c.id)])
+    await svc.delete_entry("wishlists", entry.id)
+    said = await undo(svc, journal.last_change("pawnee"))
+    new_id = said.rsplit(" ", 1)[1].rstrip(".")
+    again = await svc.get_entry("wishlists", new_id)
+    assert again.values["title"] == "Socks" and again.relationships["owner"]["id"] == c.id
+    # a field reorder, undone as one
+    fields = await svc.list_fields("wishlists")
+    await svc.reorder_fields(list(reversed(fields)), "wishlists")
+    assert [f.slug for f in await svc.list_fields("wishlists")] == ["owner", "priority", "title"]
+    assert plan(journal.last_change("pawnee")) == "Put back the field order in flow 'wishlists'."
+    await undo(svc, journal.last_change("pawnee"))
+    assert [f.slug for f in await svc.list_fields("wishlists")] == ["title", "priority", "owner"]
+    assert last(journal)["action"] == "reordered" and last(journal)["undo_of"] is not None
