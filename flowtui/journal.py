@@ -45,6 +45,12 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _pread(fd: int, size: int, offset: int) -> bytes:
+    """``size`` bytes at ``offset`` (``os.pread`` is not on every platform)."""
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, size)
+
+
 def scrub(attrs: dict[str, Any] | None) -> tuple[dict[str, Any] | None, list[str]]:
     """``attrs`` without secret keys, and the secret keys that were dropped."""
     if attrs is None:
@@ -131,7 +137,7 @@ class Journal:
         size = os.fstat(fd).st_size
         if size == 0:
             return None, False
-        torn = os.pread(fd, 1, size - 1) != b"\n"
+        torn = _pread(fd, 1, size - 1) != b"\n"
         for record in self._backwards(fd, size):
             return record, torn
         return None, torn
@@ -157,7 +163,7 @@ class Journal:
         while end > 0:
             start = max(0, end - block)
             block = min(block * 4, _BLOCK)
-            chunk = os.pread(fd, end - start, start) + rest
+            chunk = _pread(fd, end - start, start) + rest
             end = start
             lines = chunk.split(b"\n")
             rest = lines[0] if end > 0 else b""

@@ -27,6 +27,8 @@ from flowtui.widgets.safe import safe
 from flowtui.widgets.tables import cursor_key
 
 LIMIT = 1000
+#: Undo workers: one at a time (another is refused meanwhile; none is cancelled half-way).
+UNDO_GROUP = "journal.undo"
 
 
 def confirm_undo(screen: Screen, record: dict[str, Any], then: Any = None) -> None:
@@ -34,6 +36,9 @@ def confirm_undo(screen: Screen, record: dict[str, Any], then: Any = None) -> No
     through its error funnel; a refusal is a warning). ``then()`` runs after an attempt."""
     app = screen.app
     if not app._writable("undo changes"):
+        return
+    if any(w.group == UNDO_GROUP and w.is_running for w in app.workers):
+        app.notify("An undo is still running; try again when it is done.", markup=False)
         return
     try:
         what = plan(record)
@@ -60,7 +65,7 @@ def confirm_undo(screen: Screen, record: dict[str, Any], then: Any = None) -> No
     ask(
         app,
         dialog,
-        lambda: screen.run_worker(run(), group="journal.undo", exclusive=True, exit_on_error=False),
+        lambda: screen.run_worker(run(), group=UNDO_GROUP, exit_on_error=False),
     )
 
 
