@@ -261,7 +261,7 @@ class ApiService:
                 undo_of=_UNDO_OF.get(),
                 unrecorded=unrecorded,
             )
-        except (OSError, ValueError, TypeError) as exc:
+        except Exception as exc:  # the write stands whatever went wrong here
             text = f"The change was made but not journaled ({type(exc).__name__}: {exc})."
             if self.on_journal_error is not None:
                 with contextlib.suppress(Exception):

@@ -305,3 +305,13 @@ async def test_undo_entries_relationships_reorder_and_nulls(svc: ApiService, jou
     await undo(svc, journal.last_change("pawnee"))
     assert [f.slug for f in await svc.list_fields("wishlists")] == ["title", "priority", "owner"]
     assert last(journal)["action"] == "reordered" and last(journal)["undo_of"] is not None
+
+
+async def test_a_journal_that_cannot_be_written_does_not_fail_the_write(app, tmp_path):
+    (tmp_path / "dir.jsonl").mkdir()  # a folder where the file should be: every append fails
+    heard: list[str] = []
+    async with inprocess_service(app, journal=Journal(tmp_path / "dir.jsonl")) as svc:
+        svc.on_journal_error = heard.append
+        c = await svc.create_customer(name="Ann", email="ann@example.com")
+    assert (await raw_get(app, f"/v2/customers/{c.id}")).status_code == 200
+    assert len(heard) == 1 and heard[0].startswith("The change was made but not journaled")
