@@ -230,6 +230,10 @@ class Journal:
 
 
 def _short(value: Any, limit: int = 40) -> str:
+    if isinstance(value, list) and value and all(isinstance(i, dict) and "id" in i for i in value):
+        value = ", ".join(str(i["id"])[:8] for i in value)  # relationship items: their ids
+    elif value == []:
+        value = "(none)"
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
