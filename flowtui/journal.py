@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from flowtui.config._files import ensure_dir
 from flowtui.config.paths import data_dir
 
 try:
@@ -78,7 +79,7 @@ class Journal:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[int]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_dir(self.path.parent, 0o700)  # as the credentials' folder
         with _LOCK:
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:

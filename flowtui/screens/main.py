@@ -82,7 +82,8 @@ class MainScreen(BaseScreen):
     def action_journal(self) -> None:
         from flowtui.screens.journal import JournalScreen
 
-        self.app.push_screen(JournalScreen())
+        if not isinstance(self.app.screen, JournalScreen):
+            self.app.push_screen(JournalScreen())
 
     def action_undo_last(self) -> None:
         from flowtui.screens.journal import confirm_undo
