@@ -47,6 +47,8 @@ def label(record: dict[str, Any]) -> str:
             hint = str(attrs.get("email") or attrs.get("slug") or attrs.get("name") or "")
             if hint:
                 break
+    if len(hint) > 40:
+        hint = hint[:39] + "…"
     text = f"{resource} {ident}" + (f" ({hint})" if hint else "")
     return text + ("" if resource in ("customer", "flow") else where)
 

@@ -22,6 +22,7 @@ from flowtui import journal as J
 from flowtui.api.service import Change
 from flowtui.screens.base import BaseScreen
 from flowtui.screens.dialogs import ConfirmDialog, ask
+from flowtui.textsafe import printable
 from flowtui.undo import UndoRefused, label, plan, undo
 from flowtui.widgets.safe import safe
 from flowtui.widgets.tables import cursor_key
@@ -43,23 +44,24 @@ def confirm_undo(screen: Screen, record: dict[str, Any], then: Any = None) -> No
     try:
         what = plan(record)
     except UndoRefused as exc:
-        app.notify(str(exc), title="Cannot undo", severity="warning", markup=False)
+        app.notify(printable(str(exc)), title="Cannot undo", severity="warning", markup=False)
         return
 
     async def run() -> None:
         try:
             said = await undo(app.service, record)
         except UndoRefused as exc:
-            app.notify(str(exc), title="Not undone", severity="warning", markup=False)
+            app.notify(printable(str(exc)), title="Not undone", severity="warning", markup=False)
         else:
-            app.notify(said, title="Undone", markup=False)
+            app.notify(printable(said), title="Undone", markup=False)
         finally:
             if then is not None:
                 then()
 
+    # Journal text came from the store: shown with control characters made visible.
     dialog = ConfirmDialog(
-        f"Undo #{record['seq']}: {record.get('action')} {label(record)}?",
-        f"{J.when(record)} UTC. {what} flowtui first checks nobody changed it since.",
+        printable(f"Undo #{record['seq']}: {record.get('action')} {label(record)}?"),
+        printable(f"{J.when(record)} UTC. {what} flowtui first checks nobody changed it since."),
         "Undo",
     )
     ask(

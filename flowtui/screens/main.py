@@ -87,6 +87,7 @@ class MainScreen(BaseScreen):
 
     def action_undo_last(self) -> None:
         from flowtui.screens.journal import confirm_undo
+        from flowtui.textsafe import printable
         from flowtui.undo import UndoRefused, plan
 
         service = self.app.service
@@ -102,7 +103,7 @@ class MainScreen(BaseScreen):
             plan(record)
         except UndoRefused as exc:
             self.notify(
-                f"{exc} Press j to pick another change in the journal.",
+                printable(f"{exc} Press j to pick another change in the journal."),
                 title="Cannot undo the last change",
                 severity="warning",
                 markup=False,
