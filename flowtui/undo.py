@@ -9,6 +9,7 @@ check fails: :class:`UndoRefused` carries the sentence saying why.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -123,7 +124,7 @@ async def undo(service: ApiService, record: dict[str, Any]) -> str:
     another window) is not undone twice."""
     if service.journal is None:
         raise UndoRefused("This session keeps no journal, so there is nothing to undo.")
-    fresh = service.journal.find(int(record["seq"]))
+    fresh = await asyncio.to_thread(service.journal.find, int(record["seq"]))
     if fresh is None:
         raise UndoRefused(f"Journal record #{record['seq']} is no longer in the journal.")
     record = fresh

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ContentSwitcher
@@ -86,6 +88,10 @@ class MainScreen(BaseScreen):
             self.app.push_screen(JournalScreen())
 
     def action_undo_last(self) -> None:
+        # Found in a worker: in a large journal shared with other profiles it takes a while.
+        self.run_worker(self.undo_last(), group="journal.find", exclusive=True, exit_on_error=False)
+
+    async def undo_last(self) -> None:
         from flowtui.screens.journal import confirm_undo
         from flowtui.textsafe import printable
         from flowtui.undo import UndoRefused, plan
@@ -95,7 +101,7 @@ class MainScreen(BaseScreen):
         if journal is None:
             self.notify("This session keeps no journal: nothing to undo.", markup=False)
             return
-        record = journal.last_change(service.profile_name)
+        record = await asyncio.to_thread(journal.last_change, service.profile_name)
         if record is None:
             self.notify("Nothing to undo: no change of this profile is journaled.", markup=False)
             return

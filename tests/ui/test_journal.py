@@ -68,6 +68,7 @@ async def test_edit_then_undo_from_the_journal(sandbox):
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, MainScreen))
         await pilot.press("u")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert "Nothing to undo" in [n.message for n in app._notifications][-1]
@@ -93,7 +94,9 @@ async def test_main_screen_u_undoes_the_last_change_after_a_check(sandbox):
         await service.update_customer(customer.id, {"name": "Mine"})
         async with raw_client_put(sandbox, customer.id, "Theirs"):
             pass
-        await pilot.press("u", "y")
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
         await app.workers.wait_for_complete()
         await pilot.pause()
         got = await raw_get(sandbox, f"/v2/customers/{customer.id}")
