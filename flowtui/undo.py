@@ -78,7 +78,7 @@ def plan(record: dict[str, Any]) -> str:
     what, action = label(record), record.get("action")
     resource = record.get("resource")
     hidden = record.get("unrecorded") or []
-    extra = " Its password cannot be restored (never journaled)." if "password" in hidden else ""
+    extra = f" Its {', '.join(hidden)} cannot be restored (never journaled)." if hidden else ""
     if action == "updated":
         keys = ", ".join(record.get("before") or {}) or "nothing recorded"
         return f"Put back the earlier {keys} of {what}.{extra}"
@@ -180,7 +180,8 @@ async def _undo_customer(service: ApiService, record: dict[str, Any]) -> str:
             external_ref=before.get("external_ref"),
             custom=custom,
         )
-        note = " (without its password)" if "password" in (record.get("unrecorded") or []) else ""
+        hidden = record.get("unrecorded") or []
+        note = f" (without its {', '.join(hidden)})" if hidden else ""
         return f"Re-created {what} with a new id, {customer.id}{note}."
     current = await _current_customer(service, ident, what)
     _changed_since(record, customer_attrs(current), current.updated_at)
@@ -188,7 +189,8 @@ async def _undo_customer(service: ApiService, record: dict[str, Any]) -> str:
         await service.delete_customer(ident, before=current)
         return f"Deleted {what}, which the change had created."
     await service.update_customer(ident, dict(before), before=current)
-    note = " Its password was not changed back." if record.get("unrecorded") else ""
+    hidden = record.get("unrecorded") or []
+    note = f" Its {', '.join(hidden)} was not changed back (never journaled)." if hidden else ""
     return f"Put back the earlier {', '.join(before)} of {what}.{note}"
 
 

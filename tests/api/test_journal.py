@@ -315,3 +315,17 @@ async def test_a_journal_that_cannot_be_written_does_not_fail_the_write(app, tmp
         c = await svc.create_customer(name="Ann", email="ann@example.com")
     assert (await raw_get(app, f"/v2/customers/{c.id}")).status_code == 200
     assert len(heard) == 1 and heard[0].startswith("The change was made but not journaled")
+
+
+async def test_undo_says_a_password_is_not_restored(svc: ApiService, journal: Journal):
+    c = await svc.create_customer(name="Ann", email="ann@example.com", password=SECRET_PASSWORD)
+    await svc.update_customer(c.id, {"name": "Ann B", "password": SECRET_PASSWORD + "2"})
+    record = journal.last_change("pawnee")
+    assert plan(record).endswith("Its password cannot be restored (never journaled).")
+    assert (await undo(svc, record)).endswith(
+        "Its password was not changed back (never journaled)."
+    )
+    await svc.delete_customer(c.id)
+    said = await undo(svc, journal.last_change("pawnee"))
+    assert said.endswith("(without its password).")
+    assert SECRET_PASSWORD not in journal.path.read_text()
