@@ -62,6 +62,9 @@ def _static_refusal(record: dict[str, Any]) -> str | None:
         )
     if record.get("undo_of") is not None:
         return "This record is itself an undo; flowtui does not redo."
+    if record.get("action") == "updated" and not record.get("after"):
+        hidden = ", ".join(record.get("unrecorded") or []) or "nothing"
+        return f"This change to {label(record)} wrote only {hidden}, which is never journaled."
     if record.get("resource") == "flow" and record.get("action") == "deleted":
         return (
             f"Deleting {label(record)} also deleted its fields and entries, which the journal "
@@ -80,7 +83,7 @@ def plan(record: dict[str, Any]) -> str:
     hidden = record.get("unrecorded") or []
     extra = f" Its {', '.join(hidden)} cannot be restored (never journaled)." if hidden else ""
     if action == "updated":
-        keys = ", ".join(record.get("before") or {}) or "nothing recorded"
+        keys = ", ".join(record.get("before") or {})
         return f"Put back the earlier {keys} of {what}.{extra}"
     if action == "reordered":
         return f"Put back {what}."

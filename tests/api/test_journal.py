@@ -329,3 +329,12 @@ async def test_undo_says_a_password_is_not_restored(svc: ApiService, journal: Jo
     said = await undo(svc, journal.last_change("pawnee"))
     assert said.endswith("(without its password).")
     assert SECRET_PASSWORD not in journal.path.read_text()
+
+
+async def test_a_password_only_change_cannot_be_undone(svc: ApiService, journal: Journal):
+    c = await svc.create_customer(name="Ann", email="ann@example.com")
+    await svc.update_customer(c.id, {"password": SECRET_PASSWORD})
+    record = journal.last_change("pawnee")
+    assert (record["before"], record["after"], record["unrecorded"]) == ({}, {}, ["password"])
+    with pytest.raises(UndoRefused, match="wrote only password, which is never journaled"):
+        await undo(svc, record)
