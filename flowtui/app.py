@@ -66,6 +66,8 @@ class FlowtuiCommands(Provider):
                 ("flow: new", app.action_new_flow, "Create a core or custom flow"),
                 ("view: customers", partial(app.action_view, "customers"), "Browse customers"),
                 ("view: flows", partial(app.action_view, "flows"), "Flows and their fields"),
+                ("journal: show", app.action_journal, "The changes made with this profile"),
+                ("journal: undo last", app.action_undo_last, "Undo the last change (asks)"),
             ]
         items.append(("keys: show", app.action_toggle_help, "The keys that work where you are"))
         for theme in sorted(app.available_themes):
@@ -201,6 +203,7 @@ class FlowApp(App[None]):
         self.service = service
         self.resolved = resolved
         self._unsubscribe = service.subscribe(self.on_change)
+        service.on_journal_error = self.on_journal_error
         if old is not None and old is not service:
             self.run_worker(old.aclose(), group="app.close")
         main = self.main_screen()
@@ -229,6 +232,9 @@ class FlowApp(App[None]):
             handler = getattr(screen, "on_service_change", None)
             if handler is not None:
                 handler(change)
+
+    def on_journal_error(self, text: str) -> None:
+        self.notify(text, title="Journal", severity="warning", markup=False)
 
     def session_expired(self, error: ApiError) -> None:
         """The credentials no longer work: log in again over the current view."""
@@ -305,6 +311,16 @@ class FlowApp(App[None]):
             from flowtui.screens.flow_form import FlowFormScreen
 
             self.push_screen(FlowFormScreen())
+
+    def action_journal(self) -> None:
+        main = self.main_screen()
+        if main is not None:
+            main.action_journal()
+
+    def action_undo_last(self) -> None:
+        main = self.main_screen()
+        if main is not None:
+            main.action_undo_last()
 
     def use_theme(self, name: str) -> None:
         self.theme = name

@@ -130,6 +130,31 @@ async def main() -> None:
             await pilot.press(key)
         await pilot.pause(0.2)
 
+    async def journal(app, pilot) -> None:
+        import datetime as dt
+
+        await loaded(app, pilot)
+        service = app.service
+        counter = iter(range(1, 1000))
+        store.ids = lambda: f"e{next(counter):07d}-demo"  # so the picture does not change
+        ticks = iter(range(0, 3600, 97))
+        start = dt.datetime(2026, 3, 4, 9, 30, tzinfo=dt.UTC)
+        service.journal.clock = lambda: start + dt.timedelta(seconds=next(ticks))
+        service.journal.display_name = "~/.local/share/flowtui/journal.jsonl"
+        page = await service.list_customers(sort="email", limit=3)
+        first, second, third = page.items
+        await service.update_customer(first.id, {"name": "Leslie B. Knope", "loyalty_tier": 5})
+        await service.update_customer(second.id, {"contact_window": "evening"})
+        entry = await service.create_entry("wishlists", {"title": "Waffle iron", "priority": 1})
+        await service.set_relationship("wishlists", entry.id, "owner", [("customer", third.id)])
+        from flowtui.undo import undo
+
+        await undo(service, service.journal.last_change("demo"))
+        await pilot.press("j")
+        await until(pilot, lambda: bool(app.screen.query("#journal-table")))
+        table = app.screen.query_one("#journal-table")
+        await until(pilot, lambda: table.row_count == 5)
+
     shots = [
         ("login", first_run, nothing),
         ("login-error", first_run, login_error),
@@ -139,6 +164,7 @@ async def main() -> None:
         ("palette", logged_in, palette),
         ("customer-new-invalid", logged_in, new_customer),
         ("flow-new", logged_in, new_flow),
+        ("journal", logged_in, journal),
     ]
     for name, make, steps in shots:
         await shoot(name, make, steps)

@@ -23,6 +23,8 @@ PURE_MODULES = [
     "flowtui.browse_logic",
     "flowtui.designer_logic",
     "flowtui.api.importer",
+    "flowtui.journal",
+    "flowtui.undo",
 ]
 PURE_PACKAGES = ["flowtui.api", "flowtui.config", "flowtui.sandbox"]
 

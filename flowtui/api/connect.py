@@ -13,6 +13,7 @@ from flowtui.api.auth import MemoryTokenCache, Token, TokenCache
 from flowtui.api.service import ApiService
 from flowtui.config.resolve import Resolved
 from flowtui.config.secrets import SecretStore, secret_store
+from flowtui.journal import Journal
 
 
 class StoredTokenCache:
@@ -36,7 +37,8 @@ def token_cache_for(resolved: Resolved) -> TokenCache:
 
 
 def service_for(resolved: Resolved, **overrides: Any) -> ApiService:
-    """The service for a profile; ``overrides`` go to :class:`ApiService` (e.g. transport)."""
+    """The service for a profile; ``overrides`` go to :class:`ApiService` (e.g. transport).
+    Its writes are journaled in ``data_dir()/journal.jsonl`` under the profile's name."""
     profile = resolved.profile
     verify: bool | str = profile.ca_bundle or profile.verify_tls
     settings: dict[str, Any] = {
@@ -44,6 +46,8 @@ def service_for(resolved: Resolved, **overrides: Any) -> ApiService:
         "rate_limit": profile.rate_limit,
         "token_cache": token_cache_for(resolved),
         "verify": verify,
+        "journal": Journal(),
+        "profile_name": profile.name,
     }
     settings.update(overrides)
     return ApiService(profile.base_url, profile.client_id, resolved.secret, **settings)

@@ -629,7 +629,9 @@ async def apply_import(
                 await _create(service, plan, row)
             else:
                 # The journal can take row.existing as the customer before this update.
-                customer = await service.update_customer(row.existing.id, row.changes)
+                customer = await service.update_customer(
+                    row.existing.id, row.changes, before=row.existing
+                )
                 row.outcome, row.customer_id = "updated", customer.id
         except ApiError as exc:
             row.outcome, row.error = "failed", _error_text(exc)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import datetime as dt
 import sys
 from collections import OrderedDict
@@ -41,6 +42,7 @@ from flowtui.api.errors import (
 )
 from flowtui.api.models import Customer, Entry, Field, Flow, Page
 from flowtui.api.transport import PacedRetryTransport, RetryNotice, RetryPolicy
+from flowtui.journal import Journal
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 PAGE_LIMIT = 100
@@ -64,6 +66,61 @@ class Change:
 
 
 Listener = Callable[[Change], None]
+
+#: The journal seq an undo in progress reverts (its writes are journaled with ``undo_of``).
+_UNDO_OF: contextvars.ContextVar[int | None] = contextvars.ContextVar("undo_of", default=None)
+
+
+def customer_attrs(customer: Customer) -> dict[str, Any]:
+    """What the journal keeps of a customer: its writable attributes and custom values."""
+    return {
+        "name": customer.name,
+        "email": customer.email,
+        "external_ref": customer.external_ref,
+        **customer.custom,
+    }
+
+
+def flow_attrs(flow: Flow) -> dict[str, Any]:
+    return {
+        "name": flow.name,
+        "slug": flow.slug,
+        "description": flow.description,
+        "enabled": flow.enabled,
+    }
+
+
+def field_attrs(field: Field) -> dict[str, Any]:
+    return {
+        "name": field.name,
+        "slug": field.slug,
+        "field_type": field.field_type,
+        "description": field.description,
+        "required": field.required,
+        "default": field.default,
+        "enabled": field.enabled,
+        "order": field.order,
+        "omit_null": field.omit_null,
+        "validation_rules": list(field.validation_rules),
+        "flow_id": field.flow_id,
+    }
+
+
+def relationship_items(value: Any) -> list[dict[str, str]]:
+    """A relationship's data (None, one item or a list) as a list of ``{type, id}``."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [
+        {"type": str(i.get("type")), "id": str(i.get("id"))} for i in items if isinstance(i, dict)
+    ]
+
+
+def _diff(
+    keys: Iterable[str], before: Callable[[str], Any], after: Callable[[str], Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    keys = list(keys)
+    return {k: before(k) for k in keys}, {k: after(k) for k in keys}
 
 
 def filter_value(value: str) -> str:
@@ -107,9 +164,18 @@ class ApiService:
         verify: bool | str = True,
         retry: RetryPolicy | None = None,
         on_retry: Callable[[RetryNotice], None] | None = None,
+        journal: Journal | None = None,
+        profile_name: str = "",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.read_only = read_only
+        #: Every successful write is appended here (see :mod:`flowtui.journal`). With a
+        #: journal, an update or delete whose caller does not pass ``before=`` costs one GET
+        #: first, to record what the attributes were.
+        self.journal = journal
+        self.profile_name = profile_name
+        #: Called with one sentence when a write succeeded but could not be journaled.
+        self.on_journal_error: Callable[[str], None] | None = None
         if transport is None:
             # Plain http (the sandbox) needs no certificates: loading the CA bundle would cost
             # ~30 ms of start-up for nothing. https always verifies as configured.
@@ -161,6 +227,50 @@ class ApiService:
         for listener in list(self._listeners):
             with contextlib.suppress(Exception):
                 listener(change)
+
+    # -- the journal ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def undoing(self, seq: int):
+        """Within this block (this task only), writes are journaled as undoing ``seq``."""
+        token = _UNDO_OF.set(seq)
+        try:
+            yield
+        finally:
+            _UNDO_OF.reset(token)
+
+    async def _journal(
+        self,
+        resource: str,
+        action: str,
+        id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        flow_slug: str | None = None,
+        unrecorded: list[str] | None = None,
+    ) -> None:
+        """Append a record for a write that succeeded. A journal that cannot be written does
+        not make the write look failed: ``on_journal_error`` hears about it instead."""
+        if self.journal is None:
+            return
+        try:
+            await asyncio.to_thread(
+                self.journal.append,
+                profile=self.profile_name,
+                resource=resource,
+                id=id,
+                action=action,
+                before=before,
+                after=after,
+                flow_slug=flow_slug,
+                undo_of=_UNDO_OF.get(),
+                unrecorded=unrecorded,
+            )
+        except Exception as exc:  # the write stands whatever went wrong here
+            text = f"The change was made but not journaled ({type(exc).__name__}: {exc})."
+            if self.on_journal_error is not None:
+                with contextlib.suppress(Exception):
+                    self.on_journal_error(text)
 
     def _saw_customer(self, customer: Customer) -> None:
         before = self._seen.get(customer.id)
@@ -258,10 +368,25 @@ class ApiService:
             self._data(await self.request("POST", "/v2/flows", json={"data": body}, expect=(201,)))
         )
         self._emit(Change("flow", "created", flow.id, flow, flow.slug))
+        await self._journal("flow", "created", flow.id, None, flow_attrs(flow), flow.slug)
         return flow
 
-    async def update_flow(self, flow_id: str, **changes: Any) -> Flow:
-        """Partial update: pass only what changes (name, slug, description, enabled)."""
+    async def update_flow(
+        self, flow_id: str, *, before: Flow | None = None, **changes: Any
+    ) -> Flow:
+        """Partial update: pass only what changes (name, slug, description, enabled).
+        ``before`` (the flow as it is now) saves a GET when journaling."""
+        if self.journal is not None and before is None:
+            before = await self.get_flow(flow_id)
+        flow = await self._put_flow(flow_id, changes)
+        if before is not None:
+            old = flow_attrs(before)
+            new = flow_attrs(flow)
+            b, a = _diff(changes, old.get, new.get)
+            await self._journal("flow", "updated", flow.id, b, a, flow.slug)
+        return flow
+
+    async def _put_flow(self, flow_id: str, changes: dict[str, Any]) -> Flow:
         body = {"type": "flow", "id": flow_id, **changes}
         flow = Flow.parse(
             self._data(
@@ -279,6 +404,7 @@ class ApiService:
         the original slug, so views of that resource learn their custom attributes went.
         """
         slug = flow.slug
+        original = flow
         if flow.is_core:
             if not core_confirmed:
                 raise NotAllowedError(
@@ -292,9 +418,10 @@ class ApiService:
                     status=405,
                 )
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
-            flow = await self.update_flow(flow.id, slug=f"{flow.slug}-deleted-{stamp}")
+            flow = await self._put_flow(flow.id, {"slug": f"{flow.slug}-deleted-{stamp}"})
         await self.request("DELETE", f"/v2/flows/{quote(flow.id)}", expect=(204,))
         self._emit(Change("flow", "deleted", flow.id, None, slug))
+        await self._journal("flow", "deleted", flow.id, flow_attrs(original), None, slug)
 
     # -- fields -----------------------------------------------------------------------------
 
@@ -348,13 +475,32 @@ class ApiService:
             self._data(await self.request("POST", "/v2/fields", json={"data": body}, expect=(201,)))
         )
         self._emit(Change("field", "created", field.id, field, flow.slug))
+        await self._journal("field", "created", field.id, None, field_attrs(field), flow.slug)
         return field
 
     async def update_field(
-        self, field_id: str, *, flow_slug: str | None = None, **changes: Any
+        self,
+        field_id: str,
+        *,
+        flow_slug: str | None = None,
+        before: Field | None = None,
+        **changes: Any,
     ) -> Field:
         """Partial update (name, slug, description, required, default, enabled, order,
-        omit_null, validation_rules); the field type cannot change."""
+        omit_null, validation_rules); the field type cannot change. ``before`` (the field as
+        it is now) saves a GET when journaling."""
+        if self.journal is not None and before is None:
+            before = await self.get_field(field_id)
+        field = await self._put_field(field_id, flow_slug, changes)
+        if before is not None:
+            old, new = field_attrs(before), field_attrs(field)
+            b, a = _diff(changes, old.get, new.get)
+            await self._journal("field", "updated", field.id, b, a, flow_slug)
+        return field
+
+    async def _put_field(
+        self, field_id: str, flow_slug: str | None, changes: dict[str, Any]
+    ) -> Field:
         body = {"type": "field", "id": field_id, **changes}
         field = Field.parse(
             self._data(
@@ -367,17 +513,38 @@ class ApiService:
     async def delete_field(self, field: Field, flow_slug: str | None = None) -> None:
         await self.request("DELETE", f"/v2/fields/{quote(field.id)}", expect=(204,))
         self._emit(Change("field", "deleted", field.id, None, flow_slug))
+        await self._journal("field", "deleted", field.id, field_attrs(field), None, flow_slug)
 
     async def reorder_fields(
         self, ordered: Sequence[Field], flow_slug: str | None = None
     ) -> list[Field]:
         """Write ``order`` = 1..n following ``ordered``, sending only the changed ones."""
-        updated: list[Field] = []
-        for position, field in enumerate(ordered, start=1):
-            if field.order != position:
-                field = await self.update_field(field.id, flow_slug=flow_slug, order=position)
-            updated.append(field)
-        return updated
+        orders = {f.id: position for position, f in enumerate(ordered, start=1)}
+        return await self.set_field_orders(orders, flow_slug, ordered) if orders else []
+
+    async def set_field_orders(
+        self,
+        orders: dict[str, int | None],
+        flow_slug: str | None = None,
+        current: Sequence[Field] = (),
+    ) -> list[Field]:
+        """Give each field id its ``order`` (only those that differ from ``current`` are
+        sent); journaled as one "reordered" record. Returns the fields of ``current`` (or
+        the written ones) as they are now."""
+        now = {f.id: f for f in current}
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        for field_id, position in orders.items():
+            old = now.get(field_id)
+            if old is not None and old.order == position:
+                continue
+            if old is None:
+                old = await self.get_field(field_id)
+            now[field_id] = await self._put_field(field_id, flow_slug, {"order": position})
+            before[field_id], after[field_id] = old.order, position
+        if after:
+            await self._journal("field", "reordered", flow_slug or "", before, after, flow_slug)
+        return [now[f.id] for f in current] if current else list(now.values())
 
     # -- entries ----------------------------------------------------------------------------
 
@@ -408,9 +575,20 @@ class ApiService:
         )
         entry = Entry.parse(self._data(body), flow_slug)
         self._emit(Change("entry", "created", entry.id, entry, flow_slug))
+        await self._journal("entry", "created", entry.id, None, dict(entry.values), flow_slug)
         return entry
 
-    async def update_entry(self, flow_slug: str, entry_id: str, values: dict[str, Any]) -> Entry:
+    async def update_entry(
+        self,
+        flow_slug: str,
+        entry_id: str,
+        values: dict[str, Any],
+        *,
+        before: Entry | None = None,
+    ) -> Entry:
+        """Send ``values``; ``before`` (the entry as it is now) saves a GET when journaling."""
+        if self.journal is not None and before is None:
+            before = await self.get_entry(flow_slug, entry_id)
         body = await self.request(
             "PUT",
             self._entries_path(flow_slug, entry_id),
@@ -418,11 +596,34 @@ class ApiService:
         )
         entry = Entry.parse(self._data(body), flow_slug)
         self._emit(Change("entry", "updated", entry.id, entry, flow_slug))
+        if before is not None:
+            old, new = before.values, entry.values
+            b, a = _diff(values, old.get, new.get)
+            await self._journal("entry", "updated", entry.id, b, a, flow_slug)
         return entry
 
-    async def delete_entry(self, flow_slug: str, entry_id: str) -> None:
+    async def delete_entry(
+        self, flow_slug: str, entry_id: str, *, before: Entry | None = None
+    ) -> None:
+        """Delete an entry; ``before`` (the entry as it is now) saves a GET when journaling."""
+        if self.journal is not None and before is None:
+            before = await self.get_entry(flow_slug, entry_id)
         await self.request("DELETE", self._entries_path(flow_slug, entry_id), expect=(204,))
         self._emit(Change("entry", "deleted", entry_id, None, flow_slug))
+        if before is not None:
+            await self._journal(
+                "entry", "deleted", entry_id, self._entry_attrs(before), None, flow_slug
+            )
+
+    @staticmethod
+    def _entry_attrs(entry: Entry) -> dict[str, Any]:
+        """An entry's values and (as ``relationships.<slug>``) its non-empty relationships."""
+        attrs = dict(entry.values)
+        for slug, value in entry.relationships.items():
+            items = relationship_items(value)
+            if items:
+                attrs[f"relationships.{slug}"] = items
+        return attrs
 
     async def set_relationship(
         self,
@@ -438,6 +639,10 @@ class ApiService:
         path = (
             f"{self._entries_path(flow_slug, entry_id)}/relationships/{quote(field_slug, safe='')}"
         )
+        old: list[dict[str, str]] | None = None
+        if self.journal is not None:
+            entry = await self.get_entry(flow_slug, entry_id)
+            old = relationship_items(entry.relationships.get(field_slug))
         if not items and not append:
             await self.request("DELETE", path, expect=(204,))
             result: list[dict[str, str]] = []
@@ -448,6 +653,10 @@ class ApiService:
             )
             result = self._data(body) or []
         self._emit(Change("entry", "updated", entry_id, None, flow_slug))
+        if old is not None:
+            key = f"relationships.{field_slug}"
+            new = relationship_items(result)
+            await self._journal("entry", "updated", entry_id, {key: old}, {key: new}, flow_slug)
         return result
 
     # -- customers --------------------------------------------------------------------------
@@ -501,10 +710,25 @@ class ApiService:
         customer = Customer.parse(self._data(body))
         self._saw_customer(customer)
         self._emit(Change("customer", "created", customer.id, customer))
+        await self._journal(
+            "customer",
+            "created",
+            customer.id,
+            None,
+            customer_attrs(customer),
+            unrecorded=["password"] if password else None,
+        )
         return customer
 
-    async def update_customer(self, customer_id: str, changes: dict[str, Any]) -> Customer:
-        """Send only ``changes`` (see :func:`flowtui.api.models.customer_changes`)."""
+    async def update_customer(
+        self, customer_id: str, changes: dict[str, Any], *, before: Customer | None = None
+    ) -> Customer:
+        """Send only ``changes`` (see :func:`flowtui.api.models.customer_changes`).
+
+        With a journal, the record is read first (one GET) unless ``before``, the customer as
+        it is now, is given (the editor has just read it for its conflict check)."""
+        if self.journal is not None and before is None:
+            before = await self.get_customer(customer_id)
         data = {"type": "customer", "id": customer_id, **changes}
         body = await self.request(
             "PUT", f"/v2/customers/{quote(customer_id, safe='')}", json={"data": data}
@@ -512,12 +736,26 @@ class ApiService:
         customer = Customer.parse(self._data(body))
         self._seen[customer.id] = customer.updated_at
         self._emit(Change("customer", "updated", customer.id, customer))
+        if before is not None:
+            keys = [k for k in changes if k != "password"]
+            b, a = _diff(keys, before.value, customer.value)
+            hidden = ["password"] if "password" in changes else None
+            await self._journal("customer", "updated", customer.id, b, a, unrecorded=hidden)
         return customer
 
-    async def delete_customer(self, customer_id: str) -> None:
+    async def delete_customer(self, customer_id: str, *, before: Customer | None = None) -> None:
+        """Delete a customer; with a journal it is read first (one GET) unless ``before``
+        is given, so the journal holds what was deleted."""
+        if self.journal is not None and before is None:
+            before = await self.get_customer(customer_id)
         await self.request("DELETE", f"/v2/customers/{quote(customer_id, safe='')}", expect=(204,))
         self._seen.pop(customer_id, None)
         self._emit(Change("customer", "deleted", customer_id))
+        if before is not None:
+            hidden = ["password"] if before.has_password else None
+            await self._journal(
+                "customer", "deleted", customer_id, customer_attrs(before), None, unrecorded=hidden
+            )
 
     async def iter_customers(
         self, *, page_size: int = PAGE_LIMIT, concurrency: int = 4, windows: int | None = None

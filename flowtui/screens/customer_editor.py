@@ -114,7 +114,7 @@ class EditCustomerScreen(FormScreen):
                 self.message("Not saved: the customer changed on the server meanwhile.")
                 return
         try:
-            customer = await service.update_customer(self.original.id, changes)
+            customer = await service.update_customer(self.original.id, changes, before=current)
         except Exception as exc:
             return self.failed(exc)
         names = ", ".join(sorted(changes))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ContentSwitcher
@@ -37,6 +39,22 @@ class MainScreen(BaseScreen):
             id="app.view_flows",
             tooltip="Switch to the flows and fields view",
         ),
+        Binding(
+            "j",
+            "journal",
+            "Journal",
+            id="app.journal",
+            show=False,
+            tooltip="The changes flowtui made with this profile (undo from there)",
+        ),
+        Binding(
+            "u",
+            "undo_last",
+            "Undo",
+            id="app.undo",
+            show=False,
+            tooltip="Undo the last change made with this profile (asks first)",
+        ),
     ]
 
     def __init__(self, profile: Profile, is_sandbox: bool, view: str = "customers") -> None:
@@ -70,6 +88,42 @@ class MainScreen(BaseScreen):
         self.query_one("#views", ContentSwitcher).current = name
         self.query_one(StoreHeader).set_view(VIEWS[name])
         self.focus_view(name)
+
+    def action_journal(self) -> None:
+        from flowtui.screens.journal import JournalScreen
+
+        if not isinstance(self.app.screen, JournalScreen):
+            self.app.push_screen(JournalScreen())
+
+    def action_undo_last(self) -> None:
+        # Found in a worker: in a large journal shared with other profiles it takes a while.
+        self.run_worker(self.undo_last(), group="journal.find", exclusive=True, exit_on_error=False)
+
+    async def undo_last(self) -> None:
+        from flowtui.screens.journal import confirm_undo
+        from flowtui.textsafe import printable
+        from flowtui.undo import UndoRefused, plan
+
+        service = self.app.service
+        journal = getattr(service, "journal", None)
+        if journal is None:
+            self.notify("This session keeps no journal: nothing to undo.", markup=False)
+            return
+        record = await asyncio.to_thread(journal.last_change, service.profile_name)
+        if record is None:
+            self.notify("Nothing to undo: no change of this profile is journaled.", markup=False)
+            return
+        try:
+            plan(record)
+        except UndoRefused as exc:
+            self.notify(
+                printable(f"{exc} Press j to pick another change in the journal."),
+                title="Cannot undo the last change",
+                severity="warning",
+                markup=False,
+            )
+            return
+        confirm_undo(self, record)
 
     def on_change(self, change: Change) -> None:
         self.query_one(CustomersView).on_change(change)
