@@ -22,6 +22,7 @@ PURE_MODULES = [
     "flowtui.textsafe",
     "flowtui.browse_logic",
     "flowtui.designer_logic",
+    "flowtui.bulk",
 ]
 PURE_PACKAGES = ["flowtui.api", "flowtui.config", "flowtui.sandbox"]
 
