@@ -38,6 +38,7 @@ class CountingApp:
 
     def __init__(self, app: Any) -> None:
         self.app = app
+        self.state = app.state  # the sandbox's config and store, as the fixtures expect
         self.writes: Counter[str] = Counter()
 
     async def __call__(self, scope, receive, send) -> None:
