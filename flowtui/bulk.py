@@ -64,8 +64,8 @@ NO_CHANGE = "no change: already has this value"
 
 #: Customer attributes bulk edit does not offer, and why.
 EXCLUDED: dict[str, str] = {
-    "email": "email is not offered: every customer's email must be unique",
-    "password": "password is not offered: it cannot be read back, so there is nothing to preview",
+    "email": "every customer's email must be unique",
+    "password": "it cannot be read back, so there is nothing to preview",
 }
 
 Term = tuple[str, str, str]

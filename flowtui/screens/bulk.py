@@ -105,17 +105,17 @@ class BulkEditScreen(BaseScreen):
     DEFAULT_CSS = """
     BulkEditScreen #bulk-stages { height: 1fr; padding: 0 1; }
     BulkEditScreen #bulk-stages > Vertical { height: 1fr; }
-    BulkEditScreen .bulk-title { text-style: bold; height: auto; margin-bottom: 1; }
+    BulkEditScreen .bulk-title { text-style: bold; width: 1fr; height: auto; margin-bottom: 1; }
     BulkEditScreen .bulk-row { height: auto; margin-bottom: 1; }
     BulkEditScreen .bulk-row > Label { width: 12; padding-top: 0; text-style: bold; }
     BulkEditScreen #bulk-field { width: 1fr; }
     BulkEditScreen #bulk-value { width: 1fr; }
-    BulkEditScreen #bulk-hint { color: $text-muted; height: auto; padding-left: 12; }
-    BulkEditScreen #bulk-problem { color: $error; height: auto; padding-left: 12; }
+    BulkEditScreen #bulk-hint { color: $text-muted; width: 1fr; height: auto; padding-left: 12; }
+    BulkEditScreen #bulk-problem { color: $error; width: 1fr; height: auto; padding-left: 12; }
     BulkEditScreen #bulk-notes { color: $text-muted; height: auto; margin-top: 1; }
     BulkEditScreen DataTable { height: 1fr; }
     BulkEditScreen #bulk-progress { margin: 1 0; }
-    BulkEditScreen #bulk-count, BulkEditScreen #bulk-plan-path { height: auto; }
+    BulkEditScreen #bulk-count, BulkEditScreen #bulk-apply-path { width: 1fr; height: auto; }
     BulkEditScreen #bulk-plan-path { color: $text-muted; margin-top: 1; }
     BulkEditScreen .dialog-buttons { margin-top: 0; }
     """
@@ -182,7 +182,11 @@ class BulkEditScreen(BaseScreen):
                 yield Label("", id="bulk-hint")
                 yield Label("", id="bulk-problem")
                 yield Static(
-                    Text("\n".join(f"Not offered: {why}." for why in bulk.EXCLUDED.values())),
+                    Text(
+                        "Not offered: "
+                        + "; ".join(f"{slug}, as {why}" for slug, why in bulk.EXCLUDED.items())
+                        + "."
+                    ),
                     id="bulk-notes",
                 )
                 with Horizontal(classes="dialog-buttons"):
@@ -355,7 +359,11 @@ class BulkEditScreen(BaseScreen):
         host = urlsplit(plan.base_url).netloc or plan.base_url
         where = "the SANDBOX" if service.is_sandbox else "the LIVE STORE"
         rate = app.resolved.profile.rate_limit if app.resolved else None
-        pace = f", about {send / rate:,.0f} s at {rate:g} requests/s" if rate else ""
+        seconds = send / rate if rate else 0
+        pace = ""
+        if seconds >= 2:
+            took = f"{seconds:,.0f} s" if seconds < 120 else f"{seconds / 60:,.0f} min"
+            pace = f", about {took} at {rate:g} requests/s"
         dialog = ConfirmDialog(
             f"Change {plan.field.label} for {send:,} customers?",
             f"{plan.describe()[0].upper()}{plan.describe()[1:]} on {host} ({where}){pace}. "
@@ -443,9 +451,9 @@ class BulkEditScreen(BaseScreen):
         table = self.query_one("#bulk-failures", DataTable)
         table.clear(columns=True)
         problems = plan.problems()
-        table.add_column("Name", width=22, key="name")
-        table.add_column("Email", width=28, key="email")
-        table.add_column("Failure" if problems else "No failures", width=60, key="reason")
+        table.add_column("Name", width=20, key="name")
+        table.add_column("Email", width=24, key="email")
+        table.add_column("Failure" if problems else "No failures", width=90, key="reason")
         table.add_rows(
             [
                 (safe(i.name, 40), safe(i.email, 60), safe(f"{i.status}: {i.reason}", 300))

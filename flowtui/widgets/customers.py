@@ -165,7 +165,8 @@ class CustomersView(Vertical):
     DEFAULT_CSS = """
     CustomersView #customers-bar { height: 1; }
     CustomersView #customers-status { width: auto; }
-    CustomersView #customers-marks { width: auto; text-style: bold; }
+    CustomersView #customers-marks { width: auto; text-style: bold; display: none; }
+    CustomersView #customers-marks.shown { display: block; }
     CustomersView #customers-info { width: 1fr; text-align: right; }
     CustomersView #customers-search { height: 1; margin: 0 1; display: none; }
     CustomersView #customers-search.shown { display: block; }
@@ -675,7 +676,9 @@ class CustomersView(Vertical):
         if text is None:
             count = len(self.marks)
             text = f"{count:,} marked (b: bulk edit, u: unmark)" if count else ""
-        self.query_one("#customers-marks", Label).update(Text(text))
+        label = self.query_one("#customers-marks", Label)
+        label.update(Text(text))
+        label.set_class(bool(text), "shown")
 
     def repaint_mark(self, customer_id: str) -> None:
         """Redraw the first cell of a customer's row (with or without the mark)."""

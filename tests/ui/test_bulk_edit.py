@@ -133,6 +133,8 @@ async def test_mark_all_asks_past_the_limit_then_stop_and_resume(sandbox, monkey
     monkeypatch.setattr(bulk, "MARK_ALL_ASK", 40)
     async with app.run_test(size=SIZE) as pilot:
         view = await loaded(pilot)
+        await run_command(pilot, "bulk: resume")
+        assert any("No unfinished bulk edit" in str(n.message) for n in app._notifications)
         await pilot.press("slash", *"an", "enter")  # a search: mark all of it
         await until(pilot, lambda: view.search.terms and view.state == "loaded")
         matching = view.page.total
@@ -210,16 +212,6 @@ async def test_read_only_profile_refuses_bulk_edit_with_the_reason(sandbox):
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert any("read-only" in str(n.message) for n in app._notifications)
-
-
-async def test_palette_resume_without_a_plan_says_so(sandbox):
-    app = logged_in_app(sandbox)
-    async with app.run_test(size=SIZE) as pilot:
-        await loaded(pilot)
-        await run_command(pilot, "bulk: resume")
-        await pilot.pause()
-        assert isinstance(app.screen, MainScreen)
-        assert any("No unfinished bulk edit" in str(n.message) for n in app._notifications)
 
 
 # -- snapshots ---------------------------------------------------------------------------
