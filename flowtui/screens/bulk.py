@@ -30,7 +30,7 @@ from flowtui.screens.dialogs import ConfirmDialog
 from flowtui.widgets.footer import Footer
 from flowtui.widgets.header import StoreHeader
 from flowtui.widgets.inputs import TextInput
-from flowtui.widgets.safe import safe
+from flowtui.widgets.safe import display, safe
 
 #: Ids of the plans running in this app (never offered for resuming meanwhile).
 ACTIVE: set[str] = set()
@@ -78,7 +78,7 @@ class ResumeDialog(BaseModal):
             yield Label("An unfinished bulk edit", classes="dialog-title")
             yield Static(
                 Text(
-                    f"Started {plan.created_at}: {plan.describe()}.\n"
+                    f"Started {display(plan.created_at)}: {display(plan.describe())}.\n"
                     f"{plan.summary()}; {left:,} to send.\n"
                     "Resuming reads each customer first and skips any changed since the preview."
                 ),
@@ -117,6 +117,7 @@ class BulkEditScreen(BaseScreen):
     BulkEditScreen #bulk-progress { margin: 1 0; }
     BulkEditScreen #bulk-count, BulkEditScreen #bulk-apply-path { width: 1fr; height: auto; }
     BulkEditScreen #bulk-plan-path { color: $text-muted; margin-top: 1; }
+    BulkEditScreen #bulk-failure-detail { height: auto; max-height: 4; }
     BulkEditScreen .dialog-buttons { margin-top: 0; }
     """
 
@@ -157,6 +158,7 @@ class BulkEditScreen(BaseScreen):
         self.running = False
         self.sent = 0
         self.todo = 0
+        self.problems: list[bulk.BulkItem] = []
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -206,6 +208,7 @@ class BulkEditScreen(BaseScreen):
             with Vertical(id="bulk-report"):
                 yield Label("", classes="bulk-title", id="bulk-report-summary")
                 yield DataTable(id="bulk-failures", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="bulk-failure-detail")
                 yield Static("", id="bulk-plan-path")
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Resume", variant="primary", id="bulk-resume")
@@ -256,7 +259,7 @@ class BulkEditScreen(BaseScreen):
         self.fields = bulk.bulk_fields(custom)
         select = self.query_one("#bulk-field", Select)
         select.set_options(
-            [(Text(f"{f.label} ({f.slug}, {f.field_type})"), f.slug) for f in self.fields]
+            [(safe(f"{f.label} ({f.slug}, {f.field_type})", 70), f.slug) for f in self.fields]
         )
         select.prompt = "Choose the field"
         self.query_one("#bulk-field", Select).focus()
@@ -277,8 +280,8 @@ class BulkEditScreen(BaseScreen):
             self.query_one("#bulk-do-preview", Button).disabled = True
             return None, None, "choose a field"
         value, problem = bulk.parse_value(target, self.query_one("#bulk-value", TextInput).value)
-        hint.update(Text(target.hint()))
-        problem_label.update(Text(f"{target.label} {problem}" if problem else ""))
+        hint.update(Text(display(target.hint())))
+        problem_label.update(Text(f"{display(target.label)} {problem}" if problem else ""))
         problem_label.display = bool(problem)
         self.query_one("#bulk-do-preview", Button).disabled = problem is not None
         return target, value, problem
@@ -332,11 +335,11 @@ class BulkEditScreen(BaseScreen):
         send = len(plan.to_send)
         if self.resuming:
             text = (
-                f"Resume: {plan.describe()}. {plan.summary()}. {send:,} to send; each is read "
-                "first and skipped if it changed since the preview."
+                f"Resume: {display(plan.describe())}. {plan.summary()}. {send:,} to send; "
+                "each is read first and skipped if it changed since the preview."
             )
         else:
-            text = f"Preview: {plan.describe()}. {send:,} will change"
+            text = f"Preview: {display(plan.describe())}. {send:,} will change"
             if plan.unchanged:
                 text += f"; {plan.unchanged:,} already have it (no change, not sent)"
             text += ". Nothing is sent until you apply."
@@ -364,9 +367,10 @@ class BulkEditScreen(BaseScreen):
         if seconds >= 2:
             took = f"{seconds:,.0f} s" if seconds < 120 else f"{seconds / 60:,.0f} min"
             pace = f", about {took} at {rate:g} requests/s"
+        what = display(plan.describe())
         dialog = ConfirmDialog(
-            f"Change {plan.field.label} for {send:,} customers?",
-            f"{plan.describe()[0].upper()}{plan.describe()[1:]} on {host} ({where}){pace}. "
+            f"Change {display(plan.field.label)} for {send:,} customers?",
+            f"{what[:1].upper()}{what[1:]} on {host} ({where}){pace}. "
             "The plan is saved as it runs: esc stops, and a stopped run can be resumed.",
             "Apply",
         )
@@ -383,7 +387,7 @@ class BulkEditScreen(BaseScreen):
         ACTIVE.add(plan.id)
         todo = len(plan.to_send)
         self.query_one("#bulk-apply-title", Label).update(
-            Text(f"Applying: {plan.describe()}. Paced to the profile's rate limit.")
+            Text(f"Applying: {display(plan.describe())}. Paced to the profile's rate limit.")
         )
         bar = self.query_one("#bulk-progress", ProgressBar)
         bar.update(total=max(todo, 1), progress=0)
@@ -442,7 +446,7 @@ class BulkEditScreen(BaseScreen):
             head = "Interrupted"
         else:
             head = "Stopped"
-        lines = [f"{head}: {plan.describe()}. {plan.summary()}."]
+        lines = [f"{head}: {display(plan.describe())}. {plan.summary()}."]
         if plan.state != "finished" and plan.stop_reason:
             lines.append(plan.stop_reason)
         if plan.unfinished:
@@ -460,6 +464,8 @@ class BulkEditScreen(BaseScreen):
                 for i in problems
             ]
         )
+        self.problems = problems
+        self.show_failure(0)
         path = str(plan.path) if plan.path else "(not saved)"
         self.query_one("#bulk-plan-path", Static).update(
             Text(f"Plan and per-customer results: {path}")
@@ -467,6 +473,21 @@ class BulkEditScreen(BaseScreen):
         self.query_one("#bulk-resume", Button).display = plan.unfinished
         self.set_stage("report")
         table.focus()
+
+    def show_failure(self, row: int) -> None:
+        """The whole message of the highlighted failure, wrapped, under the table."""
+        detail = self.query_one("#bulk-failure-detail", Static)
+        if 0 <= row < len(self.problems):
+            item = self.problems[row]
+            detail.update(
+                Text(f"{display(item.name)} <{display(item.email)}>: {display(item.reason)}")
+            )
+        else:
+            detail.update("")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "bulk-failures":
+            self.show_failure(event.cursor_row)
 
     def resume_now(self) -> None:
         self.resuming = True
