@@ -108,6 +108,10 @@ async def test_mark_three_preview_apply_and_report(sandbox):
         assert table.row_count == 3
         assert [str(c) for c in table.get_column("after")] == [str(value)] * 3
         assert "3 will change" in label(app, "#bulk-preview-summary")
+        await pilot.press("escape")  # back to the value, then preview again
+        assert screen.stage == "setup" and app.focused.id == "bulk-value"
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.stage == "preview")
         gone = ids[1]
         await delete_raw(sandbox, gone)  # deleted between the preview and apply
         await confirm_apply(pilot, screen)
@@ -155,11 +159,11 @@ async def test_mark_all_asks_past_the_limit_then_stop_and_resume(sandbox, monkey
         screen = await open_bulk(pilot, "newsletter", "yes")
         await pilot.press("f10")
         await until(pilot, lambda: screen.stage == "preview")
-        sandbox.state.config.latency_ms = 200  # slow enough to stop midway
+        sandbox.state.config.latency_ms = 400  # slow enough to stop midway
         await pilot.press("f10")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
-        await until(pilot, lambda: screen.plan.count("done") >= 8)
+        await until(pilot, lambda: screen.plan.count("done") >= 4)
         await pilot.press("escape")  # asks first
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert label(app, ".dialog-title") == "Stop the bulk edit?"
