@@ -384,18 +384,25 @@ def plans_dir() -> Path:
     return data_dir() / "bulk"
 
 
-def plan_path(plan_id: str) -> Path:
-    return plans_dir() / f"{plan_id}.json"
+def plan_path(plan: BulkPlan) -> Path:
+    """Where a plan is kept: plans with nothing left to do move to ``done/``, so listing the
+    unfinished ones never reads the (possibly large) record of every past run."""
+    finished = plan.state in ("finished", "discarded") and not plan.unfinished
+    folder = plans_dir() / "done" if finished else plans_dir()
+    return folder / f"{plan.id}.json"
 
 
 def save_plan(plan: BulkPlan) -> Path:
     """Write the plan atomically (mode 0600); ``ready`` when it was new."""
     if plan.state == "new":
         plan.state = "ready"
-    path = plan.path or plan_path(plan.id)
+    path = plan_path(plan)
     try:
+        ensure_dir(plans_dir(), 0o700)
         ensure_dir(path.parent, 0o700)
         atomic_write(path, json.dumps(plan.to_json(), ensure_ascii=False).encode(), mode=0o600)
+        if plan.path is not None and plan.path != path:
+            plan.path.unlink(missing_ok=True)
     except OSError as exc:
         raise PlanError(f"Cannot save the bulk plan {path}: {exc.strerror or exc}") from None
     plan.path = path
@@ -414,9 +421,11 @@ def load_plan(path: Path) -> BulkPlan:
     return plan
 
 
-def unfinished_plans(profile: str, *, exclude: Iterable[str] = ()) -> list[BulkPlan]:
-    """The profile's plans with customers left to send, newest first (damaged files are
-    skipped: they are never overwritten)."""
+def unfinished_plans(
+    profile: str, *, base_url: str | None = None, exclude: Iterable[str] = ()
+) -> list[BulkPlan]:
+    """The profile's plans with customers left to send (for the store at ``base_url``, when
+    given), newest first. Damaged files are skipped: they are never overwritten."""
     skip = set(exclude)
     folder = plans_dir()
     if not folder.is_dir():
@@ -426,7 +435,8 @@ def unfinished_plans(profile: str, *, exclude: Iterable[str] = ()) -> list[BulkP
         with contextlib.suppress(PlanError):
             plan = load_plan(path)
             if plan.profile == profile and plan.unfinished and plan.id not in skip:
-                plans.append(plan)
+                if base_url is None or plan.base_url == base_url:
+                    plans.append(plan)
     return plans
 
 

@@ -164,7 +164,8 @@ async def test_apply_reports_a_deleted_customer_and_applies_the_others(shop):
     assert all(shop.counting.writes[i.id] == 1 for i in sent)
     assert all(shop.counting.writes[i.id] == 0 for i in unchanged)  # "no change": not sent
     # the plan file says the same, private and complete
-    assert plan.path == bulk.plans_dir() / f"{plan.id}.json"
+    assert plan.path == bulk.plans_dir() / "done" / f"{plan.id}.json"  # nothing left to do
+    assert not (bulk.plans_dir() / f"{plan.id}.json").exists()
     assert stat.S_IMODE(os.stat(plan.path).st_mode) == 0o600
     again = bulk.load_plan(plan.path)
     assert again.to_json() == plan.to_json()
@@ -307,10 +308,12 @@ def test_damaged_plan_files_are_reported_and_never_offered(tmp_path):
         bulk.load_plan(damaged)
     assert [p.id for p in bulk.unfinished_plans("pawnee")] == [plan.id]
     assert damaged.read_text() == "{not json"  # left as is
+    assert bulk.unfinished_plans("pawnee", base_url="http://elsewhere.test") == []
     bulk.discard_plan(plan)
     assert bulk.unfinished_plans("pawnee") == []
-    assert json.loads(path.read_text())["state"] == "discarded"
-    assert not list(path.parent.glob(".*.tmp"))  # no temporary file left behind
+    assert plan.path == path.parent / "done" / path.name and not path.exists()
+    assert json.loads(plan.path.read_text())["state"] == "discarded"
+    assert not list(path.parent.rglob(".*.tmp"))  # no temporary file left behind
 
 
 # -- every customer matching a search --------------------------------------------------------

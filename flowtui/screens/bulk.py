@@ -223,7 +223,8 @@ class BulkEditScreen(BaseScreen):
         self.query_one("#bulk-do-preview", Button).disabled = True
         self.load_fields()
         app: Any = self.app
-        waiting = bulk.unfinished_plans(app.resolved.profile.name, exclude=ACTIVE)
+        profile = app.resolved.profile
+        waiting = bulk.unfinished_plans(profile.name, base_url=profile.base_url, exclude=ACTIVE)
         if waiting:
             self.app.push_screen(ResumeDialog(waiting[0]), self.resume_answer(waiting[0]))
 
@@ -526,9 +527,9 @@ def resume_bulk(app: App) -> None:
     writable = getattr(app, "_writable", None)
     if writable is None or not writable("bulk-edit customers"):
         return
-    profile = app.resolved.profile.name  # type: ignore[attr-defined]
-    waiting = bulk.unfinished_plans(profile, exclude=ACTIVE)
+    profile = app.resolved.profile  # type: ignore[attr-defined]
+    waiting = bulk.unfinished_plans(profile.name, base_url=profile.base_url, exclude=ACTIVE)
     if not waiting:
-        app.notify(f"No unfinished bulk edit for profile {profile}.", markup=False, timeout=3)
+        app.notify(f"No unfinished bulk edit for profile {profile.name}.", markup=False, timeout=3)
         return
     app.push_screen(BulkEditScreen(plan=waiting[0]))
