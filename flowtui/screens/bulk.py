@@ -235,7 +235,11 @@ class BulkEditScreen(BaseScreen):
                 self.resuming = True
                 self.show_preview()
             elif choice == "discard":
-                bulk.discard_plan(plan)
+                try:
+                    bulk.discard_plan(plan)
+                except bulk.PlanError as exc:
+                    self.notify(str(exc), severity="error", markup=False)
+                    return
                 self.notify("Discarded the unfinished bulk edit.", timeout=3)
 
         return answer

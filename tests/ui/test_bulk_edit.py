@@ -218,6 +218,24 @@ async def test_read_only_profile_refuses_bulk_edit_with_the_reason(sandbox):
         assert any("read-only" in str(n.message) for n in app._notifications)
 
 
+async def test_an_unfinished_plan_can_be_discarded_when_offered(sandbox):
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await loaded(pilot)
+        target = bulk.BulkField("name", "Name", required=True, core=True)
+        profile = app.resolved.profile
+        plan = bulk.build_plan(profile.name, profile.base_url, target, "X", [view.highlighted()])
+        bulk.save_plan(plan)  # confirmed, never run: unfinished
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, ResumeDialog))
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, BulkEditScreen))
+        assert app.screen.stage == "setup"
+        assert bulk.unfinished_plans(profile.name) == []
+        assert (bulk.plans_dir() / "done" / f"{plan.id}.json").exists()
+        assert plan.path is not None and not plan.path.exists()
+
+
 # -- snapshots ---------------------------------------------------------------------------
 
 
