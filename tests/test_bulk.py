@@ -265,6 +265,22 @@ async def test_faults_are_reported_retried_on_resume_and_never_applied_twice():
         shop.store.close()
 
 
+async def test_a_429_that_outlasts_the_retries_is_reported_and_retried_on_resume(shop):
+    async with shop.service(retry=RetryPolicy(attempts=1)) as service:
+        target = await tier_field(service)
+        plan = bulk.build_plan("pawnee", BASE, target, 3, await first(service, 20))
+        shop.sandbox.state.config.rate_limit = 3  # far below what an unpaced client sends
+        await bulk.apply(service, plan)
+        limited = [i for i in plan.items if i.status == "failed"]
+        assert limited and all(i.retryable for i in limited)
+        assert all(i.reason.startswith("429: Rate limit exceeded") for i in limited)
+        assert all(shop.counting.writes[i.id] == 0 for i in limited)
+        shop.sandbox.state.config.rate_limit = None
+        await bulk.apply(service, plan)
+    assert plan.count("failed") == 0 and plan.state == "finished"
+    assert all(shop.counting.writes[i.id] == 1 for i in plan.items if i.status == "done")
+
+
 async def test_a_lost_connection_stops_the_run_and_leaves_the_rest_pending(shop):
     async with shop.service() as service:
         target = await tier_field(service)
