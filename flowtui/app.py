@@ -63,6 +63,7 @@ class FlowtuiCommands(Provider):
         if app.service is not None:
             items += [
                 ("customer: new", app.action_new_customer, "Create a customer, custom fields too"),
+                ("bulk: resume", app.action_bulk_resume, "Resume an unfinished bulk edit"),
                 ("flow: new", app.action_new_flow, "Create a core or custom flow"),
                 ("view: customers", partial(app.action_view, "customers"), "Browse customers"),
                 ("view: flows", partial(app.action_view, "flows"), "Flows and their fields"),
@@ -321,6 +322,11 @@ class FlowApp(App[None]):
         main = self.main_screen()
         if main is not None:
             main.action_undo_last()
+
+    def action_bulk_resume(self) -> None:
+        from flowtui.screens.bulk import resume_bulk
+
+        resume_bulk(self)
 
     def use_theme(self, name: str) -> None:
         self.theme = name

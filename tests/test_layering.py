@@ -25,6 +25,7 @@ PURE_MODULES = [
     "flowtui.api.importer",
     "flowtui.journal",
     "flowtui.undo",
+    "flowtui.bulk",
 ]
 PURE_PACKAGES = ["flowtui.api", "flowtui.config", "flowtui.sandbox"]
 

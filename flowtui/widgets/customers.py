@@ -11,8 +11,10 @@ customer's row is updated in place from the service's change notification.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from rich.text import Text
@@ -23,8 +25,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets.data_table import CellDoesNotExist, RowKey
 
 from flowtui import browse_logic as B
+from flowtui import bulk
 from flowtui.api.errors import ApiError, ForbiddenError
 from flowtui.api.models import Customer, Field, Page
 from flowtui.api.service import Change
@@ -80,6 +84,15 @@ def detail_text(customer: Customer, fields: list[Field]) -> Text:
     return text
 
 
+MARK = "● "
+
+
+def marked(cell: Any) -> Text:
+    """A cell with the mark in front (marked customers' first column)."""
+    text = cell.copy() if isinstance(cell, Text) else Text(str(cell), end="")
+    return Text(MARK, style="bold", end="") + text
+
+
 class CustomerTable(DataTable):
     """The table; page keys turn server pages rather than scroll within the page."""
 
@@ -87,6 +100,24 @@ class CustomerTable(DataTable):
         def __init__(self, action: str) -> None:
             super().__init__()
             self.action = action
+
+    #: The marked customers by id (the view's ``marks``); their first cell shows MARK.
+    marks: dict[str, Customer] | None = None
+
+    def is_marked(self, key: Any) -> bool:
+        key = key.value if isinstance(key, RowKey) else key
+        return self.marks is not None and key in self.marks
+
+    def add_row(self, *cells: Any, key: str | None = None, **kwargs: Any) -> RowKey:
+        if cells and self.is_marked(key):
+            cells = (marked(cells[0]), *cells[1:])
+        return super().add_row(*cells, key=key, **kwargs)
+
+    def update_cell(self, row_key: Any, column_key: Any, value: Any, **kwargs: Any) -> None:
+        columns = self.ordered_columns
+        if columns and column_key == columns[0].key and self.is_marked(row_key):
+            value = marked(value)
+        super().update_cell(row_key, column_key, value, **kwargs)
 
     def action_page_down(self) -> None:
         self.post_message(self.PageKey("next_page"))
@@ -135,6 +166,8 @@ class CustomersView(Vertical):
     DEFAULT_CSS = """
     CustomersView #customers-bar { height: 1; }
     CustomersView #customers-status { width: auto; }
+    CustomersView #customers-marks { width: auto; text-style: bold; display: none; }
+    CustomersView #customers-marks.shown { display: block; }
     CustomersView #customers-info { width: 1fr; text-align: right; }
     CustomersView #customers-search { height: 1; margin: 0 1; display: none; }
     CustomersView #customers-search.shown { display: block; }
@@ -230,6 +263,38 @@ class CustomersView(Vertical):
         Binding(
             "r", "reload", "Reload", id="customers.reload", show=False, tooltip="Reload this page"
         ),
+        Binding(
+            "space",
+            "toggle_mark",
+            "Mark",
+            id="customers.mark",
+            show=False,
+            tooltip="Mark or unmark the highlighted customer for a bulk edit",
+        ),
+        Binding(
+            "A",
+            "mark_all",
+            "Mark all",
+            id="customers.mark_all",
+            show=False,
+            tooltip="Mark every customer matching the search (every page)",
+        ),
+        Binding(
+            "x",
+            "clear_marks",
+            "Unmark all",
+            id="customers.clear_marks",
+            show=False,
+            tooltip="Clear every mark",
+        ),
+        Binding(
+            "b",
+            "bulk_edit",
+            "Bulk edit",
+            id="customers.bulk_edit",
+            show=False,
+            tooltip="Set one field for the marked customers (or the highlighted one)",
+        ),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -250,10 +315,14 @@ class CustomersView(Vertical):
         #: perf_counter() when the last page was drawn (the benchmark reads it).
         self.drawn_at = 0.0
         self._heads: list[tuple[str, str]] = []
+        #: Marked customers by id, as last seen (kept across pages and searches).
+        self.marks: dict[str, Customer] = {}
+        self.marking = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="customers-bar"):
             yield Label("Loading customers…", id="customers-status", classes="status")
+            yield Label("", id="customers-marks", classes="status")
             yield Label("", id="customers-info", classes="status")
         yield SearchInput(
             placeholder="search: name, or email when it has an @ (enter: done, esc: clear)",
@@ -594,6 +663,7 @@ class CustomersView(Vertical):
 
     def on_change(self, change: Change) -> None:
         """Follow a change the service reported: update a row in place, or reload."""
+        self.follow_marks(change)
         if change.resource == "customer":
             if change.action == "updated" and isinstance(change.item, Customer):
                 self.update_customer(change.item)  # in place; not on this page: nothing to do
@@ -602,3 +672,129 @@ class CustomersView(Vertical):
         elif change.resource in ("field", "flow") and change.flow_slug in ("customers", None):
             self.fields_loaded = False
             self.load()
+
+    # -- marks and bulk edit ------------------------------------------------------------
+
+    def show_marks(self, text: str | None = None) -> None:
+        """``"3 marked (b: bulk edit)"`` next to the status, or what marking is doing."""
+        if text is None:
+            count = len(self.marks)
+            text = f"{count:,} marked (b: bulk edit, x: unmark all)" if count else ""
+        label = self.query_one("#customers-marks", Label)
+        label.update(Text(text))
+        label.set_class(bool(text), "shown")
+
+    def repaint_mark(self, customer_id: str) -> None:
+        """Redraw the first cell of a customer's row (with or without the mark)."""
+        customer = self.customers.get(customer_id)
+        if customer is None or not self._heads:
+            return
+        first = self._heads[0][0]
+        with contextlib.suppress(CellDoesNotExist):
+            self.table.update_cell(customer_id, first, self.cells(customer, [first])[0])
+
+    def repaint_marks(self) -> None:
+        for customer_id in list(self.customers):
+            self.repaint_mark(customer_id)
+
+    def action_toggle_mark(self) -> None:
+        customer = self.highlighted()
+        if customer is None:
+            self.app.bell()
+            return
+        self.table.marks = self.marks
+        if self.marks.pop(customer.id, None) is None:
+            self.marks[customer.id] = customer
+        self.repaint_mark(customer.id)
+        self.show_marks()
+        self.table.action_cursor_down()
+
+    def action_clear_marks(self) -> None:
+        self.workers.cancel_group(self, "customers.mark_all")
+        self.marking = False
+        self.marks.clear()
+        self.repaint_marks()
+        self.show_marks()
+
+    def action_mark_all(self) -> None:
+        if self.search.problem or self.state == "forbidden":
+            self.app.bell()
+            return
+        self.mark_matching()
+
+    async def matching_customers(self) -> tuple[int, AsyncIterator[Customer]]:
+        """How many customers the current search matches, and all of them.
+
+        Walks the server's filters by key (past the 10,000 offset cap); a search mode with
+        its own results (a local index) overrides this to yield those instead.
+        """
+        service = self.app.service
+        terms = list(self.search.terms)
+        total = await bulk.count_matching(service, terms)
+        return total, bulk.iter_matching(service, terms)
+
+    @work(exclusive=True, group="customers.mark_all", exit_on_error=False)
+    async def mark_matching(self) -> None:
+        self.show_marks("Counting the matching customers…")
+        try:
+            total, customers = await self.matching_customers()
+        except Exception:
+            self.show_marks()
+            raise
+        if total > bulk.MARK_ALL_ASK:
+            from flowtui.screens.dialogs import ConfirmDialog
+
+            pages = -(-total // bulk.PAGE)
+            yes = await self.app.push_screen_wait(
+                ConfirmDialog(
+                    f"Mark all {total:,} matching customers?",
+                    f"They are read from the store, {bulk.PAGE} at a time ({pages:,} "
+                    "requests), and kept in memory until you unmark them (x).",
+                    "Mark all",
+                )
+            )
+            if not yes:
+                self.show_marks()
+                return
+        self.table.marks = self.marks
+        self.marking = True
+        count = 0
+        try:
+            async for customer in customers:
+                self.marks[customer.id] = customer
+                count += 1
+                if count % bulk.PAGE == 0:
+                    self.show_marks(f"Marking… {count:,} of {total:,}")
+        finally:
+            self.marking = False
+            self.repaint_marks()
+            self.show_marks()
+        self.app.notify(f"Marked {count:,} matching customers.", timeout=3)
+
+    def follow_marks(self, change: Change) -> None:
+        """Keep the marked customers as the service last saw them; forget deleted ones."""
+        if change.resource != "customer" or change.id not in self.marks:
+            return
+        if change.action == "deleted":
+            del self.marks[change.id]
+            self.show_marks()
+        elif isinstance(change.item, Customer):
+            self.marks[change.id] = change.item
+
+    def action_bulk_edit(self) -> None:
+        if not self.writable("bulk-edit customers"):
+            return
+        if self.marking:
+            self.app.bell()
+            self.app.notify("Still marking the matching customers; a moment.", timeout=3)
+            return
+        customers = list(self.marks.values())
+        if not customers:
+            customer = self.highlighted()
+            if customer is None:
+                self.app.bell()
+                return
+            customers = [customer]
+        from flowtui.screens.bulk import BulkEditScreen
+
+        self.app.push_screen(BulkEditScreen(customers))
