@@ -203,6 +203,16 @@ class BulkItem:
     #: A failure worth trying again on resume (a 5xx or 429 that outlasted the retries).
     retryable: bool = False
 
+    def as_customer(self, slug: str) -> Customer:
+        """The customer as the preview saw it, as far as this plan knows it (``slug``'s value)."""
+        base = {"name": self.name, "email": self.email, "external_ref": None}
+        custom = {}
+        if slug in base:
+            base[slug] = self.before
+        else:
+            custom[slug] = self.before
+        return Customer(id=self.id, custom=custom, updated_at=self.updated_at, **base)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -508,7 +518,9 @@ async def apply(
         try:
             if resumed and not await check(item):
                 return
-            await service.update_customer(item.id, {slug: value})
+            # What the journal records as "before": the value the preview showed (a resumed
+            # run has just checked it is still so), which spares a GET per customer.
+            await service.update_customer(item.id, {slug: value}, before=item.as_customer(slug))
         except (NetworkError, AuthError) as exc:
             halted.append(exc)  # the item stays pending
             return

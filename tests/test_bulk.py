@@ -348,3 +348,31 @@ async def test_iter_matching_walks_by_key_through_ties(shop):
     assert len(found) == 13 == len(set(found))
     assert len(everyone) == 73 == len(set(everyone))
     assert set(found) <= set(everyone)
+
+
+async def test_bulk_writes_are_journaled_with_the_previewed_values_and_no_extra_reads(
+    shop, tmp_path
+):
+    from flowtui.journal import Journal
+
+    journal = Journal(tmp_path / "journal.jsonl")
+    gets: list[str] = []
+
+    async def count_gets(request: httpx.Request) -> None:
+        if request.method == "GET":
+            gets.append(request.url.path)
+
+    async with shop.service(journal=journal, profile_name="pawnee") as service:
+        service.client.event_hooks["request"].append(count_gets)
+        target = await tier_field(service)
+        plan = bulk.build_plan("pawnee", BASE, target, 5, await first(service, 10))
+        gets.clear()
+        await bulk.apply(service, plan)
+    sent = [i for i in plan.items if i.status == "done"]
+    assert sent and not gets  # the journal's "before" came from the plan, not a GET each
+    records = {r["id"]: r for r in journal.entries("pawnee")}
+    for item in sent:
+        record = records[item.id]
+        assert record["action"] == "updated" and record["resource"] == "customer"
+        assert record["before"] == {"loyalty_tier": item.before}
+        assert record["after"] == {"loyalty_tier": 5}
