@@ -1,13 +1,15 @@
 """Start-up benchmark: time from process start to the first customers page drawn, for
 ``flowtui --demo --demo-customers 10000``, beside a minimal Textual app's time to its first
-frame, measured in the same run.
+frame, and beside a "floor" app, measured in the same run: a Textual app doing only what any
+client must before it shows a page of customers (an httpx client, a header, a status line, a
+100-row table, a footer), with no network, no configuration and no sandbox.
 
 Each program runs in a real pseudo-terminal (120x36, TERM=xterm-256color). The clock starts
 just before the process is spawned and stops when a marker shows up in what the program
 writes to the terminal (escape sequences stripped): for flowtui the customers view's status
-"1-100 of 10,000 customers", for the minimal app its only widget, a Label("ready-marker").
-The program is then quit (ctrl+q, then SIGTERM, then SIGKILL) before the next run. The two
-programs alternate. The config, data and cache directories are temporary; the demo sandbox
+"1-100 of 10,000 customers" (the floor app shows the same), for the minimal app its only
+widget, a Label("ready-marker"). The program is then quit (ctrl+q, then SIGTERM, then
+SIGKILL) before the next run. The three programs take turns, each going first in turn. The config, data and cache directories are temporary; the demo sandbox
 listens on 127.0.0.1 only. The very first flowtui run seeds the 10,000-customer demo.db; it
 is timed and reported on its own, apart from the warm runs. Bytecode is cached (in the
 temporary directory) as for an installed flowtui, even where PYTHONDONTWRITEBYTECODE is set;
@@ -53,6 +55,41 @@ class Minimal(App[None]):
 
 
 Minimal().run()
+'''
+
+FLOOR_APP = f'''\
+import httpx
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, Footer, Label
+
+COLUMNS = ("Name", "Email", "Delivery notes", "Loyalty tier", "Newsletter", "Birthday",
+           "Contact window", "Lifetime value")
+
+
+class Floor(App[None]):
+    """What any client must do before it shows a page of customers, and nothing else: an
+    async HTTP client (httpx and httpcore imported and built), a header, a status line, a
+    100-row table of customers with custom fields, and a footer. No network, no config, no
+    sandbox."""
+
+    def compose(self) -> ComposeResult:
+        self.client = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(verify=False))
+        yield Label("flowtui  profile demo  127.0.0.1  SANDBOX")
+        yield Label("{FLOWTUI_MARKER}")
+        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(*COLUMNS)
+        for i in range(100):
+            table.add_row(f"Customer Number{{i}}", f"customer.number{{i}}@example.com",
+                          "Leave with the neighbour" if i % 3 else "", str(i % 5 + 1),
+                          "yes" if i % 2 else "no", f"1980-01-{{i % 28 + 1:02d}}", "any",
+                          f"{{i * 17.5:.2f}}")
+
+
+Floor().run()
 '''
 
 # CSI (colours, cursor moves, modes), OSC / DCS / APC / PM / SOS strings, and the two-byte
@@ -221,6 +258,9 @@ def main() -> None:
         minimal_py = Path(tmp) / "minimal_app.py"
         minimal_py.write_text(MINIMAL_APP)
         minimal = [sys.executable, str(minimal_py)]
+        floor_py = Path(tmp) / "floor_app.py"
+        floor_py.write_text(FLOOR_APP)
+        floor = [sys.executable, str(floor_py)]
 
         def run(argv: list[str], marker: str) -> Run:
             try:
@@ -243,17 +283,24 @@ def main() -> None:
         )
         print("first run (seeds demo.db) ...", flush=True)
         first = run(flowtui, FLOWTUI_MARKER)
-        run(minimal, MINIMAL_MARKER)  # untimed warm-up, as flowtui's first run is for it
+        run(minimal, MINIMAL_MARKER)  # untimed warm-ups, as flowtui's first run is for it
+        run(floor, FLOWTUI_MARKER)
         app_runs: list[Run] = []
         minimal_runs: list[Run] = []
+        floor_runs: list[Run] = []
         for i in range(args.runs):
-            # alternate which goes first, so neither always follows the other
-            order = [(flowtui, FLOWTUI_MARKER, app_runs), (minimal, MINIMAL_MARKER, minimal_runs)]
-            for argv, marker, into in order if i % 2 == 0 else order[::-1]:
+            # rotate which goes first, so none always follows another
+            order = [
+                (flowtui, FLOWTUI_MARKER, app_runs),
+                (minimal, MINIMAL_MARKER, minimal_runs),
+                (floor, FLOWTUI_MARKER, floor_runs),
+            ]
+            for argv, marker, into in order[i % 3 :] + order[: i % 3]:
                 into.append(run(argv, marker))
             print(
                 f"  run {i + 1}: flowtui {app_runs[-1].seconds:.3f} s, "
-                f"minimal {minimal_runs[-1].seconds:.3f} s",
+                f"minimal {minimal_runs[-1].seconds:.3f} s, "
+                f"floor {floor_runs[-1].seconds:.3f} s",
                 flush=True,
             )
 
@@ -265,8 +312,15 @@ def main() -> None:
     print(f"{'flowtui --demo, first run (seeds demo.db)':<44}{first.seconds:>8.3f}s{'':>9}")
     print(f"{'flowtui --demo, warm (first page drawn)':<44}{app_min:>8.3f}s{app_med:>8.3f}s")
     print(f"{'minimal Textual app (first frame)':<44}{min_min:>8.3f}s{min_med:>8.3f}s")
+    floor_min, floor_med = summary([r.seconds for r in floor_runs])
+    print(f"{'floor app (client + 100-row table, no I/O)':<44}{floor_min:>8.3f}s{floor_med:>8.3f}s")
     print(f"{'difference (medians)':<44}{'':>9}{app_med - min_med:>8.3f}s")
     print()
+    print(
+        f"floor / minimal: {floor_med / min_med:.2f}x (what no network, no config and no "
+        "sandbox would leave)"
+    )
+    print(f"flowtui / floor: {app_med / floor_med:.2f}x")
     ok_ratio, ok_abs = ratio <= TARGET_RATIO, app_med <= TARGET_SECONDS
     print(
         f"ratio of medians: {ratio:.2f}x (target <= {TARGET_RATIO}x): "
@@ -276,7 +330,8 @@ def main() -> None:
         f"flowtui median:   {app_med:.3f} s (target <= {TARGET_SECONDS:g} s): "
         f"{'met' if ok_abs else 'NOT met'}"
     )
-    unclean = [r.exit_how for r in [first, *app_runs, *minimal_runs] if r.exit_how != "ctrl+q"]
+    runs = [first, *app_runs, *minimal_runs, *floor_runs]
+    unclean = [r.exit_how for r in runs if r.exit_how != "ctrl+q"]
     if unclean:
         print(f"note: {len(unclean)} run(s) did not quit on ctrl+q ({', '.join(unclean)})")
 
