@@ -9,9 +9,10 @@ just before the process is spawned and stops when a marker shows up in what the 
 writes to the terminal (escape sequences stripped): for flowtui the customers view's status
 "1-100 of 10,000 customers" (the floor app shows the same), for the minimal app its only
 widget, a Label("ready-marker"). The program is then quit (ctrl+q, then SIGTERM, then
-SIGKILL) before the next run. The three programs take turns, each going first in turn. The config, data and cache directories are temporary; the demo sandbox
-listens on 127.0.0.1 only. The very first flowtui run seeds the 10,000-customer demo.db; it
-is timed and reported on its own, apart from the warm runs. Bytecode is cached (in the
+SIGKILL) before the next run. The three programs take turns, each going first in turn. The
+config, data and cache directories are temporary; the demo sandbox listens on 127.0.0.1 only.
+The very first flowtui run seeds the 10,000-customer demo.db; it is timed and reported on its
+own, apart from the warm runs. Bytecode is cached (in the
 temporary directory) as for an installed flowtui, even where PYTHONDONTWRITEBYTECODE is set;
 --no-bytecode-cache keeps the inherited setting instead.
 

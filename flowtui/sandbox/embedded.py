@@ -71,7 +71,8 @@ class EmbeddedSandbox:
         if old is not None and not fresh and store is not None:
             with contextlib.suppress(Exception):
                 secret = store.get_secret(DEMO_PROFILE)
-        if secret is None or old is None:
+        new_credentials = secret is None or old is None
+        if new_credentials:
             cid, secret = f"demo-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
         else:
             cid = old.client_id
@@ -115,7 +116,10 @@ class EmbeddedSandbox:
         profiles.save(profile)
         store = secret_store(profile)
         store.set_secret(DEMO_PROFILE, secret)
-        store.set_token(DEMO_PROFILE, None)  # the port changed: an old token is for nobody
+        if new_credentials:
+            # A kept store keeps its tokens (they live in demo.db), so a cached token stays
+            # good on the new port; a new store or new credentials make it worthless.
+            store.set_token(DEMO_PROFILE, None)
         return Resolved(profile=profile, secret=secret, source="profile")
 
     def wait_ready(self) -> None:

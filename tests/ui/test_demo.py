@@ -118,3 +118,30 @@ def test_demo_flags_parse(capsys):
         main(["--reset"])
     assert exc.value.code == 2
     assert "--reset goes with --demo" in capsys.readouterr().err
+
+
+async def test_a_warm_demo_start_logs_in_without_a_token_request():
+    """Tokens live in demo.db, so the token cached by one run still works on the next run's
+    new port (one round trip less at start-up); --reset drops it."""
+    from flowtui.api.connect import service_for
+
+    async def requests_of_a_login(resolved) -> list[str]:
+        sent: list[str] = []
+
+        async def hook(request: httpx.Request) -> None:
+            sent.append(f"{request.method} {request.url.path}")
+
+        async with service_for(resolved) as service:
+            service.client.event_hooks["request"].append(hook)
+            await service.verify()
+        return sent
+
+    for reset, expected in ((False, ["POST /oauth/access_token", "GET /v2/flows"]),
+                            (False, ["GET /v2/flows"]),
+                            (True, ["POST /oauth/access_token", "GET /v2/flows"])):  # fmt: skip
+        embedded = EmbeddedSandbox(customers=3, reset=reset)
+        resolved = embedded.start(ProfileStore())
+        try:
+            assert await requests_of_a_login(resolved) == expected
+        finally:
+            embedded.stop()
