@@ -1,0 +1,616 @@
+"""The local customer index: SQLite (FTS5, trigram tokenizer) in the cache directory.
+
+One file per profile, ``cache_dir()/index/<profile>.sqlite``. It holds every customer (id,
+name, email, external ref, timestamps and the customer as JSON) and every value typed by kind:
+text values in ``vals.txt`` (and in the full-text table ``fts``, whose trigram tokenizer finds
+any substring of three characters or more, in any case), numbers and booleans in ``vals.num``,
+dates in ``vals.day``, each with an index on (field, value) so a comparison on one field reads
+only the matching rows. Searches never touch the network.
+
+The file is a cache: a schema of another version, or a file SQLite cannot read, is deleted and
+built again. A full build writes a new file beside the old one and renames it into place, so
+searches keep working on the old index meanwhile and an interrupted build loses nothing.
+No Textual here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flowtui.api.models import Customer, Field
+from flowtui.config.paths import cache_dir
+from flowtui.index import query as Q
+
+#: Bump when the layout changes: an index of another version is rebuilt from scratch.
+SCHEMA_VERSION = 1
+DEFAULT_LIMIT = 100
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE customers (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    external_ref TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    raw TEXT NOT NULL
+);
+CREATE TABLE vals (
+    n INTEGER PRIMARY KEY,
+    cid INTEGER NOT NULL,
+    field TEXT NOT NULL,
+    txt TEXT,
+    num REAL,
+    day TEXT
+);
+CREATE VIRTUAL TABLE fts USING fts5(
+    txt, content='vals', content_rowid='n', tokenize='trigram'
+);
+"""
+
+_INDEXES = """
+CREATE INDEX customers_name ON customers (name COLLATE NOCASE, id);
+CREATE INDEX customers_created ON customers (created_at);
+CREATE INDEX customers_updated ON customers (updated_at);
+CREATE INDEX vals_cid ON vals (cid);
+CREATE INDEX vals_txt ON vals (field, txt COLLATE NOCASE, cid) WHERE txt IS NOT NULL;
+CREATE INDEX vals_num ON vals (field, num, cid) WHERE num IS NOT NULL;
+CREATE INDEX vals_day ON vals (field, day, cid) WHERE day IS NOT NULL;
+CREATE TRIGGER vals_ai AFTER INSERT ON vals WHEN new.txt IS NOT NULL BEGIN
+    INSERT INTO fts (rowid, txt) VALUES (new.n, new.txt);
+END;
+CREATE TRIGGER vals_ad AFTER DELETE ON vals WHEN old.txt IS NOT NULL BEGIN
+    INSERT INTO fts (fts, rowid, txt) VALUES ('delete', old.n, old.txt);
+END;
+"""
+
+
+def index_path(profile: str) -> Path:
+    """Where the index of ``profile`` lives."""
+    return cache_dir() / "index" / f"{profile}.sqlite"
+
+
+def customer_json(customer: Customer) -> str:
+    """The customer as the store's JSON shape (what :meth:`Customer.parse` reads back)."""
+    data: dict[str, Any] = {
+        **customer.custom,
+        "id": customer.id,
+        "type": "customer",
+        "name": customer.name,
+        "email": customer.email,
+        "password": customer.has_password,
+        "meta": {
+            "timestamps": {"created_at": customer.created_at, "updated_at": customer.updated_at}
+        },
+    }
+    if customer.external_ref is not None:
+        data["external_ref"] = customer.external_ref
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def customer_values(customer: Customer, dates: frozenset[str]) -> list[tuple]:
+    """``(field, txt, num, day)`` rows of one customer: base text attributes and every custom
+    value by its type (booleans as 0/1 numbers; date fields' values as days)."""
+    rows: list[tuple] = [("name", customer.name, None, None), ("email", customer.email, None, None)]
+    if customer.external_ref:
+        rows.append(("external_ref", customer.external_ref, None, None))
+    for key, value in customer.custom.items():
+        if value is None:
+            continue
+        if isinstance(value, bool | int | float):
+            rows.append((key, None, float(value), None))
+        elif isinstance(value, str):
+            rows.append((key, None, None, value) if key in dates else (key, value, None, None))
+        else:
+            rows.append((key, json.dumps(value, ensure_ascii=False), None, None))
+    return rows
+
+
+def fields_signature(fields: Sequence[Field]) -> str:
+    """What about the fields changes the values customers show without moving their
+    ``updated_at`` (a new field's default appears on every customer): a change means the
+    index must be built again. Names and order do not count."""
+    return json.dumps(
+        sorted([f.slug, f.field_type, f.default, f.omit_null] for f in fields), default=str
+    )
+
+
+def fields_meta(fields: Sequence[Field]) -> str:
+    return json.dumps([{"slug": f.slug, "name": f.name, "type": f.field_type} for f in fields])
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    customers: list[Customer]
+    total: int
+    conditions: list[Q.Condition]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStatus:
+    path: Path
+    count: int
+    synced_at: float | None
+    watermark: str
+    base_url: str
+    size: int
+
+    @property
+    def age(self) -> float | None:
+        return None if self.synced_at is None else max(0.0, time.time() - self.synced_at)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+    db.execute("PRAGMA busy_timeout = 10000")
+    return db
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(f"{path}{suffix}")
+
+
+class _Writer:
+    """Writes customers into an index connection (shared by the index and the builder)."""
+
+    db: sqlite3.Connection
+    dates: frozenset[str]
+
+    def _write(self, customers: Iterable[Customer], replace: bool) -> int:
+        db = self.db
+        count = 0
+        vals: list[tuple] = []
+        for c in customers:
+            row = (
+                c.id,
+                c.name,
+                c.email,
+                c.external_ref,
+                c.created_at,
+                c.updated_at,
+                customer_json(c),
+            )
+            if replace:
+                old = db.execute("SELECT n FROM customers WHERE id = ?", (c.id,)).fetchone()
+                if old is not None:
+                    db.execute("DELETE FROM vals WHERE cid = ?", old)
+                    db.execute(
+                        "UPDATE customers SET name=?, email=?, external_ref=?, created_at=?, "
+                        "updated_at=?, raw=? WHERE n=?",
+                        (*row[1:], old[0]),
+                    )
+                    n = old[0]
+                else:
+                    n = db.execute(
+                        "INSERT INTO customers (id, name, email, external_ref, created_at, "
+                        "updated_at, raw) VALUES (?,?,?,?,?,?,?)",
+                        row,
+                    ).lastrowid
+            else:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO customers (id, name, email, external_ref, created_at, "
+                    "updated_at, raw) VALUES (?,?,?,?,?,?,?)",
+                    row,
+                )
+                if not cursor.rowcount:
+                    continue  # seen already (a walk may repeat one at a page boundary)
+                n = cursor.lastrowid
+            vals.extend((n, *v) for v in customer_values(c, self.dates))
+            count += 1
+        db.executemany("INSERT INTO vals (cid, field, txt, num, day) VALUES (?,?,?,?,?)", vals)
+        return count
+
+
+class IndexBuilder(_Writer):
+    """A new index file built beside the current one (see :meth:`CustomerIndex.builder`)."""
+
+    def __init__(self, path: Path, fields: Sequence[Field]) -> None:
+        self.path = path
+        self.dates = frozenset(f.slug for f in fields if f.field_type == "date")
+        self.lock = threading.Lock()
+        _remove(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = _connect(path)
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute("PRAGMA cache_size = -65536")
+        self.db.executescript(_TABLES)
+        self.count = 0
+
+    def add(self, customers: Sequence[Customer]) -> None:
+        with self.lock:
+            self.db.execute("BEGIN")
+            try:
+                self.count += self._write(customers, replace=False)
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def finish(self, meta: dict[str, str]) -> None:
+        """Index everything, record ``meta`` and close: the file is ready to be renamed."""
+        with self.lock:
+            db = self.db
+            # Indexing once at the end is several times faster than row by row.
+            db.execute("INSERT INTO fts (fts) VALUES ('rebuild')")
+            db.executescript(_INDEXES)
+            db.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [("schema", str(SCHEMA_VERSION)), *meta.items()],
+            )
+            db.execute("ANALYZE")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.close()
+
+    def discard(self) -> None:
+        with self.lock:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
+            _remove(self.path)
+
+
+class CustomerIndex(_Writer):
+    """The index of one store (profile). Thread-safe: every method takes the lock, so a
+    worker thread can search while the event loop applies a change."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.lock = threading.RLock()
+        self._inode = -1
+        self._meta: dict[str, str] = {}
+        self.dates: frozenset[str] = frozenset()
+        self._open()
+
+    # -- opening ----------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = self._try_open()
+        except sqlite3.DatabaseError:
+            # Not a database, or one of another layout: it is a cache, so start again.
+            _remove(self.path)
+            db = self._try_open()
+        self.db = db
+        self._inode = os.stat(self.path).st_ino
+        self._load_meta()
+
+    def _try_open(self) -> sqlite3.Connection:
+        db = _connect(self.path)
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA cache_size = -16384")
+            has_meta = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+            ).fetchone()
+            version = (
+                db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+                if has_meta
+                else None
+            )
+            if version is None or version[0] != str(SCHEMA_VERSION):
+                if has_meta or db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                    db.close()
+                    _remove(self.path)
+                    db = _connect(self.path)
+                    db.execute("PRAGMA journal_mode = WAL")
+                    db.execute("PRAGMA synchronous = NORMAL")
+                db.executescript(_TABLES + _INDEXES)
+                db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _load_meta(self) -> None:
+        self._meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        try:
+            fields = json.loads(self._meta.get("fields", "[]"))
+        except ValueError:
+            fields = []
+        self.dates = frozenset(f["slug"] for f in fields if f.get("type") == "date")
+
+    def _current(self) -> None:
+        """Reopen when another process (``flowtui index sync --full``) replaced the file."""
+        try:
+            inode = os.stat(self.path).st_ino
+        except FileNotFoundError:
+            inode = -2
+        if inode != self._inode:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
+            self._open()
+
+    def close(self) -> None:
+        with self.lock, contextlib.suppress(sqlite3.Error):
+            self.db.close()
+
+    # -- metadata ---------------------------------------------------------------------------
+
+    def meta(self, key: str, default: str = "") -> str:
+        with self.lock:
+            self._current()
+            return self._meta.get(key, default)
+
+    def set_meta(self, **values: str) -> None:
+        with self.lock:
+            self._current()
+            self.db.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", values.items()
+            )
+            self._meta.update(values)
+
+    @property
+    def synced_at(self) -> float | None:
+        stamp = self.meta("synced_at")
+        return float(stamp) if stamp else None
+
+    def age(self) -> float | None:
+        """Seconds since the last completed sync (None: never synced)."""
+        synced = self.synced_at
+        return None if synced is None else max(0.0, time.time() - synced)
+
+    def count(self) -> int:
+        with self.lock:
+            self._current()
+            return self.db.execute("SELECT count(*) FROM customers").fetchone()[0]
+
+    def status(self) -> IndexStatus:
+        with self.lock:
+            self._current()
+            size = sum(
+                os.path.getsize(f"{self.path}{s}")
+                for s in ("", "-wal")
+                if os.path.exists(f"{self.path}{s}")
+            )
+            return IndexStatus(
+                self.path,
+                self.count(),
+                self.synced_at,
+                self._meta.get("watermark", ""),
+                self._meta.get("base_url", ""),
+                size,
+            )
+
+    def fields(self) -> list[Q.IndexField]:
+        """The fields a query may name: the base attributes, then the custom fields."""
+        try:
+            custom = json.loads(self.meta("fields", "[]"))
+        except ValueError:
+            custom = []
+        return [
+            *Q.BASE_FIELDS,
+            *(
+                Q.IndexField(
+                    f["slug"], f.get("name") or f["slug"], Q.KIND_OF_TYPE.get(f["type"], Q.TEXT)
+                )
+                for f in custom
+                if isinstance(f, dict) and isinstance(f.get("slug"), str)
+            ),
+        ]
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def upsert(self, customers: Sequence[Customer]) -> int:
+        """Add or replace ``customers`` in one transaction."""
+        if not customers:
+            return 0
+        with self.lock:
+            self._current()
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                done = self._write(customers, replace=True)
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+            return done
+
+    def delete_ids(self, ids: Iterable[str]) -> int:
+        """Remove these customers (unknown ids are ignored); how many went."""
+        with self.lock:
+            self._current()
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                gone = 0
+                for cid in ids:
+                    row = self.db.execute("SELECT n FROM customers WHERE id = ?", (cid,)).fetchone()
+                    if row is None:
+                        continue
+                    self.db.execute("DELETE FROM vals WHERE cid = ?", row)
+                    self.db.execute("DELETE FROM customers WHERE n = ?", row)
+                    gone += 1
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+            return gone
+
+    def ids_between(self, lo: str | None, hi: str | None) -> set[str]:
+        """Ids of the customers created in [lo, hi) (None: open)."""
+        sql, args = _created_window(lo, hi)
+        with self.lock:
+            self._current()
+            return {r[0] for r in self.db.execute(f"SELECT id FROM customers{sql}", args)}
+
+    def count_between(self, lo: str | None, hi: str | None) -> int:
+        sql, args = _created_window(lo, hi)
+        with self.lock:
+            self._current()
+            return self.db.execute(f"SELECT count(*) FROM customers{sql}", args).fetchone()[0]
+
+    def builder(self, fields: Sequence[Field]) -> IndexBuilder:
+        """A fresh index file beside this one; :meth:`install` puts it in place."""
+        return IndexBuilder(self.path.with_name(self.path.name + ".building"), fields)
+
+    def install(self, builder: IndexBuilder) -> None:
+        """Replace this index by what ``builder`` built (already finished)."""
+        with self.lock:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
+            for suffix in ("-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(f"{self.path}{suffix}")
+            os.replace(builder.path, self.path)
+            self._open()
+
+    # -- searching --------------------------------------------------------------------------
+
+    def parse(self, text: str) -> list[Q.Condition]:
+        """``text`` as conditions on this index's fields (QueryError when it cannot run)."""
+        return Q.parse(text, self.fields())
+
+    def search(self, text: str, *, limit: int = DEFAULT_LIMIT, offset: int = 0) -> SearchResult:
+        """Customers matching ``text``, by name, ``limit`` from ``offset``, and how many
+        match in all."""
+        conditions = self.parse(text)
+        where, args = compile_conditions(conditions)
+        with self.lock:
+            self._current()
+            total = self.db.execute(f"SELECT count(*) FROM customers c{where}", args).fetchone()[0]
+            rows = self.db.execute(
+                f"SELECT raw FROM customers c{where} "
+                "ORDER BY c.name COLLATE NOCASE, c.id LIMIT ? OFFSET ?",
+                [*args, max(0, limit), max(0, offset)],
+            ).fetchall()
+        customers = [Customer.parse(json.loads(r[0])) for r in rows]
+        return SearchResult(customers, total, conditions)
+
+    def matching_ids(self, text: str) -> list[str]:
+        """The ids of every customer matching ``text`` (no limit), by name."""
+        where, args = compile_conditions(self.parse(text))
+        with self.lock:
+            self._current()
+            rows = self.db.execute(
+                f"SELECT c.id FROM customers c{where} ORDER BY c.name COLLATE NOCASE, c.id", args
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def get(self, customer_id: str) -> Customer | None:
+        with self.lock:
+            self._current()
+            row = self.db.execute(
+                "SELECT raw FROM customers WHERE id = ?", (customer_id,)
+            ).fetchone()
+        return Customer.parse(json.loads(row[0])) if row else None
+
+    # -- syncing ----------------------------------------------------------------------------
+
+    async def sync(self, service: Any, *, progress: Any = None, full: bool = False) -> Any:
+        """Bring the index up to date with ``service``'s store: see :mod:`flowtui.index.sync`
+        (returns its ``SyncResult``)."""
+        from flowtui.index.sync import sync_index
+
+        return await sync_index(self, service, progress=progress, full=full)
+
+    # -- following changes ------------------------------------------------------------------
+
+    def apply_change(self, change: Any) -> None:
+        """Follow a service :class:`~flowtui.api.service.Change`: customers flowtui itself
+        created, updated or deleted show in the index at once."""
+        if getattr(change, "resource", None) != "customer":
+            return
+        if change.action == "deleted":
+            self.delete_ids([change.id])
+        elif isinstance(change.item, Customer):
+            self.upsert([change.item])
+
+    def follow(self, subscribe: Callable[[Callable[[Any], None]], Callable[[], None]]):
+        """Subscribe to a service's changes; returns the unsubscribe function."""
+        return subscribe(self.apply_change)
+
+
+def _created_window(lo: str | None, hi: str | None) -> tuple[str, list[str]]:
+    parts, args = [], []
+    if lo is not None:
+        parts.append("created_at >= ?")
+        args.append(lo)
+    if hi is not None:
+        parts.append("created_at < ?")
+        args.append(hi)
+    return (" WHERE " + " AND ".join(parts) if parts else ""), args
+
+
+def _like(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _phrase(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+_CMP = {"=": "=", "!=": "=", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
+
+
+def _range(column: str, op: str, value: str, end: str | None) -> tuple[str, list[Any]]:
+    """A comparison of a date or timestamp ``column`` with a date that may name a period."""
+    if end is None:
+        return f"{column} {_CMP[op]} ?", [value]
+    if op in ("=", "!="):
+        return f"({column} >= ? AND {column} < ?)", [value, end]
+    if op == "<=":
+        return f"{column} < ?", [end]
+    if op == ">":
+        return f"{column} >= ?", [end]
+    return f"{column} {op} ?", [value]
+
+
+def compile_conditions(conditions: Sequence[Q.Condition]) -> tuple[str, list[Any]]:
+    """A ``WHERE`` clause (over ``customers c``) that holds for customers matching every
+    condition, and its parameters."""
+    parts: list[str] = []
+    args: list[Any] = []
+    for cond in conditions:
+        field = cond.field
+        if field is None or (field.kind == Q.TEXT and cond.op == ":"):
+            value = str(cond.value)
+            where_field = "" if field is None else " AND v.field = ?"
+            field_args = [] if field is None else [field.column]
+            if len(value) >= 3:
+                parts.append(
+                    "c.n IN (SELECT v.cid FROM fts JOIN vals v ON v.n = fts.rowid "
+                    f"WHERE fts MATCH ?{where_field})"
+                )
+                args += [_phrase(value), *field_args]
+            else:  # too short for trigrams: scan the text values
+                parts.append(
+                    f"c.n IN (SELECT v.cid FROM vals v WHERE v.txt LIKE ? ESCAPE '\\'{where_field})"
+                )
+                args += [_like(value), *field_args]
+            continue
+        negate = cond.op == "!="
+        if field.kind == Q.STAMP:
+            sql, extra = _range(f"c.{field.column}", cond.op, str(cond.value), cond.end)
+            parts.append(f"NOT {sql}" if negate else sql)
+            args += extra
+            continue
+        if field.kind == Q.TEXT:
+            sub, extra = "v.txt = ? COLLATE NOCASE", [cond.value]
+        elif field.kind in (Q.NUMBER, Q.BOOLEAN):
+            sub, extra = f"v.num {_CMP[cond.op]} ?", [cond.value]
+        elif cond.op == ":":  # dates: contains, as text
+            sub, extra = "v.day LIKE ? ESCAPE '\\'", [_like(str(cond.value))]
+        else:
+            sub, extra = _range("v.day", cond.op, str(cond.value), cond.end)
+        inner = f"SELECT v.cid FROM vals v WHERE v.field = ? AND {sub}"
+        parts.append(f"c.n {'NOT IN' if negate else 'IN'} ({inner})")
+        args += [field.column, *extra]
+    return (" WHERE " + " AND ".join(parts) if parts else ""), args
