@@ -31,8 +31,12 @@ from flowtui.config.paths import cache_dir
 from flowtui.index import query as Q
 
 #: Bump when the layout changes: an index of another version is rebuilt from scratch.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_LIMIT = 100
+#: A value's row id is (customer row id << SHIFT) | field number, so a full-text hit names its
+#: customer and field without a lookup, and a customer's values are one row-id range.
+SHIFT = 10
+MAX_FIELDS = (1 << SHIFT) - 1
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,10 +50,11 @@ CREATE TABLE customers (
     updated_at TEXT NOT NULL,
     raw TEXT NOT NULL
 );
+CREATE TABLE fieldnos (no INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE);
+INSERT INTO fieldnos VALUES (1, 'name'), (2, 'email'), (3, 'external_ref');
 CREATE TABLE vals (
-    n INTEGER PRIMARY KEY,
-    cid INTEGER NOT NULL,
-    field TEXT NOT NULL,
+    n INTEGER PRIMARY KEY,  -- (customer n << 10) | field number: no join to find either
+    f INTEGER NOT NULL,     -- the field number (fieldnos)
     txt TEXT,
     num REAL,
     day TEXT
@@ -63,10 +68,9 @@ _INDEXES = """
 CREATE INDEX customers_name ON customers (name COLLATE NOCASE, id);
 CREATE INDEX customers_created ON customers (created_at);
 CREATE INDEX customers_updated ON customers (updated_at);
-CREATE INDEX vals_cid ON vals (cid);
-CREATE INDEX vals_txt ON vals (field, txt COLLATE NOCASE, cid) WHERE txt IS NOT NULL;
-CREATE INDEX vals_num ON vals (field, num, cid) WHERE num IS NOT NULL;
-CREATE INDEX vals_day ON vals (field, day, cid) WHERE day IS NOT NULL;
+CREATE INDEX vals_txt ON vals (f, txt COLLATE NOCASE) WHERE txt IS NOT NULL;
+CREATE INDEX vals_num ON vals (f, num) WHERE num IS NOT NULL;
+CREATE INDEX vals_day ON vals (f, day) WHERE day IS NOT NULL;
 CREATE TRIGGER vals_ai AFTER INSERT ON vals WHEN new.txt IS NOT NULL BEGIN
     INSERT INTO fts (rowid, txt) VALUES (new.n, new.txt);
 END;
@@ -168,6 +172,22 @@ class _Writer:
 
     db: sqlite3.Connection
     dates: frozenset[str]
+    fnos: dict[str, int]
+
+    def _load_fnos(self) -> None:
+        self.fnos = dict(
+            (slug, no) for no, slug in self.db.execute("SELECT no, slug FROM fieldnos")
+        )
+
+    def _fno(self, slug: str) -> int:
+        no = self.fnos.get(slug)
+        if no is None:
+            no = max(self.fnos.values(), default=0) + 1
+            if no > MAX_FIELDS:
+                raise RuntimeError(f"the index holds more than {MAX_FIELDS} fields: rebuild it")
+            self.db.execute("INSERT INTO fieldnos (no, slug) VALUES (?, ?)", (no, slug))
+            self.fnos[slug] = no
+        return no
 
     def _write(self, customers: Iterable[Customer], replace: bool) -> int:
         db = self.db
@@ -183,22 +203,19 @@ class _Writer:
                 c.updated_at,
                 customer_json(c),
             )
+            old = None
             if replace:
                 old = db.execute("SELECT n FROM customers WHERE id = ?", (c.id,)).fetchone()
-                if old is not None:
-                    db.execute("DELETE FROM vals WHERE cid = ?", old)
-                    db.execute(
-                        "UPDATE customers SET name=?, email=?, external_ref=?, created_at=?, "
-                        "updated_at=?, raw=? WHERE n=?",
-                        (*row[1:], old[0]),
-                    )
-                    n = old[0]
-                else:
-                    n = db.execute(
-                        "INSERT INTO customers (id, name, email, external_ref, created_at, "
-                        "updated_at, raw) VALUES (?,?,?,?,?,?,?)",
-                        row,
-                    ).lastrowid
+            if old is not None:
+                n = old[0]
+                db.execute(
+                    "DELETE FROM vals WHERE n >= ? AND n < ?", (n << SHIFT, (n + 1) << SHIFT)
+                )
+                db.execute(
+                    "UPDATE customers SET name=?, email=?, external_ref=?, created_at=?, "
+                    "updated_at=?, raw=? WHERE n=?",
+                    (*row[1:], n),
+                )
             else:
                 cursor = db.execute(
                     "INSERT OR IGNORE INTO customers (id, name, email, external_ref, created_at, "
@@ -208,9 +225,12 @@ class _Writer:
                 if not cursor.rowcount:
                     continue  # seen already (a walk may repeat one at a page boundary)
                 n = cursor.lastrowid
-            vals.extend((n, *v) for v in customer_values(c, self.dates))
+            base = n << SHIFT
+            for slug, txt, num, day in customer_values(c, self.dates):
+                f = self._fno(slug)
+                vals.append((base | f, f, txt, num, day))
             count += 1
-        db.executemany("INSERT INTO vals (cid, field, txt, num, day) VALUES (?,?,?,?,?)", vals)
+        db.executemany("INSERT INTO vals (n, f, txt, num, day) VALUES (?,?,?,?,?)", vals)
         return count
 
 
@@ -228,6 +248,7 @@ class IndexBuilder(_Writer):
         self.db.execute("PRAGMA synchronous = OFF")
         self.db.execute("PRAGMA cache_size = -65536")
         self.db.executescript(_TABLES)
+        self._load_fnos()
         self.count = 0
 
     def add(self, customers: Sequence[Customer]) -> None:
@@ -272,6 +293,8 @@ class CustomerIndex(_Writer):
         self._inode = -1
         self._meta: dict[str, str] = {}
         self.dates: frozenset[str] = frozenset()
+        self.fnos: dict[str, int] = {}
+        self._total: int | None = None
         self._open()
 
     # -- opening ----------------------------------------------------------------------------
@@ -286,7 +309,11 @@ class CustomerIndex(_Writer):
             db = self._try_open()
         self.db = db
         self._inode = os.stat(self.path).st_ino
+        self._total = None
+        db.execute("PRAGMA temp_store = MEMORY")
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS hits (n INTEGER PRIMARY KEY)")
         self._load_meta()
+        self._load_fnos()
 
     def _try_open(self) -> sqlite3.Connection:
         db = _connect(self.path)
@@ -370,7 +397,9 @@ class CustomerIndex(_Writer):
     def count(self) -> int:
         with self.lock:
             self._current()
-            return self.db.execute("SELECT count(*) FROM customers").fetchone()[0]
+            if self._total is None:
+                self._total = self.db.execute("SELECT count(*) FROM customers").fetchone()[0]
+            return self._total
 
     def status(self) -> IndexStatus:
         with self.lock:
@@ -415,10 +444,12 @@ class CustomerIndex(_Writer):
         with self.lock:
             self._current()
             self.db.execute("BEGIN IMMEDIATE")
+            self._total = None
             try:
                 done = self._write(customers, replace=True)
             except BaseException:
                 self.db.execute("ROLLBACK")
+                self._load_fnos()
                 raise
             self.db.execute("COMMIT")
             return done
@@ -428,13 +459,17 @@ class CustomerIndex(_Writer):
         with self.lock:
             self._current()
             self.db.execute("BEGIN IMMEDIATE")
+            self._total = None
             try:
                 gone = 0
                 for cid in ids:
                     row = self.db.execute("SELECT n FROM customers WHERE id = ?", (cid,)).fetchone()
                     if row is None:
                         continue
-                    self.db.execute("DELETE FROM vals WHERE cid = ?", row)
+                    n = row[0]
+                    self.db.execute(
+                        "DELETE FROM vals WHERE n >= ? AND n < ?", (n << SHIFT, (n + 1) << SHIFT)
+                    )
                     self.db.execute("DELETE FROM customers WHERE n = ?", row)
                     gone += 1
             except BaseException:
@@ -481,25 +516,47 @@ class CustomerIndex(_Writer):
         """Customers matching ``text``, by name, ``limit`` from ``offset``, and how many
         match in all."""
         conditions = self.parse(text)
-        where, args = compile_conditions(conditions)
         with self.lock:
             self._current()
-            total = self.db.execute(f"SELECT count(*) FROM customers c{where}", args).fetchone()[0]
+            total = self._collect(conditions)
+            page = [max(0, limit), max(0, offset)]
+            if not conditions:
+                sql = "SELECT raw FROM customers c INDEXED BY customers_name"
+            elif total * 20 >= self.count():
+                # Many match: walk the name index and stop after the page.
+                sql = (
+                    "SELECT raw FROM customers c INDEXED BY customers_name "
+                    "WHERE EXISTS (SELECT 1 FROM temp.hits h WHERE h.n = c.n)"
+                )
+            else:
+                # Few match: sort just those.
+                sql = "SELECT c.raw FROM temp.hits h JOIN customers c ON c.n = h.n"
             rows = self.db.execute(
-                f"SELECT raw FROM customers c{where} "
-                "ORDER BY c.name COLLATE NOCASE, c.id LIMIT ? OFFSET ?",
-                [*args, max(0, limit), max(0, offset)],
+                f"{sql} ORDER BY c.name COLLATE NOCASE, c.id LIMIT ? OFFSET ?", page
             ).fetchall()
         customers = [Customer.parse(json.loads(r[0])) for r in rows]
         return SearchResult(customers, total, conditions)
 
+    def _collect(self, conditions: Sequence[Q.Condition]) -> int:
+        """Put the row ids of the matching customers into ``temp.hits``; how many."""
+        self.db.execute("DELETE FROM temp.hits")
+        if not conditions:
+            return self.count()
+        sql, args = compile_conditions(conditions, self.fnos)
+        return self.db.execute(f"INSERT OR IGNORE INTO temp.hits {sql}", args).rowcount
+
     def matching_ids(self, text: str) -> list[str]:
         """The ids of every customer matching ``text`` (no limit), by name."""
-        where, args = compile_conditions(self.parse(text))
+        conditions = self.parse(text)
         with self.lock:
             self._current()
+            self._collect(conditions)
+            where = (
+                " WHERE EXISTS (SELECT 1 FROM temp.hits h WHERE h.n = c.n)" if conditions else ""
+            )
             rows = self.db.execute(
-                f"SELECT c.id FROM customers c{where} ORDER BY c.name COLLATE NOCASE, c.id", args
+                f"SELECT c.id FROM customers c INDEXED BY customers_name{where} "
+                "ORDER BY c.name COLLATE NOCASE, c.id"
             ).fetchall()
         return [r[0] for r in rows]
 
@@ -573,44 +630,49 @@ def _range(column: str, op: str, value: str, end: str | None) -> tuple[str, list
     return f"{column} {op} ?", [value]
 
 
-def compile_conditions(conditions: Sequence[Q.Condition]) -> tuple[str, list[Any]]:
-    """A ``WHERE`` clause (over ``customers c``) that holds for customers matching every
-    condition, and its parameters."""
-    parts: list[str] = []
-    args: list[Any] = []
+def compile_conditions(
+    conditions: Sequence[Q.Condition], fnos: dict[str, int]
+) -> tuple[str, list[Any]]:
+    """A ``SELECT`` of the row ids of the customers matching every condition (a row id may
+    repeat), and its parameters. ``fnos`` maps field slugs to their numbers."""
+    take: list[tuple[str, list[Any]]] = []
+    drop: list[tuple[str, list[Any]]] = []
     for cond in conditions:
         field = cond.field
+        fno = -1 if field is None else fnos.get(field.column, -1)
+        negate = cond.op == "!="
         if field is None or (field.kind == Q.TEXT and cond.op == ":"):
             value = str(cond.value)
-            where_field = "" if field is None else " AND v.field = ?"
-            field_args = [] if field is None else [field.column]
             if len(value) >= 3:
-                parts.append(
-                    "c.n IN (SELECT v.cid FROM fts JOIN vals v ON v.n = fts.rowid "
-                    f"WHERE fts MATCH ?{where_field})"
-                )
-                args += [_phrase(value), *field_args]
+                sql = "SELECT rowid >> 10 FROM fts WHERE fts MATCH ?"
+                args: list[Any] = [_phrase(value)]
+                if field is not None:
+                    sql += " AND (rowid & 1023) = ?"
+                    args.append(fno)
             else:  # too short for trigrams: scan the text values
-                parts.append(
-                    f"c.n IN (SELECT v.cid FROM vals v WHERE v.txt LIKE ? ESCAPE '\\'{where_field})"
-                )
-                args += [_like(value), *field_args]
-            continue
-        negate = cond.op == "!="
-        if field.kind == Q.STAMP:
-            sql, extra = _range(f"c.{field.column}", cond.op, str(cond.value), cond.end)
-            parts.append(f"NOT {sql}" if negate else sql)
-            args += extra
-            continue
-        if field.kind == Q.TEXT:
-            sub, extra = "v.txt = ? COLLATE NOCASE", [cond.value]
-        elif field.kind in (Q.NUMBER, Q.BOOLEAN):
-            sub, extra = f"v.num {_CMP[cond.op]} ?", [cond.value]
-        elif cond.op == ":":  # dates: contains, as text
-            sub, extra = "v.day LIKE ? ESCAPE '\\'", [_like(str(cond.value))]
+                sql = "SELECT n >> 10 FROM vals WHERE txt LIKE ? ESCAPE '\\'"
+                args = [_like(value)]
+                if field is not None:
+                    sql += " AND f = ?"
+                    args.append(fno)
+        elif field.kind == Q.STAMP:
+            where, args = _range(field.column, cond.op, str(cond.value), cond.end)
+            sql = f"SELECT n FROM customers WHERE {where}"
         else:
-            sub, extra = _range("v.day", cond.op, str(cond.value), cond.end)
-        inner = f"SELECT v.cid FROM vals v WHERE v.field = ? AND {sub}"
-        parts.append(f"c.n {'NOT IN' if negate else 'IN'} ({inner})")
-        args += [field.column, *extra]
-    return (" WHERE " + " AND ".join(parts) if parts else ""), args
+            if field.kind == Q.TEXT:
+                where, extra = "txt = ? COLLATE NOCASE", [cond.value]
+            elif field.kind in (Q.NUMBER, Q.BOOLEAN):
+                where, extra = f"num {_CMP[cond.op]} ?", [cond.value]
+            elif cond.op == ":":  # dates: contains, as text
+                where, extra = "day LIKE ? ESCAPE '\\'", [_like(str(cond.value))]
+            else:
+                where, extra = _range("day", cond.op, str(cond.value), cond.end)
+            sql = f"SELECT n >> 10 FROM vals WHERE f = ? AND {where}"
+            args = [fno, *extra]
+        (drop if negate else take).append((sql, args))
+    if not take:
+        take.append(("SELECT n FROM customers", []))
+    sql = " INTERSECT ".join(s for s, _ in take)
+    if drop:
+        sql += "".join(f" EXCEPT {s}" for s, _ in drop)
+    return sql, [a for _, args in (*take, *drop) for a in args]
