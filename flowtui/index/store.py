@@ -205,8 +205,10 @@ class _Writer:
             )
             old = None
             if replace:
-                old = db.execute("SELECT n FROM customers WHERE id = ?", (c.id,)).fetchone()
+                old = db.execute("SELECT n, raw FROM customers WHERE id = ?", (c.id,)).fetchone()
             if old is not None:
+                if old[1] == row[-1]:
+                    continue  # unchanged (a sync re-reads the newest one it saw)
                 n = old[0]
                 db.execute(
                     "DELETE FROM vals WHERE n >= ? AND n < ?", (n << SHIFT, (n + 1) << SHIFT)

@@ -38,7 +38,7 @@ BATCH = 2000  # customers per transaction in a full build
 @dataclass(frozen=True, slots=True)
 class SyncResult:
     mode: str  # "full" or "incremental"
-    fetched: int  # customers read from the store and written
+    fetched: int  # customers new or changed since the last sync (written)
     deleted: int  # customers removed because the store no longer has them
     count: int  # customers in the index afterwards
     seconds: float
@@ -146,14 +146,15 @@ async def _incremental(
         progress(0, total)
     newest = since or ""
     fetched = 0
+    read = 0
     async for page in service.walk_customers("updated_at", since):
-        await asyncio.to_thread(index.upsert, page)
-        fetched += len(page)
+        fetched += await asyncio.to_thread(index.upsert, page)
+        read += len(page)
         newest = max(newest, page[-1].updated_at)
         # Recorded page by page: an interrupted sync resumes where it stopped.
         index.set_meta(watermark=newest)
         if progress is not None:
-            progress(fetched, max(total, fetched))
+            progress(read, max(total, read))
     deleted, reconciled = 0, False
     if await service.count_customers() != index.count():
         deleted = await reconcile(index, service)
