@@ -22,8 +22,11 @@ PURE_MODULES = [
     "flowtui.textsafe",
     "flowtui.browse_logic",
     "flowtui.designer_logic",
+    "flowtui.index.query",
+    "flowtui.index.store",
+    "flowtui.index.sync",
 ]
-PURE_PACKAGES = ["flowtui.api", "flowtui.config", "flowtui.sandbox"]
+PURE_PACKAGES = ["flowtui.api", "flowtui.config", "flowtui.sandbox", "flowtui.index"]
 
 PROBE = """
 import importlib, importlib.util, json, pkgutil, sys
