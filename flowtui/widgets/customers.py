@@ -351,7 +351,9 @@ class CustomersView(Vertical):
             parts.insert(0, self.search.description)
         if self.find_query is not None:
             parts = ["sort: name"]
-        if self.index_note:
+        if self.index_note and not (
+            self.find_query is not None and self.index_note == self._age_note()
+        ):  # index results say the age on the left already
             parts.append(self.index_note)
         self.query_one("#customers-info", Label).update(Text(" · ".join(parts)))
 
