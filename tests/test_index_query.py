@@ -36,10 +36,14 @@ FIELDS = [
             "loyalty_tier>=4 newsletter=true",
             [Term("loyalty_tier", ">=", "4"), Term("newsletter", "=", "true")],
         ),
-        ("a>1 b<2 c<=3 d!=4", [Term("a", ">", "1"), Term("b", "<", "2"), Term("c", "<=", "3"),
-                               Term("d", "!=", "4")]),  # fmt: skip
-        ("tier≥4 tier≤5 tier≠3", [Term("tier", ">=", "4"), Term("tier", "<=", "5"),
-                                  Term("tier", "!=", "3")]),  # fmt: skip
+        (
+            "a>1 b<2 c<=3 d!=4",
+            [Term("a", ">", "1"), Term("b", "<", "2"), Term("c", "<=", "3"), Term("d", "!=", "4")],
+        ),
+        (
+            "tier≥4 tier≤5 tier≠3",
+            [Term("tier", ">=", "4"), Term("tier", "<=", "5"), Term("tier", "!=", "3")],
+        ),
         ('notes:"two words"', [Term("notes", ":", "two words")]),
         ('"leslie knope"', [Term(None, ":", "leslie knope")]),
         (r'notes:"say \"hi\""', [Term("notes", ":", 'say "hi"')]),

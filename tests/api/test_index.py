@@ -67,11 +67,13 @@ async def test_full_sync_then_searches_agree_with_the_store(index, service):
         "delivery_notes:knope": lambda c: contains(value(c, "delivery_notes"), "knope"),
         "Delivery_Notes:KNOPE": lambda c: contains(value(c, "delivery_notes"), "knope"),
         "loyalty_tier>=4": lambda c: (value(c, "loyalty_tier") or 0) >= 4,
-        "loyalty_tier≤2": lambda c: value(c, "loyalty_tier") is not None
-        and value(c, "loyalty_tier") <= 2,
+        "loyalty_tier≤2": lambda c: (
+            value(c, "loyalty_tier") is not None and value(c, "loyalty_tier") <= 2
+        ),
         "loyalty_tier!=1": lambda c: value(c, "loyalty_tier") != 1,
-        "newsletter=true loyalty_tier>3": lambda c: value(c, "newsletter") is True
-        and (value(c, "loyalty_tier") or 0) > 3,
+        "newsletter=true loyalty_tier>3": lambda c: (
+            value(c, "newsletter") is True and (value(c, "loyalty_tier") or 0) > 3
+        ),
         "knope": lambda c: any(
             contains(v, "knope")
             for v in (c.name, c.email, c.external_ref, *c.custom.values())
@@ -83,8 +85,9 @@ async def test_full_sync_then_searches_agree_with_the_store(index, service):
         "birthday<1960": lambda c: (value(c, "birthday") or "9999") < "1960",
         "birthday=1970": lambda c: (value(c, "birthday") or "").startswith("1970"),
         "contact_window=MORNING": lambda c: value(c, "contact_window") == "morning",
-        "lifetime_value>500 name:an": lambda c: value(c, "lifetime_value") > 500
-        and contains(c.name, "an"),
+        "lifetime_value>500 name:an": lambda c: (
+            value(c, "lifetime_value") > 500 and contains(c.name, "an")
+        ),
         "created_at>=2025": lambda c: c.created_at >= "2025",
         "email:example.org": lambda c: contains(c.email, "example.org"),
         "external_ref:crm-1000": lambda c: contains(c.external_ref, "crm-1000"),
