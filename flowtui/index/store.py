@@ -540,12 +540,39 @@ class CustomerIndex(_Writer):
         return SearchResult(customers, total, conditions)
 
     def _collect(self, conditions: Sequence[Q.Condition]) -> int:
-        """Put the row ids of the matching customers into ``temp.hits``; how many."""
-        self.db.execute("DELETE FROM temp.hits")
+        """Put the row ids of the matching customers into ``temp.hits``; how many.
+
+        One condition (the driver) fills the table from its index; every other one then
+        removes what it does not let through, a value by a row-id lookup per customer left.
+        The driver is a full-text condition when there is one (usually few matches and no
+        cheap per-row check), else the value condition with the fewest matches.
+        """
+        db = self.db
+        db.execute("DELETE FROM temp.hits")
         if not conditions:
             return self.count()
-        sql, args = compile_conditions(conditions, self.fnos)
-        return self.db.execute(f"INSERT OR IGNORE INTO temp.hits {sql}", args).rowcount
+        steps = plan_conditions(conditions, self.fnos)
+        driver = next((s for s in steps if s.kind == "set"), None)
+        if driver is None:
+            sized = [(self._estimate(s), i) for i, s in enumerate(steps) if not s.negate]
+            driver = steps[min(sized)[1]] if sized else None
+        if driver is None:  # only "!=": start from everyone
+            db.execute("INSERT INTO temp.hits SELECT n FROM customers")
+        else:
+            sql, args = driver.select()
+            db.execute(f"INSERT OR IGNORE INTO temp.hits {sql}", args)
+        for step in steps:
+            if step is not driver:
+                sql, args = step.filter()
+                db.execute(sql, args)
+        return db.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
+
+    def _estimate(self, step: Step) -> int:
+        """How many customers a step selects (counted on its index; scans count as all)."""
+        if step.kind != "value" or "LIKE" in step.sql:
+            return self.count() + 1
+        sql, args = step.select()
+        return self.db.execute(f"SELECT count(*) FROM ({sql})", args).fetchone()[0]
 
     def matching_ids(self, text: str) -> list[str]:
         """The ids of every customer matching ``text`` (no limit), by name."""
@@ -632,13 +659,53 @@ def _range(column: str, op: str, value: str, end: str | None) -> tuple[str, list
     return f"{column} {op} ?", [value]
 
 
-def compile_conditions(
-    conditions: Sequence[Q.Condition], fnos: dict[str, int]
-) -> tuple[str, list[Any]]:
-    """A ``SELECT`` of the row ids of the customers matching every condition (a row id may
-    repeat), and its parameters. ``fnos`` maps field slugs to their numbers."""
-    take: list[tuple[str, list[Any]]] = []
-    drop: list[tuple[str, list[Any]]] = []
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One condition as SQL. ``kind`` says how it applies:
+
+    * ``"set"``: ``sql`` is a SELECT of customer row ids (full-text matches, scans);
+    * ``"value"``: ``sql`` is a condition on one value row (``num``, ``txt``, ``day``) of field
+      number ``fno``, checked by row id ``(customer << 10) | fno`` without any search;
+    * ``"customer"``: ``sql`` is a condition on the customers table's own columns.
+
+    ``negate``: the customers for whom it does *not* hold (``!=``).
+    """
+
+    kind: str
+    sql: str
+    args: tuple
+    negate: bool = False
+    fno: int = -1
+
+    def select(self) -> tuple[str, list[Any]]:
+        """A SELECT of the row ids of the customers for whom ``sql`` holds."""
+        if self.kind == "set":
+            return self.sql, list(self.args)
+        if self.kind == "value":
+            return f"SELECT n >> {SHIFT} FROM vals WHERE f = ? AND {self.sql}", [
+                self.fno,
+                *self.args,
+            ]
+        return f"SELECT n FROM customers WHERE {self.sql}", list(self.args)
+
+    def filter(self) -> tuple[str, list[Any]]:
+        """A DELETE that keeps in ``temp.hits`` only the customers this step lets through."""
+        keep_if = "NOT " if not self.negate else ""
+        if self.kind == "set":
+            return f"DELETE FROM temp.hits WHERE n {keep_if}IN ({self.sql})", list(self.args)
+        if self.kind == "value":
+            probe = f"SELECT 1 FROM vals v WHERE v.n = (temp.hits.n << {SHIFT}) | ? AND {self.sql}"
+            return f"DELETE FROM temp.hits WHERE {keep_if}EXISTS ({probe})", [
+                self.fno,
+                *self.args,
+            ]
+        probe = f"SELECT 1 FROM customers c WHERE c.n = temp.hits.n AND {self.sql}"
+        return f"DELETE FROM temp.hits WHERE {keep_if}EXISTS ({probe})", list(self.args)
+
+
+def plan_conditions(conditions: Sequence[Q.Condition], fnos: dict[str, int]) -> list[Step]:
+    """Each condition as a :class:`Step` (``fnos`` maps field slugs to their numbers)."""
+    steps: list[Step] = []
     for cond in conditions:
         field = cond.field
         fno = -1 if field is None else fnos.get(field.column, -1)
@@ -646,35 +713,28 @@ def compile_conditions(
         if field is None or (field.kind == Q.TEXT and cond.op == ":"):
             value = str(cond.value)
             if len(value) >= 3:
-                sql = "SELECT rowid >> 10 FROM fts WHERE fts MATCH ?"
+                sql = f"SELECT rowid >> {SHIFT} FROM fts WHERE fts MATCH ?"
                 args: list[Any] = [_phrase(value)]
                 if field is not None:
-                    sql += " AND (rowid & 1023) = ?"
+                    sql += f" AND (rowid & {MAX_FIELDS}) = ?"
                     args.append(fno)
-            else:  # too short for trigrams: scan the text values
-                sql = "SELECT n >> 10 FROM vals WHERE txt LIKE ? ESCAPE '\\'"
-                args = [_like(value)]
-                if field is not None:
-                    sql += " AND f = ?"
-                    args.append(fno)
+                steps.append(Step("set", sql, tuple(args)))
+            elif field is None:  # too short for trigrams: scan the text values
+                sql = f"SELECT n >> {SHIFT} FROM vals WHERE txt LIKE ? ESCAPE '\\'"
+                steps.append(Step("set", sql, (_like(value),)))
+            else:
+                steps.append(Step("value", "txt LIKE ? ESCAPE '\\'", (_like(value),), fno=fno))
         elif field.kind == Q.STAMP:
             where, args = _range(field.column, cond.op, str(cond.value), cond.end)
-            sql = f"SELECT n FROM customers WHERE {where}"
+            steps.append(Step("customer", where, tuple(args), negate))
         else:
             if field.kind == Q.TEXT:
-                where, extra = "txt = ? COLLATE NOCASE", [cond.value]
+                where, args = "txt = ? COLLATE NOCASE", [cond.value]
             elif field.kind in (Q.NUMBER, Q.BOOLEAN):
-                where, extra = f"num {_CMP[cond.op]} ?", [cond.value]
+                where, args = f"num {_CMP[cond.op]} ?", [cond.value]
             elif cond.op == ":":  # dates: contains, as text
-                where, extra = "day LIKE ? ESCAPE '\\'", [_like(str(cond.value))]
+                where, args = "day LIKE ? ESCAPE '\\'", [_like(str(cond.value))]
             else:
-                where, extra = _range("day", cond.op, str(cond.value), cond.end)
-            sql = f"SELECT n >> 10 FROM vals WHERE f = ? AND {where}"
-            args = [fno, *extra]
-        (drop if negate else take).append((sql, args))
-    if not take:
-        take.append(("SELECT n FROM customers", []))
-    sql = " INTERSECT ".join(s for s, _ in take)
-    if drop:
-        sql += "".join(f" EXCEPT {s}" for s, _ in drop)
-    return sql, [a for _, args in (*take, *drop) for a in args]
+                where, args = _range("day", cond.op, str(cond.value), cond.end)
+            steps.append(Step("value", where, tuple(args), negate, fno))
+    return steps

@@ -91,6 +91,20 @@ async def test_full_sync_then_searches_agree_with_the_store(index, service):
         "created_at>=2025": lambda c: c.created_at >= "2025",
         "email:example.org": lambda c: contains(c.email, "example.org"),
         "external_ref:crm-1000": lambda c: contains(c.external_ref, "crm-1000"),
+        "delivery_notes:leave knope loyalty_tier!=1": lambda c: (
+            contains(value(c, "delivery_notes"), "leave")
+            and any(
+                contains(v, "knope")
+                for v in (c.name, c.email, c.external_ref, *c.custom.values())
+                if isinstance(v, str)
+            )
+            and value(c, "loyalty_tier") != 1
+        ),
+        "created_at<2024 newsletter!=true birthday:19": lambda c: (
+            c.created_at < "2024"
+            and value(c, "newsletter") is not True
+            and "19" in (value(c, "birthday") or "")
+        ),
     }
     for query, predicate in cases.items():
         want = expected(everyone, predicate)
