@@ -145,16 +145,33 @@ async def _incremental(
         total = await service.count_customers(terms)
         progress(0, total)
     newest = since or ""
-    fetched = 0
-    read = 0
-    async for page in service.walk_customers("updated_at", since):
-        fetched += await asyncio.to_thread(index.upsert, page)
-        read += len(page)
-        newest = max(newest, page[-1].updated_at)
-        # Recorded page by page: an interrupted sync resumes where it stopped.
-        index.set_meta(watermark=newest)
-        if progress is not None:
-            progress(read, max(total, read))
+    fetched = read = 0
+    pending: asyncio.Future | None = None  # the previous page, being written in a thread
+    pending_newest = newest
+
+    async def written() -> None:
+        nonlocal fetched, pending
+        if pending is not None:
+            fetched += await pending
+            pending = None
+            # Recorded page by page: an interrupted sync resumes where it stopped.
+            index.set_meta(watermark=pending_newest)
+
+    try:
+        async for page in service.walk_customers("updated_at", since):
+            await written()
+            newest = max(newest, page[-1].updated_at)
+            pending, pending_newest = (
+                asyncio.ensure_future(asyncio.to_thread(index.upsert, page)),
+                newest,
+            )
+            read += len(page)
+            if progress is not None:
+                progress(read, max(total, read))
+        await written()
+    finally:
+        if pending is not None:  # a thread cannot be stopped: let it finish
+            await asyncio.gather(pending, return_exceptions=True)
     deleted, reconciled = 0, False
     if await service.count_customers() != index.count():
         deleted = await reconcile(index, service)
