@@ -782,6 +782,7 @@ class CustomersView(Vertical):
         box.add_class("shown")
         box.focus()
         if self.find_query is None:
+            self.generation += 1  # a store page still on its way must not replace the results
             self.find_query = box.value
             self.find(0)
 
@@ -866,15 +867,20 @@ class CustomersView(Vertical):
 
         age = age_text(self.index.age()) if self.index is not None else "never synced"
         shown = f" ({page.first_index:,}-{page.last_index:,})" if page.items else ""
-        building = " · building…" if self._index_syncing else ""
-        self.status(f"index: {page.total:,} matches{shown} · index {age}{building}")
+        syncing = " · syncing…" if self._index_syncing else ""
+        self.status(f"index: {page.total:,} matches{shown} · index {age}{syncing}")
 
     async def matching_ids(self) -> list[str] | None:
         """Every id matching the find query on screen (all pages), by name; None when the
         table shows the store's pages rather than index results. For "mark all matching"."""
         if self.find_query is None or self.index is None:
             return None
-        return await asyncio.to_thread(self.index.matching_ids, self.find_query)
+        from flowtui.index import QueryError
+
+        try:
+            return await asyncio.to_thread(self.index.matching_ids, self.find_query)
+        except QueryError:
+            return []  # the status line already says what is wrong with the query
 
     def on_unmount(self) -> None:
         if self.index is not None:
