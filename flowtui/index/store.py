@@ -211,22 +211,37 @@ class _Writer:
                     continue  # unchanged (a sync re-reads the newest one it saw)
                 n = old[0]
                 db.execute(
-                    "DELETE FROM vals WHERE n >= ? AND n < ?", (n << SHIFT, (n + 1) << SHIFT)
-                )
-                db.execute(
                     "UPDATE customers SET name=?, email=?, external_ref=?, created_at=?, "
                     "updated_at=?, raw=? WHERE n=?",
                     (*row[1:], n),
                 )
-            else:
-                cursor = db.execute(
-                    "INSERT OR IGNORE INTO customers (id, name, email, external_ref, created_at, "
-                    "updated_at, raw) VALUES (?,?,?,?,?,?,?)",
-                    row,
+                # Only the values that changed are rewritten (and re-indexed for full text).
+                before = {
+                    r[0]: r[1:]
+                    for r in db.execute(
+                        "SELECT n, f, txt, num, day FROM vals WHERE n >= ? AND n < ?",
+                        (n << SHIFT, (n + 1) << SHIFT),
+                    )
+                }
+                after = {}
+                for slug, txt, num, day in customer_values(c, self.dates):
+                    f = self._fno(slug)
+                    after[(n << SHIFT) | f] = (f, txt, num, day)
+                db.executemany(
+                    "DELETE FROM vals WHERE n = ?",
+                    [(k,) for k, v in before.items() if after.get(k) != v],
                 )
-                if not cursor.rowcount:
-                    continue  # seen already (a walk may repeat one at a page boundary)
-                n = cursor.lastrowid
+                vals.extend((k, *v) for k, v in after.items() if before.get(k) != v)
+                count += 1
+                continue
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO customers (id, name, email, external_ref, created_at, "
+                "updated_at, raw) VALUES (?,?,?,?,?,?,?)",
+                row,
+            )
+            if not cursor.rowcount:
+                continue  # seen already (a walk may repeat one at a page boundary)
+            n = cursor.lastrowid
             base = n << SHIFT
             for slug, txt, num, day in customer_values(c, self.dates):
                 f = self._fno(slug)

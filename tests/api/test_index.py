@@ -52,6 +52,12 @@ def contains(text: str | None, part: str) -> bool:
     return text is not None and part.casefold() in text.casefold()
 
 
+def texts(c: Customer) -> list[str]:
+    """Every text a bare word is looked for in."""
+    values = (c.name, c.email, c.external_ref, *c.custom.values())
+    return [v for v in values if isinstance(v, str)]
+
+
 async def test_full_sync_then_searches_agree_with_the_store(index, service):
     urls = record_requests(service)
     result = await index.sync(service)
@@ -74,11 +80,7 @@ async def test_full_sync_then_searches_agree_with_the_store(index, service):
         "newsletter=true loyalty_tier>3": lambda c: (
             value(c, "newsletter") is True and (value(c, "loyalty_tier") or 0) > 3
         ),
-        "knope": lambda c: any(
-            contains(v, "knope")
-            for v in (c.name, c.email, c.external_ref, *c.custom.values())
-            if isinstance(v, str)
-        ),
+        "knope": lambda c: any(contains(t, "knope") for t in texts(c)),
         'delivery_notes:"government building"': lambda c: contains(
             value(c, "delivery_notes"), "government building"
         ),
@@ -144,6 +146,13 @@ async def test_incremental_sync_sees_changes_creates_and_deletes(index, service,
     assert result.count == 300 - 2 + 2
     after = await store_customers(service)
     assert set(index.matching_ids("")) == {c.id for c in after}
+    assert all(index.get(c.id) == c for c in after)
+    assert set(index.matching_ids("delivery_notes:leave")) == {
+        c.id for c in after if contains(c.custom.get("delivery_notes"), "leave")
+    }
+    assert set(index.matching_ids("knope")) == {
+        c.id for c in after if any(contains(t, "knope") for t in texts(c))
+    }
     assert set(index.matching_ids("delivery_notes:swanson-knope")) == {c.id for c in changed}
     assert {c.id for c in created} <= set(index.matching_ids("loyalty_tier=5"))
     assert not any(index.get(i) for i in gone)
