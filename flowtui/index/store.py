@@ -290,7 +290,7 @@ class IndexBuilder(_Writer):
                 [("schema", str(SCHEMA_VERSION)), *meta.items()],
             )
             db.execute("ANALYZE")
-            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA journal_mode = DELETE")
             db.close()
 
     def discard(self) -> None:
@@ -335,7 +335,7 @@ class CustomerIndex(_Writer):
     def _try_open(self) -> sqlite3.Connection:
         db = _connect(self.path)
         try:
-            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA journal_mode = DELETE")
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA cache_size = -16384")
             has_meta = db.execute(
@@ -351,7 +351,7 @@ class CustomerIndex(_Writer):
                     db.close()
                     _remove(self.path)
                     db = _connect(self.path)
-                    db.execute("PRAGMA journal_mode = WAL")
+                    db.execute("PRAGMA journal_mode = DELETE")
                     db.execute("PRAGMA synchronous = NORMAL")
                 db.executescript(_TABLES + _INDEXES)
                 db.execute(
@@ -421,11 +421,7 @@ class CustomerIndex(_Writer):
     def status(self) -> IndexStatus:
         with self.lock:
             self._current()
-            size = sum(
-                os.path.getsize(f"{self.path}{s}")
-                for s in ("", "-wal")
-                if os.path.exists(f"{self.path}{s}")
-            )
+            size = os.path.getsize(self.path) if self.path.exists() else 0
             return IndexStatus(
                 self.path,
                 self.count(),
@@ -513,14 +509,27 @@ class CustomerIndex(_Writer):
         return IndexBuilder(self.path.with_name(self.path.name + ".building"), fields)
 
     def install(self, builder: IndexBuilder) -> None:
-        """Replace this index by what ``builder`` built (already finished)."""
+        """Replace this index by what ``builder`` built (already finished).
+
+        The file is renamed over the old one while this connection holds the old one's
+        exclusive lock, so no other process is half-way through writing it (its rollback
+        journal would otherwise look like the new file's). The index keeps a rollback journal
+        rather than a write-ahead log for the same reason: a connection to the replaced file
+        closing later would delete the new file's log by name. Other processes notice the new
+        file at their next call and reopen.
+        """
         with self.lock:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.close()
-            for suffix in ("-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(f"{self.path}{suffix}")
-            os.replace(builder.path, self.path)
+            try:
+                self.db.execute("BEGIN EXCLUSIVE")
+                os.replace(builder.path, self.path)
+            except BaseException:
+                builder.discard()
+                raise
+            finally:
+                with contextlib.suppress(sqlite3.Error):
+                    if self.db.in_transaction:
+                        self.db.execute("ROLLBACK")
+                    self.db.close()
             self._open()
 
     # -- searching --------------------------------------------------------------------------
