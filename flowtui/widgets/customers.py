@@ -6,6 +6,10 @@ Pages come from the service in a worker (never blocking the UI), 100 at a time, 
 ``s``/``S`` sort on the server, ``o`` chooses columns, ``v`` shows the detail pane, ``e``/``enter``
 edits, ``n`` creates, ``d`` deletes. Every cell is server text shown literally. A saved
 customer's row is updated in place from the service's change notification.
+
+``f`` finds by any field, custom ones too, in the profile's local index (:mod:`flowtui.index`):
+the results replace the rows until ``esc``; the index syncs in the background while the view
+is open and its age shows on the right of the status line.
 """
 
 from __future__ import annotations
