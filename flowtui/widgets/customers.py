@@ -305,7 +305,9 @@ class CustomersView(Vertical):
         self.find_total = 0
         self.index_note = ""  # "index: 3 min old", "index: syncing 45%", ...
         self._index_syncing = False
+        self._index_again = False
         self._find_timer: Timer | None = None
+        self._index_timer: Timer | None = None
         self._find_generation = 0
 
     def compose(self) -> ComposeResult:
@@ -681,6 +683,12 @@ class CustomersView(Vertical):
                 self.index.apply_change(change)
             except Exception:  # the next sync puts it right
                 self.index_note = "index: will catch up at the next sync"
+            customer_fields = change.resource in ("field", "flow") and change.flow_slug in (
+                "customers",
+                None,
+            )
+            if customer_fields and self.index.synced_at is not None:
+                self.sync_index()  # a new default shows on everyone: the index is rebuilt
         if change.resource == "customer":
             if change.action == "updated" and isinstance(change.item, Customer):
                 self.update_customer(change.item)  # in place; not on this page: nothing to do
@@ -723,7 +731,6 @@ class CustomersView(Vertical):
         if not index_path(name).exists() or not self.open_index():
             return
         self.sync_index()
-        self.set_interval(INDEX_TICK, self._index_tick)
 
     def _index_tick(self) -> None:
         if self.index is None:
@@ -749,9 +756,15 @@ class CustomersView(Vertical):
     async def sync_index(self, full: bool = False) -> None:
         """Bring the index up to date in the background; progress and failures show in the
         status line (an expired login goes to the login screen, as everywhere)."""
-        if self._index_syncing or not self.open_index():
+        if self._index_syncing:
+            self._index_again = True  # something changed meanwhile: once more afterwards
+            return
+        if not self.open_index():
             return
         self._index_syncing = True
+        self._index_again = False
+        if self._index_timer is None:  # keep it fresh while the view is open
+            self._index_timer = self.set_interval(INDEX_TICK, self._index_tick)
         building = full or self.index.synced_at is None
         verb = "building" if building else "syncing"
         self.set_index_note(f"index: {verb}…")
@@ -774,6 +787,8 @@ class CustomersView(Vertical):
         self.set_index_note(self._age_note())
         if self.find_query is not None and (result.fetched or result.deleted or building):
             self.find(self.page_offset)
+        if self._index_again:
+            self.sync_index()
 
     def action_find(self) -> None:
         if not self.open_index():

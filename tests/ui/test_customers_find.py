@@ -160,3 +160,17 @@ def test_snapshot_find_results(snap_compare, sandbox):
         await find(pilot, 'delivery_notes:"government building" loyalty_tier>=3')
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_a_new_field_with_a_default_rebuilds_the_index(sandbox):
+    app = await synced_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await wait_for_customers(pilot)
+        await until(pilot, lambda: "index: up to date" in info(app))
+        flows = {f.slug: f for f in await app.service.list_flows()}
+        await app.service.create_field(
+            flows["customers"], name="Region", slug="region", field_type="string", default="north"
+        )
+        await until(pilot, lambda: "region" in [f.column for f in view.index.fields()])
+        await find(pilot, "region=north")
+        assert status(app).startswith(f"index: {SEEDED} matches (1-100)")
