@@ -269,3 +269,15 @@ async def test_another_process_replacing_the_file_is_noticed(index, service):
     await other.sync(service)  # a full build renames a new file into place
     assert index.count() == 300
     other.close()
+
+
+async def test_an_empty_store_then_its_first_customer_then_none(index, bare_service):
+    result = await index.sync(bare_service)
+    assert (result.mode, result.count) == ("full", 0)
+    assert index.search("").total == 0 and index.synced_at is not None
+    made = await bare_service.create_customer(name="Ann Perkins", email="ann@example.com")
+    assert (await index.sync(bare_service)).count == 1
+    assert index.matching_ids("perkins") == [made.id]
+    await bare_service.delete_customer(made.id)
+    result = await index.sync(bare_service)
+    assert (result.count, result.deleted) == (0, 1)
