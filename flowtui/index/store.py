@@ -156,6 +156,13 @@ class IndexStatus:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    """A connection to ``path``, which (like its folder) only its owner may read: it holds
+    customers' personal data."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):
+        os.chmod(path.parent, 0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
     db.execute("PRAGMA busy_timeout = 10000")
     return db

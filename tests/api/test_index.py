@@ -281,3 +281,9 @@ async def test_an_empty_store_then_its_first_customer_then_none(index, bare_serv
     await bare_service.delete_customer(made.id)
     result = await index.sync(bare_service)
     assert (result.count, result.deleted) == (0, 1)
+
+
+async def test_the_index_is_readable_by_its_owner_only(index, service):
+    await index.sync(service)  # a full build renames a new file into place
+    assert index.path.stat().st_mode & 0o777 == 0o600
+    assert index.path.parent.stat().st_mode & 0o777 == 0o700
