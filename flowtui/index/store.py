@@ -315,6 +315,7 @@ class CustomerIndex(_Writer):
         self.path = Path(path)
         self.lock = threading.RLock()
         self._inode = -1
+        self._mtime = -1
         self._meta: dict[str, str] = {}
         self.dates: frozenset[str] = frozenset()
         self.fnos: dict[str, int] = {}
@@ -332,7 +333,8 @@ class CustomerIndex(_Writer):
             _remove(self.path)
             db = self._try_open()
         self.db = db
-        self._inode = os.stat(self.path).st_ino
+        st = os.stat(self.path)
+        self._inode, self._mtime = st.st_ino, st.st_mtime_ns
         self._total = None
         db.execute("PRAGMA temp_store = MEMORY")
         db.execute("CREATE TEMP TABLE IF NOT EXISTS hits (n INTEGER PRIMARY KEY)")
@@ -379,15 +381,22 @@ class CustomerIndex(_Writer):
         self.dates = frozenset(f["slug"] for f in fields if f.get("type") == "date")
 
     def _current(self) -> None:
-        """Reopen when another process (``flowtui index sync --full``) replaced the file."""
+        """Reopen when another process (``flowtui index sync --full``) replaced the file, and
+        reread what is kept in memory when the file changed (another process synced)."""
         try:
-            inode = os.stat(self.path).st_ino
+            st = os.stat(self.path)
+            inode, mtime = st.st_ino, st.st_mtime_ns
         except FileNotFoundError:
-            inode = -2
+            inode, mtime = -2, -2
         if inode != self._inode:
             with contextlib.suppress(sqlite3.Error):
                 self.db.close()
             self._open()
+        elif mtime != self._mtime:
+            self._mtime = mtime
+            self._total = None
+            self._load_meta()
+            self._load_fnos()
 
     def close(self) -> None:
         with self.lock, contextlib.suppress(sqlite3.Error):
@@ -466,6 +475,7 @@ class CustomerIndex(_Writer):
             self.db.execute("BEGIN IMMEDIATE")
             self._total = None
             try:
+                self._load_fnos()  # another process may have numbered a field meanwhile
                 done = self._write(customers, replace=True)
             except BaseException:
                 self.db.execute("ROLLBACK")

@@ -265,9 +265,13 @@ async def test_another_schema_or_a_broken_file_is_rebuilt(index, service):
 
 
 async def test_another_process_replacing_the_file_is_noticed(index, service):
+    assert index.count() == 0 and index.age() is None
     other = CustomerIndex(index.path)
     await other.sync(service)  # a full build renames a new file into place
-    assert index.count() == 300
+    assert index.count() == 300 and index.age() < 5
+    gone = index.matching_ids("")[0]
+    assert other.delete_ids([gone]) == 1  # a change in place: what is cached is reread
+    assert index.count() == 299 and gone not in index.matching_ids("")
     other.close()
 
 
