@@ -265,6 +265,38 @@ def build_parser() -> argparse.ArgumentParser:
         "the extension)",
     )
     imp.add_argument("--profile", metavar="NAME", help="profile (default: the default profile)")
+    idx = sub.add_parser(
+        "index",
+        help="the local search index of customers and their custom fields",
+        description="EPCC cannot filter customers on custom fields, so flowtui keeps a local "
+        "index per profile (SQLite in the cache directory), synced by updated_at, and searches "
+        "it: `flowtui index search 'delivery_notes:knope loyalty_tier>=4'`.",
+    )
+    isub = idx.add_subparsers(dest="index_command", metavar="ACTION", required=True)
+    isync = isub.add_parser(
+        "sync",
+        help="bring the index up to date (the first sync reads every customer)",
+        description="Read what changed since the last sync (or every customer the first time) "
+        "into the profile's index, with progress on stderr.",
+    )
+    isync.add_argument("--full", action="store_true", help="rebuild from scratch")
+    isearch = isub.add_parser(
+        "search",
+        help="search the index",
+        description="Terms are ANDed: field:text (contains), field=value, field!=value, "
+        'field>=n, field<=n, field>n, field<n, quoted values (field:"two words"), and bare '
+        "words (contained in name, email or any custom text field). Fields by slug or name, "
+        "spaces as underscores.",
+    )
+    isearch.add_argument("query", help="e.g. 'delivery_notes:knope loyalty_tier>=4'")
+    isearch.add_argument(
+        "--limit", type=_positive(int), default=50, help="matches shown (default: %(default)s)"
+    )
+    isub.add_parser("status", help="how many customers the index holds and how old it is")
+    for action in isub.choices.values():
+        action.add_argument(
+            "--profile", metavar="NAME", help="profile (default: the default profile)"
+        )
     return parser
 
 
@@ -787,6 +819,82 @@ def _write_failures(plan, path: str) -> int:
     return 1 if written else 0
 
 
+def cmd_index(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import sqlite3
+
+    from flowtui.config.resolve import resolve
+    from flowtui.index import CustomerIndex, QueryError, age_text, index_path
+    from flowtui.textsafe import printable
+
+    resolved = resolve(args.profile)
+    name = resolved.profile.name
+    path = index_path(name)
+    try:
+        index = CustomerIndex(path)
+    except (OSError, sqlite3.Error) as exc:
+        raise CommandError(f"cannot open the index {path}: {exc}") from None
+    try:
+        if args.index_command == "sync":
+            from flowtui.api.connect import service_for
+
+            progress = Progress("customers", verb="Indexed")
+
+            async def run():
+                async with service_for(resolved) as service:
+                    return await index.sync(service, progress=progress, full=args.full)
+
+            result = _run_async(run())
+            progress.finish(result.fetched)
+            gone = f", {result.deleted:,} deleted" if result.deleted else ""
+            print(
+                f"{result.mode.capitalize()} sync of profile {name}: the index holds "
+                f"{result.count:,} customers{gone}.",
+                file=sys.stderr,
+            )
+            return 0
+        if args.index_command == "search":
+            if index.synced_at is None:
+                raise CommandError(
+                    f"the index of profile {name} is empty: run `flowtui index sync "
+                    f"--profile {name}` first"
+                )
+            try:
+                result = index.search(args.query, limit=args.limit)
+            except QueryError as exc:
+                raise CommandError(f"cannot search: {exc}") from None
+            shown = [c.field for c in result.conditions if c.field and not c.field.base]
+            for customer in result.customers:
+                parts = [customer.name, f"<{customer.email}>", customer.id]
+                for field in dict.fromkeys(shown):
+                    parts.append(f"{field.column}={customer.custom.get(field.column)}")
+                print(printable("  ".join(parts)))
+            print(
+                f"{len(result.customers):,} of {result.total:,} matches · index "
+                f"{age_text(index.age())}",
+                file=sys.stderr,
+            )
+            return 0
+        status = index.status()
+        synced = "never"
+        if status.synced_at is not None:
+            when = dt.datetime.fromtimestamp(status.synced_at, dt.UTC)
+            synced = f"{when:%Y-%m-%d %H:%M:%S} UTC ({age_text(status.age)})"
+        rows = [
+            ("profile", name),
+            ("store", status.base_url or resolved.profile.base_url),
+            ("customers", f"{status.count:,}"),
+            ("synced", synced),
+            ("newest", status.watermark or "-"),
+            ("file", f"{status.path} ({status.size / 1e6:.1f} MB)"),
+        ]
+        for key, value in rows:
+            print(f"{key:<10} {printable(value)}")
+        return 0
+    finally:
+        index.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -795,6 +903,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "login": cmd_login,
         "export": cmd_export,
         "import": cmd_import,
+        "index": cmd_index,
     }
     if args.command == "sandbox":
         return run_sandbox(args)

@@ -1,6 +1,6 @@
 """Regenerate screenshots/*.svg: every screen of flowtui on the sandbox's demo data.
 
-    .venv/bin/python scripts/screenshots.py
+    .venv/bin/python scripts/screenshots.py [NAME ...]     # default: every one
 
 The app runs headless (Textual's test driver) against an in-process sandbox seeded with the
 deterministic demo data, under a profile whose base URL is fixed, so the pictures only change
@@ -155,6 +155,16 @@ async def main() -> None:
         table = app.screen.query_one("#journal-table")
         await until(pilot, lambda: table.row_count == 5)
 
+    async def find(app, pilot) -> None:
+        await loaded(app, pilot)
+        view = app.main_screen().query_one("CustomersView")
+        await pilot.press("f")  # the first find builds the index
+        await until(pilot, lambda: view.index is not None and view.index.synced_at is not None)
+        for key in "delivery_notes:knope loyalty_tier>=4":
+            await pilot.press(key)
+        await pilot.press("enter")
+        await until(pilot, lambda: "matches" in str(view.query_one("#customers-status").render()))
+
     shots = [
         ("login", first_run, nothing),
         ("login-error", first_run, login_error),
@@ -165,9 +175,12 @@ async def main() -> None:
         ("customer-new-invalid", logged_in, new_customer),
         ("flow-new", logged_in, new_flow),
         ("journal", logged_in, journal),
+        ("find", logged_in, find),
     ]
+    wanted = set(sys.argv[1:])
     for name, make, steps in shots:
-        await shoot(name, make, steps)
+        if not wanted or name in wanted:
+            await shoot(name, make, steps)
     store.close()
 
 

@@ -26,8 +26,11 @@ PURE_MODULES = [
     "flowtui.journal",
     "flowtui.undo",
     "flowtui.bulk",
+    "flowtui.index.query",
+    "flowtui.index.store",
+    "flowtui.index.sync",
 ]
-PURE_PACKAGES = ["flowtui.api", "flowtui.config", "flowtui.sandbox"]
+PURE_PACKAGES = ["flowtui.api", "flowtui.config", "flowtui.sandbox", "flowtui.index"]
 
 PROBE = """
 import importlib, importlib.util, json, pkgutil, sys

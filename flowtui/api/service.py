@@ -806,52 +806,73 @@ class ApiService:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _walk_window(
-        self, lo: str | None, hi: str | None, page_size: int
+    async def walk_customers(
+        self,
+        key: str = "created_at",
+        lo: str | None = None,
+        hi: str | None = None,
+        *,
+        page_size: int = PAGE_LIMIT,
     ) -> AsyncIterator[list[Customer]]:
-        """Pages of the customers with lo <= created_at < hi (None: unbounded), by key."""
-        after: tuple[str, str] | None = None  # (created_at, id) of the last one yielded
+        """Pages of the customers with ``lo <= key < hi`` (None: unbounded) in ``key`` order,
+        ties by id, paged by key (``ge`` on the last timestamp seen), never by offset.
+
+        ``key`` is ``created_at`` or ``updated_at``. With ``updated_at`` and only ``lo``, this
+        is "everything changed since": a customer updated during the walk moves to the end
+        and is seen again there.
+        """
+        page_size = max(1, min(page_size, PAGE_LIMIT))
+        async for page in self._walk_window(lo, hi, page_size, key):
+            yield page
+
+    async def _walk_window(
+        self, lo: str | None, hi: str | None, page_size: int, key: str = "created_at"
+    ) -> AsyncIterator[list[Customer]]:
+        """Pages of the customers with lo <= key < hi (None: unbounded), by key."""
+        after: tuple[str, str] | None = None  # (key value, id) of the last one yielded
+
+        def stamp(c: Customer) -> str:
+            return getattr(c, key)
+
         while True:
             terms: list[tuple[str, str, str]] = []
             if after is None:
                 if lo is not None:
-                    terms.append(("ge", "created_at", lo))
+                    terms.append(("ge", key, lo))
             else:
-                terms.append(("ge", "created_at", after[0]))
+                terms.append(("ge", key, after[0]))
             if hi is not None:
-                terms.append(("lt", "created_at", hi))
-            page = await self.list_customers(filters=terms, sort="created_at", limit=page_size)
+                terms.append(("lt", key, hi))
+            page = await self.list_customers(filters=terms, sort=key, limit=page_size)
             items = page.items
             if after is not None:
                 # ge() repeats the ones at the boundary timestamp already yielded: skip them.
-                items = [c for c in items if (c.created_at, c.id) > after]
+                items = [c for c in items if (stamp(c), c.id) > after]
                 if not items and len(page.items) == page_size:
                     # A full page of one timestamp: drain that timestamp by id instead.
-                    async for chunk in self._drain_tie(after, page_size):
+                    async for chunk in self._drain_tie(after, page_size, key):
                         yield chunk
-                        after = (chunk[-1].created_at, chunk[-1].id)
-                    terms = [("gt", "created_at", after[0])]
+                        after = (stamp(chunk[-1]), chunk[-1].id)
+                    terms = [("gt", key, after[0])]
                     if hi is not None:
-                        terms.append(("lt", "created_at", hi))
-                    page = await self.list_customers(
-                        filters=terms, sort="created_at", limit=page_size
-                    )
+                        terms.append(("lt", key, hi))
+                    page = await self.list_customers(filters=terms, sort=key, limit=page_size)
                     items = page.items
             if items:
                 yield items
-                after = (items[-1].created_at, items[-1].id)
+                after = (stamp(items[-1]), items[-1].id)
             if len(page.items) < page_size:
                 return
 
     async def _drain_tie(
-        self, after: tuple[str, str], page_size: int
+        self, after: tuple[str, str], page_size: int, key: str = "created_at"
     ) -> AsyncIterator[list[Customer]]:
         while True:
-            terms = [("eq", "created_at", after[0]), ("gt", "id", after[1])]
+            terms = [("eq", key, after[0]), ("gt", "id", after[1])]
             page = await self.list_customers(filters=terms, sort="id", limit=page_size)
             if page.items:
                 yield page.items
-                after = (page.items[-1].created_at, page.items[-1].id)
+                after = (getattr(page.items[-1], key), page.items[-1].id)
             if len(page.items) < page_size:
                 return
 

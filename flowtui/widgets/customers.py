@@ -6,6 +6,10 @@ Pages come from the service in a worker (never blocking the UI), 100 at a time, 
 ``s``/``S`` sort on the server, ``o`` chooses columns, ``v`` shows the detail pane, ``e``/``enter``
 edits, ``n`` creates, ``d`` deletes. Every cell is server text shown literally. A saved
 customer's row is updated in place from the service's change notification.
+
+``f`` finds by any field, custom ones too, in the profile's local index (:mod:`flowtui.index`):
+the results replace the rows until ``esc``; the index syncs in the background while the view
+is open and its age shows on the right of the status line.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from textual.widgets.data_table import CellDoesNotExist, RowKey
 
 from flowtui import browse_logic as B
 from flowtui import bulk
-from flowtui.api.errors import ApiError, ForbiddenError
+from flowtui.api.errors import ApiError, AuthError, ForbiddenError
 from flowtui.api.models import Customer, Field, Page
 from flowtui.api.service import Change
 from flowtui.widgets.inputs import TextInput
@@ -39,6 +43,9 @@ from flowtui.widgets.tables import cursor_key
 PAGE_SIZE = B.PAGE_SIZE
 SEARCH_DELAY = 0.3  # seconds of quiet typing before a search is sent
 DETAIL_LIMIT = 2_000  # characters of one value shown in the detail pane
+FIND_DELAY = 0.2  # seconds of quiet typing before the index is searched
+INDEX_TICK = 30.0  # seconds between refreshes of the index's age in the status line
+INDEX_REFRESH = 300.0  # an index older than this is synced again in the background
 
 
 def page_status(page: Page, noun: str = "customers") -> str:
@@ -160,6 +167,26 @@ class SearchInput(TextInput):
         self.post_message(self.Cleared())
 
 
+class FindInput(TextInput):
+    """The ``f`` box: find by any field in the local index; ``esc`` goes back to the store."""
+
+    BINDINGS = [
+        Binding(
+            "escape",
+            "close",
+            "Back to the store",
+            id="customers.find_close",
+            tooltip="Leave the index results and show the store's pages again",
+        )
+    ]
+
+    class Closed(Message):
+        """Esc was pressed in the find box."""
+
+    def action_close(self) -> None:
+        self.post_message(self.Closed())
+
+
 class CustomersView(Vertical):
     """Browse, search, sort and edit customers page by page."""
 
@@ -171,6 +198,8 @@ class CustomersView(Vertical):
     CustomersView #customers-info { width: 1fr; text-align: right; }
     CustomersView #customers-search { height: 1; margin: 0 1; display: none; }
     CustomersView #customers-search.shown { display: block; }
+    CustomersView #customers-find { height: 1; margin: 0 1; display: none; }
+    CustomersView #customers-find.shown { display: block; }
     CustomersView #customers-body { height: 1fr; }
     CustomersView #customers-table { width: 1fr; height: 1fr; }
     CustomersView #customers-detail {
@@ -295,6 +324,23 @@ class CustomersView(Vertical):
             show=False,
             tooltip="Set one field for the marked customers (or the highlighted one)",
         ),
+        Binding(
+            "f",
+            "find",
+            "Find",
+            id="customers.find",
+            show=False,
+            tooltip="Find by any field, custom ones too, in the local index "
+            "(e.g. delivery_notes:knope loyalty_tier>=4)",
+        ),
+        Binding(
+            "escape",
+            "close_find",
+            "Back to the store",
+            id="customers.find_back",
+            show=False,
+            tooltip="Leave the index results and show the store's pages again",
+        ),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -318,6 +364,19 @@ class CustomersView(Vertical):
         #: Marked customers by id, as last seen (kept across pages and searches).
         self.marks: dict[str, Customer] = {}
         self.marking = False
+        #: The local search index (flowtui.index), opened once the view is on screen when the
+        #: profile has one, or when ``f`` is first pressed.
+        self.index = None
+        #: The query whose index results the table shows; None: the store's pages.
+        self.find_query: str | None = None
+        #: How many customers match ``find_query`` (their ids: :meth:`matching_ids`).
+        self.find_total = 0
+        self.index_note = ""  # "index: 3 min old", "index: syncing 45%", ...
+        self._index_syncing = False
+        self._index_again = False
+        self._find_timer: Timer | None = None
+        self._index_timer: Timer | None = None
+        self._find_generation = 0
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="customers-bar"):
@@ -329,6 +388,11 @@ class CustomersView(Vertical):
             compact=True,
             id="customers-search",
         )
+        yield FindInput(
+            placeholder="find: delivery_notes:knope loyalty_tier>=4 … (enter: done, esc: back)",
+            compact=True,
+            id="customers-find",
+        )
         with Horizontal(id="customers-body"):
             yield CustomerTable(id="customers-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="customers-detail"):
@@ -338,6 +402,7 @@ class CustomersView(Vertical):
         if self.app.size.width >= 110:
             self.query_one("#customers-detail").add_class("shown")
         self.load()
+        self.start_index()
 
     @property
     def table(self) -> CustomerTable:
@@ -359,12 +424,21 @@ class CustomersView(Vertical):
         parts = [f"sort: {self.sort.describe()}"]
         if self.search.description:
             parts.insert(0, self.search.description)
+        if self.find_query is not None:
+            parts = ["sort: name"]
+        if self.index_note and not (
+            self.find_query is not None and self.index_note == self._age_note()
+        ):  # index results say the age on the left already
+            parts.append(self.index_note)
         self.query_one("#customers-info", Label).update(Text(" · ".join(parts)))
 
     # -- loading ------------------------------------------------------------------------
 
     def load(self, target: int | None = None, *, reset: bool = False) -> None:
         """Fetch the page at ``target`` (default: the current one) in a worker."""
+        if self.find_query is not None:  # index results: page through those instead
+            self.find(0 if reset else (self.page_offset if target is None else target))
+            return
         self.generation += 1
         if reset:
             self.loaded = None
@@ -540,11 +614,17 @@ class CustomersView(Vertical):
     # -- search and sort ----------------------------------------------------------------
 
     def action_search(self) -> None:
+        if self.find_query is not None:
+            self.close_find()  # a store search replaces the index results
         box = self.search_input
         box.add_class("shown")
         box.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "customers-find":
+            event.stop()
+            self._find_changed(event)
+            return
         if event.input.id != "customers-search":
             return
         event.stop()
@@ -561,6 +641,13 @@ class CustomersView(Vertical):
         self.load(0, reset=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "customers-find":
+            event.stop()
+            if self._find_timer is not None:
+                self._find_timer.stop()
+            self._apply_find()
+            self.table.focus()
+            return
         if event.input.id != "customers-search":
             return
         event.stop()
@@ -664,6 +751,17 @@ class CustomersView(Vertical):
     def on_change(self, change: Change) -> None:
         """Follow a change the service reported: update a row in place, or reload."""
         self.follow_marks(change)
+        if self.index is not None:
+            try:
+                self.index.apply_change(change)
+            except Exception:  # the next sync puts it right
+                self.index_note = "index: will catch up at the next sync"
+            customer_fields = change.resource in ("field", "flow") and change.flow_slug in (
+                "customers",
+                None,
+            )
+            if customer_fields and self.index.synced_at is not None:
+                self.sync_index()  # a new default shows on everyone: the index is rebuilt
         if change.resource == "customer":
             if change.action == "updated" and isinstance(change.item, Customer):
                 self.update_customer(change.item)  # in place; not on this page: nothing to do
@@ -728,10 +826,31 @@ class CustomersView(Vertical):
         Walks the server's filters by key (past the 10,000 offset cap); a search mode with
         its own results (a local index) overrides this to yield those instead.
         """
+        if self.find_query is not None and self.index is not None:
+            return await self.matching_found()
         service = self.app.service
         terms = list(self.search.terms)
         total = await bulk.count_matching(service, terms)
         return total, bulk.iter_matching(service, terms)
+
+    async def matching_found(self) -> tuple[int, AsyncIterator[Customer]]:
+        """Find mode: every customer the index matches (all pages), as the index holds them."""
+        index, query = self.index, self.find_query or ""
+        first = await asyncio.to_thread(index.search, query, limit=bulk.PAGE)
+
+        async def customers() -> AsyncIterator[Customer]:
+            result, offset = first, 0
+            while True:
+                for customer in result.customers:
+                    yield customer
+                offset += bulk.PAGE
+                if offset >= result.total:
+                    return
+                result = await asyncio.to_thread(
+                    index.search, query, limit=bulk.PAGE, offset=offset
+                )
+
+        return first.total, customers()
 
     @work(exclusive=True, group="customers.mark_all", exit_on_error=False)
     async def mark_matching(self) -> None:
@@ -798,3 +917,210 @@ class CustomersView(Vertical):
         from flowtui.screens.bulk import BulkEditScreen
 
         self.app.push_screen(BulkEditScreen(customers))
+
+    # -- find by any field: the local index ---------------------------------------------
+
+    def _profile_name(self) -> str | None:
+        resolved = getattr(self.app, "resolved", None)
+        return resolved.profile.name if resolved is not None else None
+
+    def open_index(self) -> bool:
+        """Open the profile's index (created empty when missing); False without a session."""
+        if self.index is not None:
+            return True
+        name = self._profile_name()
+        if name is None or getattr(self.app, "service", None) is None:
+            return False
+        from flowtui.index import CustomerIndex, index_path
+
+        try:
+            self.index = CustomerIndex(index_path(name))
+        except Exception as exc:
+            self.set_index_note(f"index: cannot open ({exc})")
+            return False
+        return True
+
+    def start_index(self) -> None:
+        """When the profile has an index, refresh it now and every few minutes (in the
+        background); a profile without one gets it when ``f`` is first pressed."""
+        name = self._profile_name()
+        if name is None:
+            return
+        from flowtui.index import index_path
+
+        if not index_path(name).exists() or not self.open_index():
+            return
+        self.sync_index()
+
+    def _index_tick(self) -> None:
+        if self.index is None:
+            return
+        age = self.index.age()
+        if age is None or age >= INDEX_REFRESH:
+            self.sync_index()
+        elif not self._index_syncing:
+            self.set_index_note(self._age_note())
+
+    def _age_note(self) -> str:
+        from flowtui.index import age_text
+
+        return f"index: {age_text(self.index.age())}" if self.index is not None else ""
+
+    def set_index_note(self, note: str) -> None:
+        self.index_note = note
+        self.show_info()
+        if self.find_query is not None and self.page is not None and self.state != "error":
+            self._find_status()
+
+    @work(group="customers.index", exit_on_error=False)
+    async def sync_index(self, full: bool = False) -> None:
+        """Bring the index up to date in the background; progress and failures show in the
+        status line (an expired login goes to the login screen, as everywhere)."""
+        if self._index_syncing:
+            self._index_again = True  # something changed meanwhile: once more afterwards
+            return
+        if not self.open_index():
+            return
+        self._index_syncing = True
+        self._index_again = False
+        if self._index_timer is None:  # keep it fresh while the view is open
+            self._index_timer = self.set_interval(INDEX_TICK, self._index_tick)
+        building = full or self.index.synced_at is None
+        verb = "building" if building else "syncing"
+        self.set_index_note(f"index: {verb}…")
+
+        def progress(done: int, total: int) -> None:
+            share = done / total if total else 1.0
+            self.index_note = f"index: {verb} {share:.0%}"
+            self.show_info()
+
+        try:
+            result = await self.index.sync(self.app.service, progress=progress, full=full)
+        except Exception as exc:
+            summary = exc.summary if isinstance(exc, ApiError) else str(exc)
+            self.set_index_note(f"index: sync failed: {summary}")
+            if isinstance(exc, AuthError):
+                raise
+            return
+        finally:
+            self._index_syncing = False
+        self.set_index_note(self._age_note())
+        if self.find_query is not None and (result.fetched or result.deleted or building):
+            self.find(self.page_offset)
+        if self._index_again:
+            self.sync_index()
+
+    def action_find(self) -> None:
+        if not self.open_index():
+            self.app.bell()
+            return
+        if self.index.synced_at is None:
+            self.sync_index()  # first use: build it (progress in the status line)
+        self.search_input.remove_class("shown")
+        box = self.query_one("#customers-find", FindInput)
+        box.add_class("shown")
+        box.focus()
+        if self.find_query is None:
+            self.generation += 1  # a store page still on its way must not replace the results
+            self.find_query = box.value
+            self.find(0)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_find":
+            return self.find_query is not None
+        return True
+
+    def action_close_find(self) -> None:
+        self.close_find()
+
+    def close_find(self) -> None:
+        """Back to the store's pages (the first one)."""
+        if self._find_timer is not None:
+            self._find_timer.stop()
+            self._find_timer = None
+        box = self.query_one("#customers-find", FindInput)
+        box.remove_class("shown")
+        self.table.focus()
+        if self.find_query is None:
+            return
+        self.find_query = None
+        self._find_generation += 1
+        self.load(0, reset=True)
+
+    def on_find_input_closed(self, event: FindInput.Closed) -> None:
+        event.stop()
+        self.close_find()
+
+    def _find_changed(self, event: Input.Changed) -> None:
+        if self._find_timer is not None:
+            self._find_timer.stop()
+        self._find_timer = self.set_timer(FIND_DELAY, self._apply_find)
+
+    def _apply_find(self) -> None:
+        self._find_timer = None
+        value = self.query_one("#customers-find", FindInput).value
+        if value != self.find_query:
+            self.find_query = value
+            self.find(0)
+
+    def find(self, offset: int = 0) -> None:
+        """Show the page of index results at ``offset`` (in a worker)."""
+        self._find_generation += 1
+        self.show_info()
+        self._find(self.find_query or "", max(0, offset), self._find_generation)
+
+    @work(exclusive=True, group="customers.find", exit_on_error=False)
+    async def _find(self, query: str, offset: int, generation: int) -> None:
+        from flowtui.index import QueryError
+
+        await self.ensure_fields()
+        try:
+            result = await asyncio.to_thread(
+                self.index.search, query, limit=PAGE_SIZE, offset=offset
+            )
+        except QueryError as exc:
+            if generation == self._find_generation:
+                self.state = "error"
+                self.status(f"Cannot search the index: {exc}", error=True)
+            return
+        if generation != self._find_generation or self.find_query is None:
+            return  # typed on meanwhile, or left: a newer answer wins
+        self.find_total = result.total
+        pages = -(-result.total // PAGE_SIZE) if result.total else 0
+        page = Page(
+            items=result.customers,
+            limit=PAGE_SIZE,
+            offset=offset,
+            total=result.total,
+            pages=pages,
+            current=offset // PAGE_SIZE + 1,
+        )
+        self.show(page)
+        self._find_status()
+
+    def _find_status(self) -> None:
+        page = self.page
+        if page is None:
+            return
+        from flowtui.index import age_text
+
+        age = age_text(self.index.age()) if self.index is not None else "never synced"
+        shown = f" ({page.first_index:,}-{page.last_index:,})" if page.items else ""
+        syncing = " · syncing…" if self._index_syncing else ""
+        self.status(f"index: {page.total:,} matches{shown} · index {age}{syncing}")
+
+    async def matching_ids(self) -> list[str] | None:
+        """Every id matching the find query on screen (all pages), by name; None when the
+        table shows the store's pages rather than index results. For "mark all matching"."""
+        if self.find_query is None or self.index is None:
+            return None
+        from flowtui.index import QueryError
+
+        try:
+            return await asyncio.to_thread(self.index.matching_ids, self.find_query)
+        except QueryError:
+            return []  # the status line already says what is wrong with the query
+
+    def on_unmount(self) -> None:
+        if self.index is not None:
+            self.index.close()
