@@ -153,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument(
         "--allow-reset", action="store_true", help="allow POST /_sandbox/reset to empty the store"
     )
+    sb.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate")
+    sb.add_argument("--tls-key", metavar="PEM", help="the certificate's private key")
 
     prof = sub.add_parser(
         "profile",
@@ -261,10 +263,16 @@ def run_sandbox(args: argparse.Namespace) -> int:
     from flowtui.config.paths import sandbox_db
     from flowtui.sandbox import demo
     from flowtui.sandbox.app import SandboxConfig, create_app
-    from flowtui.sandbox.server import PortInUse, base_url, bind, serve_forever
+    from flowtui.sandbox.server import PortInUse, base_url, bind, check_tls, serve_forever
     from flowtui.sandbox.store import Store
 
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("flowtui sandbox: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 1
+    tls = (args.tls_cert, args.tls_key) if args.tls_cert else None
     try:
+        if tls:
+            check_tls(tls)
         sock = bind(args.host, args.port)
     except OSError as exc:  # PortInUse included
         print(f"flowtui sandbox: {exc}", file=sys.stderr)
@@ -296,7 +304,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         allow_reset=args.allow_reset,
     )
     app = create_app(config, store)
-    url = base_url(sock)
+    url = base_url(sock, tls=tls is not None)
 
     def announce() -> None:
         print(f"flowtui sandbox {__version__} listening on {url}")
@@ -321,7 +329,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         print("Press Ctrl-C to stop.", flush=True)
 
     try:
-        serve_forever(app, sock, announce)
+        serve_forever(app, sock, announce, tls=tls)
     finally:
         store.close()
     print("Sandbox stopped.")

@@ -504,10 +504,10 @@ class Sandbox:
             ("description", "a string", lambda v: isinstance(v, str)),
             ("enabled", "true or false", lambda v: isinstance(v, bool)),
         ):
-            if key not in data or data[key] is None:
+            if key not in data or (data[key] is None and creating):
                 if creating:
                     errors.append(failed(f"The data.{key} field is required.", f"data.{key}"))
-            elif not check(data[key]):
+            elif not check(data[key]):  # null included: an update cannot clear these
                 errors.append(failed(f"The data.{key} field must be {kind}.", f"data.{key}"))
         slug = data.get("slug")
         if isinstance(slug, str):
