@@ -26,7 +26,8 @@ import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse as _StarletteJSONResponse
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -82,6 +83,18 @@ class SandboxConfig:
     password_cost: int = 2**14
     #: Seed for the fault injector's random choices (``None``: unpredictable).
     fault_seed: int | None = None
+
+
+class JSONResponse(_StarletteJSONResponse):
+    """A JSON answer that survives text UTF-8 cannot carry: a lone surrogate written into the
+    store behind the API's back (the API itself stores U+FFFD) goes out as a ``\\ud800``
+    escape, which is valid JSON, instead of crashing the answer."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 # -- errors ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from flowtui import browse_logic as B
 from flowtui.api.errors import ApiError, ForbiddenError
 from flowtui.api.models import Customer, Field, Page
 from flowtui.api.service import Change
+from flowtui.screens.base import ErrorFunnel
 from flowtui.widgets.inputs import TextInput
 from flowtui.widgets.safe import display, safe
 from flowtui.widgets.tables import cursor_key
@@ -128,7 +129,7 @@ class SearchInput(TextInput):
         self.post_message(self.Cleared())
 
 
-class CustomersView(Vertical):
+class CustomersView(ErrorFunnel, Vertical):
     """Browse, search, sort and edit customers page by page."""
 
     DEFAULT_CSS = """
