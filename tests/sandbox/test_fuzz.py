@@ -35,7 +35,7 @@ IMPLICIT = "fuzz-implicit-0123456789"
 #: Seconds any single answer may take.
 TIMEOUT = 5.0
 #: Examples of the main fuzz test; with the walks below, about 2,000 requests in a few seconds.
-MAX_EXAMPLES = 1000
+MAX_EXAMPLES = 600
 #: Requests made by this module's tests (reported by the last test for the README).
 SENT = {"n": 0}
 STATUSES: Counter[int] = Counter()

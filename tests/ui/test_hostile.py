@@ -25,7 +25,6 @@ import json
 import time
 from typing import Any
 
-import pytest
 from rich.text import Text
 from textual.app import App
 from textual.command import CommandPalette
@@ -216,7 +215,20 @@ async def test_the_client_receives_real_lone_surrogates():
     server.state.store.close()
 
 
-async def test_every_screen_shows_hostile_text_literally_and_stays_responsive():
+def report(capsys) -> None:
+    """The figures for the README (``-s`` shows them)."""
+    shown = sum(len(names) for names in SEEN.values())
+    with capsys.disabled():
+        print(
+            f"\nhostile strings x screens tried: {len(CATALOGUE)} x {len(SEEN)} = "
+            f"{len(CATALOGUE) * len(SEEN)}; probes seen on screen: {shown}; slowest key "
+            f"press {max(SLOWEST.values()):.3f} s"
+        )
+        for screen in sorted(SEEN):
+            print(f"  {screen}: {len(SEEN[screen])} seen, key press ≤ {SLOWEST[screen]:.3f} s")
+
+
+async def test_every_screen_shows_hostile_text_literally_and_stays_responsive(capsys):
     app, server, ids = hostile_app()
     async with app.run_test(size=SIZE) as pilot:
         view = await wait_for_customers(pilot)
@@ -227,9 +239,8 @@ async def test_every_screen_shows_hostile_text_literally_and_stays_responsive():
         await check(pilot, "detail pane")
         detail = detail_text(view.highlighted(), view.fields).plain
         assert "… (1,048,576 characters)" in detail and len(detail) < 20_000
-        for _ in range(3):  # the detail pane follows the cursor through hostile customers
-            await pilot.press("down")
-            await check(pilot, "detail pane")
+        await pilot.press("down")  # the detail pane follows the cursor
+        await check(pilot, "detail pane")
         await pilot.press("v")
 
         # The editor, on the 1 MB customer and on an escape-laden one.
@@ -299,9 +310,6 @@ async def test_every_screen_shows_hostile_text_literally_and_stays_responsive():
         await check(pilot, "delete flow confirmation")
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, MainScreen))
-        # A flow whose name is 1 MB.
-        await select_flow(pilot, f"hostile_{len(CATALOGUE) - 1}")
-        await check(pilot, "flows designer")
 
         await select_field(pilot, "customers", "hostile_notes")
         await check(pilot, "fields of a flow")
@@ -373,6 +381,10 @@ async def test_every_screen_shows_hostile_text_literally_and_stays_responsive():
         await check(pilot, "command palette")
         await pilot.press("escape")
     server.state.store.close()
+    # Every screen showed some of the catalogue literally (escaped), not just nothing.
+    assert all(SEEN.values()), SEEN
+    assert len(SEEN) >= 20
+    report(capsys)
 
 
 async def test_a_hostile_login_error_is_shown_literally():
@@ -419,14 +431,3 @@ async def test_the_guard_keeps_controls_off_the_terminal_whoever_forgets_to_esca
         assert segment_problems(texts) == []
         assert output_problems(out) == []
         assert "[bold red]alarm[/]" in "".join(texts)  # markup still shown literally
-
-
-def test_zz_report_hostile_inputs_tried(capsys):
-    """The figure for the README (``-s`` shows it): catalogue strings seen per screen."""
-    if not SEEN:
-        pytest.skip("run with the walk above")
-    total = sum(len(names) for names in SEEN.values())
-    with capsys.disabled():
-        print(f"\nhostile strings x screens shown literally: {total} over {len(SEEN)} screens")
-        for screen in sorted(SEEN):
-            print(f"  {screen}: {len(SEEN[screen])} strings, key press ≤ {SLOWEST[screen]:.3f} s")
