@@ -21,7 +21,9 @@ visual evidence.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import random
 import time
 from typing import Any
 
@@ -32,6 +34,7 @@ from textual.widgets import Input, Label
 
 from flowtui.app import FlowApp
 from flowtui.config.profiles import ProfileStore
+from flowtui.sandbox import demo
 from flowtui.screens.customer_editor import ConflictScreen, EditCustomerScreen
 from flowtui.screens.designer_dialogs import PreviewScreen, TypedConfirmDialog
 from flowtui.screens.dialogs import ConfirmDialog, MessageDialog
@@ -197,7 +200,11 @@ async def check(pilot, screen: str) -> None:
 
 def hostile_app() -> tuple[FlowApp, HostileServer, dict[str, str]]:
     sandbox = seeded_sandbox(20)
-    ids = plant(sandbox.state.store)
+    store = sandbox.state.store
+    # Fixed ids and times, so snapshots are stable.
+    store.ids = demo._seeded_ids(random.Random(7))
+    store.clock = demo._clock(dt.datetime(2026, 1, 2, 3, 4, 5))
+    ids = plant(store)
     server = HostileServer(sandbox)
     return logged_in_app(server), server, ids
 
@@ -431,3 +438,50 @@ async def test_the_guard_keeps_controls_off_the_terminal_whoever_forgets_to_esca
         assert segment_problems(texts) == []
         assert output_problems(out) == []
         assert "[bold red]alarm[/]" in "".join(texts)  # markup still shown literally
+
+
+# -- snapshots: the visual evidence ----------------------------------------------------------
+
+
+def test_snapshot_hostile_customers_and_editor(snap_compare):
+    app, _server, _ = hostile_app()
+
+    async def run_before(pilot) -> None:
+        await wait_for_customers(pilot)
+        for _ in range(8):
+            await pilot.press("down")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(pilot.app.screen, EditCustomerScreen))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_hostile_designer(snap_compare):
+    app, _server, _ = hostile_app()
+
+    async def run_before(pilot) -> None:
+        await open_designer(pilot)
+        await select_field(pilot, "customers", "hostile_notes")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_hostile_entries_and_error_dialog(snap_compare):
+    app, server, _ = hostile_app()
+
+    async def run_before(pilot) -> None:
+        await open_designer(pilot)
+        await select_flow(pilot, "wishlists")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(pilot.app.screen, EntriesScreen))
+        await until(pilot, lambda: pilot.app.screen.query_one("DataTable").row_count > 3)
+        server.errors = [{"status": 422, "title": t, "detail": t} for t in ALL_SHORT[:8]]
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(pilot.app.screen, MessageDialog))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
