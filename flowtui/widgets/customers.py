@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
+from textual.worker import get_current_worker
 
 from flowtui import browse_logic as B
 from flowtui.api.errors import ApiError, ForbiddenError
@@ -350,6 +351,7 @@ class CustomersView(ErrorFunnel, Vertical):
                 self.state = "error"
                 summary = exc.summary if isinstance(exc, ApiError) else str(exc)
                 self.status(f"Could not load customers: {summary} (r retries)", error=True)
+            get_current_worker()._flowtui_handled = True  # type: ignore[attr-defined]
             raise
         if generation != self.generation:
             return  # a newer request was made meanwhile: its answer wins

@@ -38,7 +38,7 @@ def display(value: Any) -> str:
 def safe(value: Any, limit: int | None = CELL_LIMIT, style: str = "") -> Text:
     """``value`` as a ``Text`` shown exactly as sent (cut to ``limit`` characters)."""
     if limit is not None and isinstance(value, str) and len(value) > limit:
-        value = value[:limit]  # a 1 MB value is not escaped whole for a 200-character cell
+        value = value[: limit + 1]  # a 1 MB value is not escaped whole for a short cell
     text = display(value)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
