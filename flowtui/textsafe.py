@@ -22,9 +22,7 @@ _UNSAFE = re.compile(
     + "]"
 )
 _UNSAFE_WITH_LINES = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
-    + _INVISIBLE
-    + "]"
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff" + _INVISIBLE + "]"
 )
 #: What must never reach a terminal at all, whoever forgot to escape it (see :func:`neutral`).
 _TERMINAL_UNSAFE = re.compile(
