@@ -197,6 +197,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep the secret in the OS keyring (needs the keyring extra)",
     )
+    tls = add.add_mutually_exclusive_group()
+    tls.add_argument(
+        "--ca-bundle", metavar="PEM", help="trust this CA bundle for the store's TLS certificate"
+    )
+    tls.add_argument(
+        "--no-verify-tls",
+        action="store_true",
+        help="do not verify the store's TLS certificate (insecure; the header says so)",
+    )
     add.add_argument("--secret-stdin", action="store_true", help="read the secret from stdin")
     add.add_argument("--no-check", action="store_true", help="save without trying the credentials")
     add.add_argument("--default", action="store_true", help="make it the default profile")
@@ -424,6 +433,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
             ("rate_limit", f"{p.rate_limit:g} requests/s"),
             ("accent", p.accent or "automatic"),
             ("verify_tls", "yes" if p.verify_tls else "NO (insecure)"),
+            ("ca_bundle", p.ca_bundle or "system default"),
             (
                 "secret",
                 f"stored in the {where}"
@@ -470,11 +480,19 @@ def cmd_profile(args: argparse.Namespace) -> int:
         rate_limit=args.rate_limit,
         accent=args.accent,
         secret_backend="keyring" if args.keyring else "file",
+        verify_tls=not args.no_verify_tls,
+        ca_bundle=os.path.abspath(args.ca_bundle) if args.ca_bundle else None,
     )
     problems = validate_profile(profile)
     if problems:
         raise CommandError(" ".join(problems))
     secret = None if args.read_only else _ask_secret(args)
+    if not profile.verify_tls:
+        print(
+            f"Warning: the TLS certificate of {profile.base_url} will not be verified "
+            f"for profile {profile.name!r}.",
+            file=sys.stderr,
+        )
     if not args.no_check:
         from flowtui.api.auth import MemoryTokenCache
         from flowtui.api.service import ApiService
@@ -487,6 +505,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
                 read_only=profile.read_only,
                 rate_limit=profile.rate_limit,
                 token_cache=MemoryTokenCache(),
+                verify=profile.ca_bundle or profile.verify_tls,
             ) as service:
                 await service.list_flows()
                 return service.auth.token

@@ -86,3 +86,42 @@ async def test_a_ca_bundle_that_is_not_the_servers_ca_still_fails(https_url, tmp
     async with service_for(resolved(https_url, ca_bundle=str(other.ca))) as service:
         with pytest.raises(NetworkError, match="failed verification"):
             await service.list_flows()
+
+
+def test_profile_add_over_https_needs_the_ca_or_an_explicit_flag(https_url, certs, capsys):
+    """The command line: a private CA is refused in one sentence, trusted with --ca-bundle,
+    or not checked with --no-verify-tls (which warns and is stored in the profile)."""
+    import io
+    import sys
+    import tomllib
+
+    from flowtui.cli import main
+    from flowtui.config.paths import config_dir
+
+    def add(name: str, *extra: str) -> tuple[int, str, str]:
+        sys.stdin = io.StringIO(CLIENT_SECRET + "\n")
+        try:
+            argv = ["profile", "add", name, "--url", https_url, "--client-id", CLIENT_ID]
+            code = main([*argv, "--secret-stdin", *extra])
+        finally:
+            sys.stdin = sys.__stdin__
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, _, err = add("plain")
+    assert code == 1 and "failed verification" in err and "ca_bundle" in err
+    assert len(err.strip().splitlines()) == 2  # "Checking ..." and the one sentence
+    code, _, err = add("private", "--ca-bundle", str(certs.ca))
+    assert code == 0, err
+    code, _, err = add("insecure", "--no-verify-tls")
+    assert code == 0, err
+    assert "will not be verified for profile 'insecure'" in err
+    profiles = tomllib.loads((config_dir() / "config.toml").read_text())["profiles"]
+    assert "plain" not in profiles
+    assert profiles["private"]["ca_bundle"] == str(certs.ca)
+    assert profiles["insecure"]["verify_tls"] is False
+    assert main(["login", "--check", "private"]) == 0
+    assert main(["login", "--check", "insecure"]) == 0
+    capsys.readouterr()
+    assert main(["profile", "show", "insecure"]) == 0
+    assert "NO (insecure)" in capsys.readouterr().out
