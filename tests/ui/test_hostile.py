@@ -485,3 +485,11 @@ def test_snapshot_hostile_entries_and_error_dialog(snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_copying_drops_control_characters_and_lone_surrogates():
+    app = build_app(seeded_sandbox(1), profiles=ProfileStore())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.copy_to_clipboard("a\x1b]52;c;eA==\x07b\ud800c\u202ed")
+        assert app.clipboard == "a]52;c;eA==b\ufffdcd"
