@@ -3,7 +3,7 @@
 A sandbox served over loopback HTTP accepts a unique marker secret. The test runs flowtui's
 main paths with it: the command line (``profile add`` with ``--secret-stdin``, ``profile
 show`` and ``list``, ``login --check``, ``export`` to stdout and to a file, a login against a
-dead URL and one with a wrong secret), then the app driven by Pilot over real HTTP (the login
+wrong URL and one with a wrong secret), then the app driven by Pilot over real HTTP (the login
 screen creating the profile, browsing, editing and saving a customer, an error toast, the
 detail pane, the palette, a screenshot of each screen, a crash report), with Python logging
 captured at DEBUG for every logger (httpx and httpcore included), and ``repr``/``str`` of the
@@ -158,6 +158,7 @@ async def drive_the_app(url: str, sandbox, texts: list[str], out_dir: Path) -> F
         await pilot.pause()
         texts.append(app.export_screenshot())
         texts += [repr(app.service), repr(app.resolved)]
+        await app.service.aclose()  # no keep-alive connection holds the server's shutdown
         for name, svg in zip("abcdef", texts[-8:], strict=False):
             (out_dir / f"screen-{name}.svg").write_text(svg)
     return app
@@ -192,7 +193,7 @@ def test_the_secret_and_tokens_stay_in_the_credentials_file(
 
     # -- the command line ---------------------------------------------------------------------
     add = ("profile", "add", "--client-id", CLIENT_ID, "--secret-stdin", "--rate-limit", "1000")
-    dead = "http://127.0.0.1:9"
+    dead = f"{url}/wrong-prefix"  # a wrong URL: the store answers 404 there
     assert run(*add[:2], "dead", *add[2:], "--url", dead, stdin=MARKER + "\n") != 0
     wrong = make_sandbox()  # expects another secret: the marker is refused
     with BackgroundServer(wrong) as other:

@@ -34,6 +34,7 @@ async def test_verify_tls_false_connects_over_https_and_shows_the_badge(tmp_path
             assert app.service is not None and app.service.is_sandbox
             badge = app.screen.query_one("#header-tls")
             assert str(badge.render()) == "TLS NOT VERIFIED"
+            await app.service.aclose()  # no keep-alive connection holds the server's shutdown
     finally:
         server.stop()
         sandbox.state.store.close()
