@@ -27,6 +27,8 @@ from flowtui.screens.base import BaseScreen
 from flowtui.screens.forms import NewCustomerScreen
 from flowtui.screens.login import LoginScreen
 from flowtui.screens.main import MainScreen
+from flowtui.textsafe import neutral, printable
+from flowtui.widgets.safe import install_terminal_guard
 
 ServiceFactory = Callable[..., ApiService]
 
@@ -125,6 +127,7 @@ class FlowApp(App[None]):
         on_exit: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
+        install_terminal_guard()
         self.profiles = profiles
         self.initial = resolved
         self.startup_error = startup_error
@@ -158,6 +161,21 @@ class FlowApp(App[None]):
             good = {k: v for k, v in keymap.items() if isinstance(k, str) and isinstance(v, str)}
             if good:
                 self.set_keymap(good)
+
+    def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
+        """Every toast as plain text: never markup, control characters shown as escapes (a
+        message often quotes what a store sent)."""
+        kwargs["markup"] = False
+        super().notify(
+            printable(str(message), keep_newlines=True),
+            title=printable(str(title)),
+            **kwargs,
+        )
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Copy without control characters (a pasted ESC sequence could drive a terminal or
+        end a bracketed paste) and with lone surrogates, which cannot be sent, replaced."""
+        super().copy_to_clipboard(neutral(text))
 
     def make_service(self, resolved: Resolved, fresh: bool = False) -> ApiService:
         return self.service_factory(resolved, on_retry=self.on_retry)

@@ -153,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument(
         "--allow-reset", action="store_true", help="allow POST /_sandbox/reset to empty the store"
     )
+    sb.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate")
+    sb.add_argument("--tls-key", metavar="PEM", help="the certificate's private key")
 
     prof = sub.add_parser(
         "profile",
@@ -194,6 +196,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--keyring",
         action="store_true",
         help="keep the secret in the OS keyring (needs the keyring extra)",
+    )
+    tls = add.add_mutually_exclusive_group()
+    tls.add_argument(
+        "--ca-bundle", metavar="PEM", help="trust this CA bundle for the store's TLS certificate"
+    )
+    tls.add_argument(
+        "--no-verify-tls",
+        action="store_true",
+        help="do not verify the store's TLS certificate (insecure; the header says so)",
     )
     add.add_argument("--secret-stdin", action="store_true", help="read the secret from stdin")
     add.add_argument("--no-check", action="store_true", help="save without trying the credentials")
@@ -325,10 +336,16 @@ def run_sandbox(args: argparse.Namespace) -> int:
     from flowtui.config.paths import sandbox_db
     from flowtui.sandbox import demo
     from flowtui.sandbox.app import SandboxConfig, create_app
-    from flowtui.sandbox.server import PortInUse, base_url, bind, serve_forever
+    from flowtui.sandbox.server import PortInUse, base_url, bind, check_tls, serve_forever
     from flowtui.sandbox.store import Store
 
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("flowtui sandbox: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 1
+    tls = (args.tls_cert, args.tls_key) if args.tls_cert else None
     try:
+        if tls:
+            check_tls(tls)
         sock = bind(args.host, args.port)
     except OSError as exc:  # PortInUse included
         print(f"flowtui sandbox: {exc}", file=sys.stderr)
@@ -360,7 +377,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         allow_reset=args.allow_reset,
     )
     app = create_app(config, store)
-    url = base_url(sock)
+    url = base_url(sock, tls=tls is not None)
 
     def announce() -> None:
         print(f"flowtui sandbox {__version__} listening on {url}")
@@ -385,7 +402,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         print("Press Ctrl-C to stop.", flush=True)
 
     try:
-        serve_forever(app, sock, announce)
+        serve_forever(app, sock, announce, tls=tls)
     finally:
         store.close()
     print("Sandbox stopped.")
@@ -480,6 +497,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
             ("rate_limit", f"{p.rate_limit:g} requests/s"),
             ("accent", p.accent or "automatic"),
             ("verify_tls", "yes" if p.verify_tls else "NO (insecure)"),
+            ("ca_bundle", p.ca_bundle or "system default"),
             (
                 "secret",
                 f"stored in the {where}"
@@ -526,11 +544,19 @@ def cmd_profile(args: argparse.Namespace) -> int:
         rate_limit=args.rate_limit,
         accent=args.accent,
         secret_backend="keyring" if args.keyring else "file",
+        verify_tls=not args.no_verify_tls,
+        ca_bundle=os.path.abspath(args.ca_bundle) if args.ca_bundle else None,
     )
     problems = validate_profile(profile)
     if problems:
         raise CommandError(" ".join(problems))
     secret = None if args.read_only else _ask_secret(args)
+    if not profile.verify_tls:
+        print(
+            f"Warning: the TLS certificate of {profile.base_url} will not be verified "
+            f"for profile {profile.name!r}.",
+            file=sys.stderr,
+        )
     if not args.no_check:
         from flowtui.api.auth import MemoryTokenCache
         from flowtui.api.service import ApiService
@@ -543,6 +569,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
                 read_only=profile.read_only,
                 rate_limit=profile.rate_limit,
                 token_cache=MemoryTokenCache(),
+                verify=profile.ca_bundle or profile.verify_tls,
             ) as service:
                 await service.list_flows()
                 return service.auth.token

@@ -11,12 +11,21 @@ from __future__ import annotations
 
 import re
 
-# C0 and C1 controls and DEL, bidi embedding/override/isolate controls, line/paragraph
-# separators, and lone surrogates (which cannot be encoded for the terminal).
+# C0 and C1 controls and DEL, bidi embedding/override/isolate controls and marks, line and
+# paragraph separators, invisible zero-width characters (space, word joiner, BOM), and lone
+# surrogates (which cannot be encoded for the terminal). Zero-width joiners stay: emoji and
+# some scripts need them.
+_INVISIBLE = "\u061c\u200b\u200e\u200f\u2060\ufeff"
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+    + _INVISIBLE
+    + "]"
 )
 _UNSAFE_WITH_LINES = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff" + _INVISIBLE + "]"
+)
+#: What must never reach a terminal at all, whoever forgot to escape it (see :func:`neutral`).
+_TERMINAL_UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 
@@ -35,3 +44,16 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
     if keep_newlines:
         return pattern.sub(_escape, text)
     return pattern.sub(lambda m: "\t" if m.group() == "\t" else _escape(m), text)
+
+
+def _drop(match: re.Match[str]) -> str:
+    return "\ufffd" if "\ud800" <= match.group() <= "\udfff" else ""
+
+
+def neutral(text: str) -> str:
+    """``text`` with everything that could drive a terminal removed (lone surrogates become
+    U+FFFD). Cell widths are unchanged: controls take no cell, a surrogate one, as U+FFFD.
+    The last line of defence under :func:`printable`, for text about to be written out."""
+    if _TERMINAL_UNSAFE.search(text) is None:
+        return text
+    return _TERMINAL_UNSAFE.sub(_drop, text)

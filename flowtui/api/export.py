@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -44,6 +45,9 @@ def customer_record(customer: Customer, custom_columns: list[str]) -> dict[str, 
         for slug, value in custom.items():
             record.setdefault(slug, value)
     return record
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def csv_cell(value: Any) -> str:
@@ -84,15 +88,24 @@ async def export_customers(
         writer.writerow(columns)
     count = 0
     encode = json.JSONEncoder(ensure_ascii=for_terminal, separators=(",", ":")).encode
+    ascii_encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
     if progress:
         progress(0, total)
     async for customer in service.iter_customers(concurrency=concurrency):
         record = customer_record(customer, custom_columns)
-        if writer is not None:
-            cells = [csv_cell(record.get(c)) for c in columns]
-            writer.writerow([printable(c) for c in cells] if for_terminal else cells)
-        else:
-            out.write(encode(record) + "\n")
+        try:
+            if writer is not None:
+                cells = [csv_cell(record.get(c)) for c in columns]
+                writer.writerow([printable(c) for c in cells] if for_terminal else cells)
+            else:
+                out.write(encode(record) + "\n")
+        except UnicodeEncodeError:
+            # A lone surrogate (a store can send "\ud800") cannot be written as UTF-8: JSON
+            # Lines keep it as a \ud800 escape, CSV cells get U+FFFD in its place.
+            if writer is not None:
+                writer.writerow([_SURROGATE.sub("\ufffd", c) for c in cells])
+            else:
+                out.write(ascii_encode(record) + "\n")
         count += 1
         if progress and count % 100 == 0:
             progress(count, max(total, count))

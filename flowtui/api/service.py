@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import contextvars
 import datetime as dt
+import ssl
 import sys
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -41,7 +42,12 @@ from flowtui.api.errors import (
     error_from_response,
 )
 from flowtui.api.models import Customer, Entry, Field, Flow, Page
-from flowtui.api.transport import PacedRetryTransport, RetryNotice, RetryPolicy
+from flowtui.api.transport import (
+    PacedRetryTransport,
+    RetryNotice,
+    RetryPolicy,
+    certificate_failure,
+)
 from flowtui.journal import Journal
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -147,6 +153,31 @@ def encode_query(params: dict[str, Any]) -> str:
     )
 
 
+def tls_context(verify: bool | str) -> ssl.SSLContext | bool:
+    """What httpx verifies TLS with: ``False`` (off), the default CAs (``True``) or a context
+    trusting the PEM bundle at ``verify``; an unusable bundle is a :class:`NetworkError`."""
+    if not isinstance(verify, str):
+        return verify
+    try:
+        return ssl.create_default_context(cafile=verify)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise NetworkError(
+            [ErrorItem("Unusable CA bundle", f"Cannot use the CA bundle {verify}: {reason}")]
+        ) from None
+
+
+def certificate_problem(exc: BaseException, base_url: str) -> str | None:
+    """One sentence when ``exc`` comes from a TLS certificate that failed verification."""
+    reason = certificate_failure(exc)
+    if reason is None:
+        return None
+    return (
+        f"The TLS certificate of {base_url} failed verification ({reason}); if the store uses "
+        "a private CA, set ca_bundle in its profile to the CA's PEM file"
+    )
+
+
 class ApiService:
     """All calls the screens make against one store (one profile)."""
 
@@ -176,11 +207,19 @@ class ApiService:
         self.profile_name = profile_name
         #: Called with one sentence when a write succeeded but could not be journaled.
         self.on_journal_error: Callable[[str], None] | None = None
+        #: Why requests cannot be made at all (an unusable ca_bundle), raised by each one.
+        self._setup_error: ApiError | None = None
         if transport is None:
-            # Plain http (the sandbox) needs no certificates: loading the CA bundle would cost
-            # ~30 ms of start-up for nothing. https always verifies as configured.
-            plain = self.base_url.startswith("http://")
-            transport = httpx.AsyncHTTPTransport(verify=False if plain else verify, retries=0)
+            if self.base_url.startswith("http://"):
+                # Plain http (the sandbox) needs no certificates: loading the CA bundle would
+                # cost ~30 ms of start-up for nothing. https always verifies as configured.
+                transport = httpx.AsyncHTTPTransport(verify=False, retries=0)
+            else:
+                try:
+                    transport = httpx.AsyncHTTPTransport(verify=tls_context(verify), retries=0)
+                except ApiError as exc:
+                    self._setup_error = exc
+                    transport = httpx.AsyncHTTPTransport(retries=0)
         inner = transport
         self.transport = PacedRetryTransport(
             inner, rate=rate_limit, policy=retry, on_retry=on_retry
@@ -294,6 +333,8 @@ class ApiService:
     ) -> Any:
         """Send one request; return the parsed JSON body (None for 204) or raise an ApiError."""
         url = path + ("?" + encode_query(params) if params else "")
+        if self._setup_error is not None:
+            raise self._setup_error
         try:
             response = await self.client.request(method, url, json=json)
         except httpx.TimeoutException as exc:
@@ -305,7 +346,9 @@ class ApiService:
                 path=path,
             ) from None
         except httpx.ConnectError as exc:
-            detail = f"Cannot connect to {self.base_url} ({type(exc).__name__}: {exc})"
+            detail = certificate_problem(exc, self.base_url) or (
+                f"Cannot connect to {self.base_url} ({type(exc).__name__}: {exc})"
+            )
             raise NetworkError(
                 [ErrorItem("Cannot reach the store", detail)], method=method, path=path
             ) from None

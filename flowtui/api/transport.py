@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,16 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 #: Request extension marking a POST that is safe to repeat (asking for a token is).
 RETRY_SAFE = "flowtui.retry_safe"
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+
+def certificate_failure(exc: BaseException) -> str | None:
+    """Why the TLS certificate failed verification, when that is what ``exc`` comes from."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or "certificate verify failed"
+        seen = seen.__cause__ or seen.__context__
+    return "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in str(exc) else None
 
 
 @dataclass
@@ -128,9 +139,10 @@ class PacedRetryTransport(httpx.AsyncBaseTransport):
             self.sent += 1
             try:
                 response = await _buffered(await self.inner.handle_async_request(request))
-            except httpx.ConnectError:
-                # Nothing was sent: safe to retry whatever the method.
-                if last:
+            except httpx.ConnectError as exc:
+                # Nothing was sent: safe to retry whatever the method. A certificate that
+                # failed verification fails again: not retried.
+                if last or certificate_failure(exc):
                     raise
                 await self._pause(request, attempt, self.backoff(attempt), "cannot connect")
                 continue

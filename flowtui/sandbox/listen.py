@@ -40,9 +40,9 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def base_url(sock: socket.socket) -> str:
-    """``http://host:port`` of a bound socket."""
+def base_url(sock: socket.socket, tls: bool = False) -> str:
+    """``http://host:port`` (``https://`` with ``tls``) of a bound socket."""
     host, port = sock.getsockname()[:2]
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{port}"
+    return f"{'https' if tls else 'http'}://{host}:{port}"

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import signal
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 
@@ -22,7 +23,31 @@ from starlette.applications import Starlette
 from flowtui.sandbox.app import _Dropped
 from flowtui.sandbox.listen import PortInUse, base_url, bind
 
-__all__ = ["BackgroundServer", "PortInUse", "base_url", "bind", "running", "serve_forever"]
+__all__ = [
+    "BackgroundServer",
+    "PortInUse",
+    "Tls",
+    "base_url",
+    "bind",
+    "check_tls",
+    "running",
+    "serve_forever",
+]
+
+
+#: A certificate and its private key (PEM files) to serve HTTPS with.
+Tls = tuple[str, str]
+
+
+def check_tls(tls: Tls) -> None:
+    """Raise ``OSError`` with one sentence when the certificate or key cannot be used."""
+    cert, key = tls
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        message = f"Cannot use the TLS certificate {cert} with the key {key}: {reason}"
+        raise OSError(message) from None
 
 
 class _QuietDrops(logging.Filter):
@@ -32,20 +57,28 @@ class _QuietDrops(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], _Dropped))
 
 
-def make_server(app: Starlette, log_level: str = "warning") -> uvicorn.Server:
+def make_server(
+    app: Starlette, log_level: str = "warning", tls: Tls | None = None
+) -> uvicorn.Server:
+    """A uvicorn server for ``app``; with ``tls`` (certificate, key) it speaks HTTPS."""
     config = uvicorn.Config(
         app,
         log_level=log_level,
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=5,
+        ssl_certfile=tls[0] if tls else None,
+        ssl_keyfile=tls[1] if tls else None,
     )
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
     return uvicorn.Server(config)
 
 
 def serve_forever(
-    app: Starlette, sock: socket.socket, announce: Callable[[], None] | None = None
+    app: Starlette,
+    sock: socket.socket,
+    announce: Callable[[], None] | None = None,
+    tls: Tls | None = None,
 ) -> None:
     """Serve in the foreground until Ctrl-C or SIGTERM, then shut down gracefully.
 
@@ -54,7 +87,7 @@ def serve_forever(
     is neither a KeyboardInterrupt traceback nor lost. uvicorn swaps in its handlers while it
     serves and re-raises the signal on the way out; ours absorb that too.
     """
-    server = make_server(app)
+    server = make_server(app, tls=tls)
 
     def stop(*_: object) -> None:
         server.should_exit = True
@@ -72,11 +105,13 @@ def serve_forever(
 class BackgroundServer:
     """The sandbox on a daemon thread with its own event loop, so callers never stall it."""
 
-    def __init__(self, app: Starlette, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, app: Starlette, host: str = "127.0.0.1", port: int = 0, tls: Tls | None = None
+    ) -> None:
         self.app = app
         self.sock = bind(host, port)
-        self.url = base_url(self.sock)
-        self.server = make_server(app)
+        self.url = base_url(self.sock, tls=tls is not None)
+        self.server = make_server(app, tls=tls)
         self.thread = threading.Thread(target=self._run, name="flowtui-sandbox", daemon=True)
 
     def _run(self) -> None:

@@ -30,12 +30,14 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
 from textual.widgets.data_table import CellDoesNotExist, RowKey
+from textual.worker import get_current_worker
 
 from flowtui import browse_logic as B
 from flowtui import bulk
 from flowtui.api.errors import ApiError, AuthError, ForbiddenError
 from flowtui.api.models import Customer, Field, Page
 from flowtui.api.service import Change
+from flowtui.screens.base import ErrorFunnel
 from flowtui.widgets.inputs import TextInput
 from flowtui.widgets.safe import display, safe
 from flowtui.widgets.tables import cursor_key
@@ -187,7 +189,7 @@ class FindInput(TextInput):
         self.post_message(self.Closed())
 
 
-class CustomersView(Vertical):
+class CustomersView(ErrorFunnel, Vertical):
     """Browse, search, sort and edit customers page by page."""
 
     DEFAULT_CSS = """
@@ -496,6 +498,7 @@ class CustomersView(Vertical):
                 self.state = "error"
                 summary = exc.summary if isinstance(exc, ApiError) else str(exc)
                 self.status(f"Could not load customers: {summary} (r retries)", error=True)
+            get_current_worker()._flowtui_handled = True  # type: ignore[attr-defined]
             raise
         if generation != self.generation:
             return  # a newer request was made meanwhile: its answer wins

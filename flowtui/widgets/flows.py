@@ -25,6 +25,7 @@ from flowtui import designer_logic as L
 from flowtui.api.errors import ApiError
 from flowtui.api.models import Field, Flow
 from flowtui.api.service import Change
+from flowtui.screens.base import ErrorFunnel
 from flowtui.widgets.safe import safe
 from flowtui.widgets.tables import cursor_key
 
@@ -123,7 +124,7 @@ class FieldTable(DesignerTable):
     ]
 
 
-class FlowsView(Vertical):
+class FlowsView(ErrorFunnel, Vertical):
     """The designer: flows and the fields of the highlighted flow."""
 
     DEFAULT_CSS = """

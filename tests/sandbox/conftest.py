@@ -20,7 +20,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 READY = "Press Ctrl-C to stop."
-URL = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
+URL = re.compile(r"listening on (https?://127\.0\.0\.1:\d+)")
 
 
 class SandboxProcess:

@@ -589,6 +589,7 @@ async def add_field_over(pilot, flow_slug: str, name: str) -> None:
     app = pilot.app
     below = app.screen
     view = designer(app)
+    await until(pilot, lambda: view.loaded)  # the hidden flows view loads a moment later
     flow = next(f for f in view.flows.values() if f.slug == flow_slug)
     await app.push_screen(FieldFormScreen(flow, view.fields_by_flow[flow.id], ["wishlists"]))
     await until(pilot, lambda: isinstance(app.screen, FieldFormScreen))
