@@ -434,9 +434,14 @@ class CommandError(Exception):
     """A failure a command reports as one line on stderr (exit code 1)."""
 
 
-def _fail_text(exc: BaseException) -> str:
+def _fail_text(exc: BaseException, target=None) -> str:
+    """One line for a failure; ``target`` (the profile being used) lets a refused login or
+    an unreachable store say what to do (see :mod:`flowtui.api.advice`)."""
+    from flowtui.api.advice import advice
     from flowtui.api.errors import ApiError
 
+    if target is not None and (text := advice(exc, target.base_url, target.client_id)):
+        return text
     if isinstance(exc, ApiError):
         where = f" ({exc.method} {exc.path})" if exc.method and exc.path else ""
         return f"{exc.kind}: {exc.summary}{where}"
@@ -589,7 +594,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
         try:
             token = _run_async(check())
         except Exception as exc:
-            raise CommandError(f"not saved: {_fail_text(exc)}") from None
+            raise CommandError(f"not saved: {_fail_text(exc, profile)}") from None
     else:
         token = None
     secrets = secret_store(profile)
@@ -617,6 +622,7 @@ def cmd_login(args: argparse.Namespace) -> int:
     from flowtui.config.resolve import resolve
 
     resolved = resolve(args.check or None)
+    args.target = resolved.profile
 
     async def check():
         async with service_for(resolved) as service:
@@ -678,6 +684,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from flowtui.config.resolve import resolve
 
     resolved = resolve(args.profile)
+    args.target = resolved.profile
     progress = Progress("customers")
 
     async def run(out, for_terminal: bool):
@@ -731,7 +738,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return commands[args.command](args)
         except (CommandError, ApiError, ConfigError, SecretsError) as exc:
-            print(f"flowtui: {_fail_text(exc)}", file=sys.stderr)
+            print(f"flowtui: {_fail_text(exc, getattr(args, 'target', None))}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
             print("flowtui: interrupted", file=sys.stderr)
