@@ -280,3 +280,30 @@ async def test_start_up_with_an_unreachable_store_opens_login_saying_why():
         f"Could not log in with profile {profile.name}. Cannot reach {url}: check your "
         "network or the profile's base URL."
     )
+
+
+def test_the_readme_quotes_the_messages_as_they_are():
+    from pathlib import Path
+
+    from flowtui.api.errors import AuthError, ErrorItem, NetworkError
+    from flowtui.config.resolve import NO_PROFILE
+    from flowtui.sandbox.server import PortInUse, bind
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    refused = AuthError([ErrorItem("Unauthorized")], status=401, path="/oauth/access_token")
+    offline = NetworkError([ErrorItem("Cannot reach the store", "…")])
+    local = "http://127.0.0.1:8710"
+    quoted = [
+        NO_PROFILE,
+        advice(refused, EU_WEST, "XXXX"),
+        advice(offline, local),
+    ]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        with pytest.raises(PortInUse) as info:
+            bind("127.0.0.1", port)
+    quoted.append(str(info.value).replace(str(port), "8710"))
+    for text in quoted:
+        assert f"*{text}*" in readme or f"*{text}.*" in readme, text
