@@ -13,8 +13,9 @@ Adding a screen: write an ``async def`` that takes ``(app, pilot)`` and drives t
 customers view (or, with ``first_run=True``, from the login screen of a machine with no
 profile) to the state to show, using keys as a user would, and decorate it with
 ``@scenario("file-name", "what it shows", "ScreenClassOnTop")``. Run the script, look at the
-new SVG, commit it, and add a line for it to the README's "Screenshots" list. A scenario
-starts from a fresh demo store, so it may change data freely.
+new SVG, commit it, and add a line for it to the README's "Screenshots" list. Logged-in
+scenarios share one app and store (each starts on a fresh main screen), so a scenario must
+not save anything; ``--separate`` runs each in its own app to check none leaks into another.
 """
 
 from __future__ import annotations
@@ -318,9 +319,24 @@ def isolated_env() -> Iterator[None]:
                     os.environ[key] = value
 
 
-async def generate(out: Path = OUT, only: list[str] | None = None) -> dict[str, str]:
+async def fresh_main_screen(app, pilot) -> None:
+    """Back to the state a logged-in start reaches: only a new main screen over the splash."""
+    from flowtui.screens.main import MainScreen
+
+    while len(app.screen_stack) > 1:
+        await app.pop_screen()
+    app.clear_notifications()
+    await app.workers.wait_for_complete()
+    await app.push_screen(MainScreen(app.resolved.profile, bool(app.service.is_sandbox)))
+    await settle(pilot)
+
+
+async def generate(
+    out: Path = OUT, only: list[str] | None = None, share: bool = True
+) -> dict[str, str]:
     """Write ``<out>/<name>.svg`` for each scenario (or those in ``only``); return
-    ``{name: class name of the screen on top when the picture was taken}``."""
+    ``{name: class name of the screen on top when the picture was taken}``. ``share``
+    runs the logged-in scenarios in one app (``False``: one app each, slower)."""
     import httpx
 
     from flowtui.api.connect import service_for
@@ -345,10 +361,16 @@ async def generate(out: Path = OUT, only: list[str] | None = None) -> dict[str, 
         secret_store(profile).set_secret("demo", "demo-secret")
         resolved = Resolved(profile=profile, secret="demo-secret", source="profile")
         empty = ProfileStore(Path(os.environ["FLOWTUI_CONFIG_DIR"]) / "empty.toml")
-        for shot in SCENARIOS:
-            if only and shot.name not in only:
-                continue
-            # A fresh store per picture, so no scenario sees another's changes.
+        chosen = [shot for shot in SCENARIOS if not only or shot.name in only]
+        # Logged-in scenarios share one app (and store) when ``share``: each starts on a
+        # fresh main screen, which looks exactly like a fresh start, for a third of the time.
+        runs: list[list[Scenario]] = []
+        for shot in chosen:
+            if share and runs and not shot.first_run and not runs[-1][0].first_run:
+                runs[-1].append(shot)
+            else:
+                runs.append([shot])
+        for run in runs:
             store = Store(":memory:")
             demo.seed(store, DEMO_CUSTOMERS)
             config = SandboxConfig(client_id="demo", client_secret="demo-secret", password_cost=16)
@@ -358,20 +380,23 @@ async def generate(out: Path = OUT, only: list[str] | None = None) -> dict[str, 
                 transport = httpx.ASGITransport(app=sandbox)
                 return service_for(resolved, transport=transport, rate_limit=None, **kwargs)
 
-            if shot.first_run:
+            if run[0].first_run:
                 app = FlowApp(empty, service_factory=factory, cursor_blink=False)
             else:
                 app = FlowApp(
                     profiles, resolved=resolved, service_factory=factory, cursor_blink=False
                 )
             async with app.run_test(size=SIZE) as pilot:
-                await shot.steps(app, pilot)
-                await pilot.pause(0.1)
-                stack = [type(s).__name__ for s in app.screen_stack]
-                screens[shot.name] = stack[-1]
-                expected = (shot.screen, *shot.below)
-                assert set(expected) <= set(stack), f"{shot.name}: {stack}, not {expected}"
-                app.save_screenshot(str(out / f"{shot.name}.svg"))
+                for index, shot in enumerate(run):
+                    if index:
+                        await fresh_main_screen(app, pilot)
+                    await shot.steps(app, pilot)
+                    await pilot.pause(0.1)
+                    stack = [type(s).__name__ for s in app.screen_stack]
+                    screens[shot.name] = stack[-1]
+                    expected = (shot.screen, *shot.below)
+                    assert set(expected) <= set(stack), f"{shot.name}: {stack}, not {expected}"
+                    app.save_screenshot(str(out / f"{shot.name}.svg"))
             store.close()
     return screens
 
@@ -395,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="only these (default: all)")
     parser.add_argument("--check", action="store_true", help="only check; write nothing")
     parser.add_argument("--list", action="store_true", help="list the scenarios")
+    parser.add_argument(
+        "--separate", action="store_true", help="one app per scenario (slower; for checking)"
+    )
     args = parser.parse_args(argv)
     if args.list:
         for shot in SCENARIOS:
@@ -402,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
-            asyncio.run(generate(Path(tmp)))
+            asyncio.run(generate(Path(tmp), share=not args.separate))
             problems = stale(Path(tmp))
         if problems:
             print(f"screenshots are stale: run {COMMAND}", file=sys.stderr)
@@ -410,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"{len(SCENARIOS)} screenshots up to date")
         return 0
-    asyncio.run(generate(OUT, args.names or None))
+    asyncio.run(generate(OUT, args.names or None, share=not args.separate))
     for name in args.names or [s.name for s in SCENARIOS]:
         print(f"screenshots/{name}.svg")
     return 0
