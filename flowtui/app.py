@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.widgets import Label
 
+from flowtui.api.advice import explain
 from flowtui.api.connect import service_for
 from flowtui.api.errors import ApiError
 from flowtui.api.service import ApiService, Change
@@ -199,13 +200,14 @@ class FlowApp(App[None]):
             await service.verify()
         except Exception as exc:
             await service.aclose()
-            text = f"{exc.kind}: {exc.summary}" if isinstance(exc, ApiError) else str(exc)
+            profile = resolved.profile
+            text = explain(exc, profile.base_url, profile.client_id)
             stored = resolved.source == "profile"
             await self.push_screen(
                 LoginScreen(
                     self.profiles,
                     mode="first",
-                    error=f"Could not log in with profile {resolved.profile.name}: {text}",
+                    error=f"Could not log in with profile {profile.name}. {text}",
                     preselect=resolved.profile.name if stored else None,
                 )
             )

@@ -33,6 +33,49 @@ data directory or in the OS keyring. EPCC_API_BASE_URL, EPCC_CLIENT_ID and EPCC_
 """
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Wraps descriptions as usual but keeps an epilog of examples as it is written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+MAIN_EXAMPLES = """examples:
+  flowtui --demo                      try it on a built-in sandbox store (no account needed)
+  flowtui profile add shop --region us-east --client-id XXXX
+  flowtui                             open the default profile's store
+  flowtui --profile shop              open another profile's store
+  flowtui COMMAND --help              the options of one command
+
+Keys inside the app: f1 (or ?) shows the keys that work where you are; ctrl+p the commands.
+"""
+
+SANDBOX_EXAMPLES = """examples:
+  flowtui sandbox --memory --client-id demo --client-secret s3cret
+  flowtui sandbox --port 0 --demo-data 10000      any free port, 10,000 demo customers
+  flowtui sandbox --fault-rate 0.1 --latency-ms 200 --rate-limit 20   a flaky, slow store
+"""
+
+PROFILE_ADD_EXAMPLES = """examples:
+  flowtui profile add shop --region us-east --client-id XXXX     asks for the secret
+  echo "$SECRET" | flowtui profile add ci --client-id XXXX --secret-stdin --default
+  flowtui profile add local --url http://127.0.0.1:8710 --client-id demo
+  flowtui profile add browse --client-id XXXX --read-only       no secret needed
+"""
+
+LOGIN_EXAMPLES = """examples:
+  flowtui login --check          the default profile
+  flowtui login --check shop     the profile named shop
+"""
+
+EXPORT_EXAMPLES = """examples:
+  flowtui export customers > customers.jsonl
+  flowtui export customers --format csv --output customers.csv --profile shop
+"""
+
+
 def _fraction(text: str) -> float:
     value = float(text)
     if not 0 <= value <= 1:
@@ -60,6 +103,8 @@ def _non_negative_int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flowtui",
+        formatter_class=_Formatter,
+        epilog=MAIN_EXAMPLES,
         description=(
             "flowtui: design Elastic Path Commerce Cloud flows and fields, and browse and edit "
             "customers, from the terminal. Without a command it opens the app: the login "
@@ -91,7 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sb = sub.add_parser(
-        "sandbox", help="run the local EPCC-compatible API server", description=SANDBOX_HELP
+        "sandbox",
+        help="run the local EPCC-compatible API server",
+        description=SANDBOX_HELP,
+        epilog=SANDBOX_EXAMPLES,
+        formatter_class=_Formatter,
     )
     sb.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
@@ -106,8 +155,16 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument(
         "--memory", action="store_true", help="keep everything in memory; lost on exit"
     )
-    sb.add_argument("--client-id", metavar="ID", help="client id to accept")
-    sb.add_argument("--client-secret", metavar="SECRET", help="client secret to accept")
+    sb.add_argument(
+        "--client-id",
+        metavar="ID",
+        help="client id to accept (default: generated once and kept with the data)",
+    )
+    sb.add_argument(
+        "--client-secret",
+        metavar="SECRET",
+        help="client secret to accept (with --client-id; never printed)",
+    )
     sb.add_argument(
         "--demo-data",
         metavar="N",
@@ -127,28 +184,28 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="RPS",
         type=_positive(float),
         default=None,
-        help="answer 429 with Retry-After above this many requests per second",
+        help="answer 429 with Retry-After above this many requests per second (default: none)",
     )
     sb.add_argument(
         "--fault-rate",
         metavar="P",
         type=_fraction,
         default=0.0,
-        help="share of API requests answered 500/503 before processing (0..1)",
+        help="share of API requests answered 500/503 before processing (0..1; default 0)",
     )
     sb.add_argument(
         "--drop-rate",
         metavar="P",
         type=_fraction,
         default=0.0,
-        help="share of API requests whose connection drops after processing (0..1)",
+        help="share of API requests whose connection drops after processing (0..1; default 0)",
     )
     sb.add_argument(
         "--latency-ms",
         metavar="N",
         type=_non_negative_int,
         default=0,
-        help="delay added to every API request",
+        help="delay in milliseconds added to every API request (default: %(default)s)",
     )
     sb.add_argument(
         "--allow-reset", action="store_true", help="allow POST /_sandbox/reset to empty the store"
@@ -164,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     psub = prof.add_subparsers(dest="profile_command", metavar="ACTION", required=True)
     add = psub.add_parser(
         "add",
+        epilog=PROFILE_ADD_EXAMPLES,
+        formatter_class=_Formatter,
         help="add or replace a profile (asks for the client secret without echo)",
         description="Add or replace a profile. The client secret is asked without echo (or "
         "read from the first line of standard input with --secret-stdin) and stored in the "
@@ -191,7 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=20.0,
         help="requests per second flowtui paces itself to (default: %(default)s)",
     )
-    add.add_argument("--accent", metavar="COLOUR", help="header colour, e.g. red or #ff8800")
+    add.add_argument(
+        "--accent",
+        metavar="COLOUR",
+        help="header colour, e.g. red or #ff8800 (default: red for a store, green for a sandbox)",
+    )
     add.add_argument(
         "--keyring",
         action="store_true",
@@ -206,22 +269,54 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not verify the store's TLS certificate (insecure; the header says so)",
     )
-    add.add_argument("--secret-stdin", action="store_true", help="read the secret from stdin")
-    add.add_argument("--no-check", action="store_true", help="save without trying the credentials")
-    add.add_argument("--default", action="store_true", help="make it the default profile")
-    psub.add_parser("list", help="list profiles")
-    show = psub.add_parser("show", help="show one profile (never its secret)")
+    add.add_argument(
+        "--secret-stdin",
+        action="store_true",
+        help="read the secret from the first line of standard input (for scripts)",
+    )
+    add.add_argument(
+        "--no-check", action="store_true", help="save without trying the credentials first"
+    )
+    add.add_argument(
+        "--default",
+        action="store_true",
+        help="make it the default profile (the first profile always is)",
+    )
+    psub.add_parser(
+        "list",
+        help="list profiles",
+        description="List the profiles, one a line: * marks the default; then the region, "
+        "base URL, client id and whether it is read-only.",
+    )
+    show = psub.add_parser(
+        "show",
+        help="show one profile (never its secret)",
+        description="Show every setting of one profile, where its secret is kept (never "
+        "the secret) and whether a token is cached, with its expiry.",
+    )
     show.add_argument("name", nargs="?", help="profile (default: the default profile)")
-    rm = psub.add_parser("remove", help="remove a profile and its stored secret and token")
-    rm.add_argument("name")
-    use = psub.add_parser("default", help="make a profile the default")
-    use.add_argument("name")
+    rm = psub.add_parser(
+        "remove",
+        help="remove a profile and its stored secret and token",
+        description="Remove a profile from config.toml, and its secret and cached token "
+        "from the credentials file or keyring.",
+    )
+    rm.add_argument("name", help="the profile to remove")
+    use = psub.add_parser(
+        "default",
+        help="make a profile the default",
+        description="Make a profile the one flowtui uses when none is named (with --profile "
+        "or FLOWTUI_PROFILE).",
+    )
+    use.add_argument("name", help="the profile flowtui uses when none is named")
 
     login = sub.add_parser(
         "login",
         help="log in with a profile and report the token",
         description="Authenticate with a profile's credentials and print the token's kind "
         "and expiry (never the token itself).",
+        epilog=LOGIN_EXAMPLES,
+        formatter_class=_Formatter,
     )
     login.add_argument(
         "--check",
@@ -239,9 +334,16 @@ def build_parser() -> argparse.ArgumentParser:
         "Progress goes to stderr, data to stdout (or --output), so it pipes cleanly. "
         "Customers are walked by creation time, never by offset, so stores of any size "
         "export completely.",
+        epilog=EXPORT_EXAMPLES,
+        formatter_class=_Formatter,
     )
-    exp.add_argument("what", choices=["customers"])
-    exp.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    exp.add_argument("what", choices=["customers"], help="what to export: customers")
+    exp.add_argument(
+        "--format",
+        choices=["jsonl", "csv"],
+        default="jsonl",
+        help="JSON Lines (one customer per line) or CSV with a header row (default: %(default)s)",
+    )
     exp.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     exp.add_argument("--profile", metavar="NAME", help="profile (default: the default profile)")
 
@@ -256,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit codes: 0 every row done, 1 some rows invalid or failed, 2 nothing could be "
         "done (usage, file or connection errors).",
     )
-    imp.add_argument("what", choices=["customers"])
+    imp.add_argument("what", choices=["customers"], help="what to import (customers)")
     imp.add_argument("file", metavar="FILE", help="a .csv or .jsonl file")
     imp.add_argument(
         "--format", choices=["csv", "jsonl"], help="the file's format (default: by its extension)"
@@ -303,7 +405,12 @@ def build_parser() -> argparse.ArgumentParser:
     isearch.add_argument(
         "--limit", type=_positive(int), default=50, help="matches shown (default: %(default)s)"
     )
-    isub.add_parser("status", help="how many customers the index holds and how old it is")
+    isub.add_parser(
+        "status",
+        help="how many customers the index holds and how old it is",
+        description="Show the profile's index: where it is, how many customers it holds, "
+        "when it was last synced and its size.",
+    )
     for action in isub.choices.values():
         action.add_argument(
             "--profile", metavar="NAME", help="profile (default: the default profile)"
@@ -413,9 +520,14 @@ class CommandError(Exception):
     """A failure a command reports as one line on stderr (exit code 1)."""
 
 
-def _fail_text(exc: BaseException) -> str:
+def _fail_text(exc: BaseException, target=None) -> str:
+    """One line for a failure; ``target`` (the profile being used) lets a refused login or
+    an unreachable store say what to do (see :mod:`flowtui.api.advice`)."""
+    from flowtui.api.advice import advice
     from flowtui.api.errors import ApiError
 
+    if target is not None and (text := advice(exc, target.base_url, target.client_id)):
+        return text
     if isinstance(exc, ApiError):
         where = f" ({exc.method} {exc.path})" if exc.method and exc.path else ""
         return f"{exc.kind}: {exc.summary}{where}"
@@ -578,7 +690,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
         try:
             token = _run_async(check())
         except Exception as exc:
-            raise CommandError(f"not saved: {_fail_text(exc)}") from None
+            raise CommandError(f"not saved: {_fail_text(exc, profile)}") from None
     else:
         token = None
     secrets = secret_store(profile)
@@ -606,6 +718,7 @@ def cmd_login(args: argparse.Namespace) -> int:
     from flowtui.config.resolve import resolve
 
     resolved = resolve(args.check or None)
+    args.target = resolved.profile
 
     async def check():
         async with service_for(resolved) as service:
@@ -670,6 +783,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from flowtui.config.resolve import resolve
 
     resolved = resolve(args.profile)
+    args.target = resolved.profile
     progress = Progress("customers")
 
     async def run(out, for_terminal: bool):
@@ -942,7 +1056,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return commands[args.command](args)
         except (CommandError, ApiError, ConfigError, SecretsError) as exc:
-            print(f"flowtui: {_fail_text(exc)}", file=sys.stderr)
+            print(f"flowtui: {_fail_text(exc, getattr(args, 'target', None))}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
             print("flowtui: interrupted", file=sys.stderr)

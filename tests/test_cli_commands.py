@@ -186,7 +186,8 @@ def test_wrong_secret_is_refused_and_nothing_is_saved(cli, serve, printed, tmp_p
     assert run.out == ""
     errors = [line for line in run.err_lines if line.startswith("flowtui:")]
     assert len(errors) == 1
-    assert errors[0].startswith("flowtui: not saved: Not authenticated")
+    assert errors[0].startswith("flowtui: not saved: The sandbox at ")
+    assert "refused client id" in errors[0]
     assert run.err_lines[-1] == errors[0]
     assert not (config_dir() / "config.toml").exists()
     assert "shop" not in credentials_doc().get("profiles", {})
@@ -209,7 +210,7 @@ def test_wrong_client_id_is_refused(cli, serve):
 def test_unreachable_store_is_refused_with_one_line(cli):
     run = add(cli, "shop", dead_url())
     assert run.code == 1
-    assert run.err_lines[-1].startswith("flowtui: not saved: Network error")
+    assert run.err_lines[-1].startswith("flowtui: not saved: Cannot reach http://127.0.0.1:")
     assert config_doc() == {}
     assert credentials_doc() == {}
 
@@ -423,7 +424,7 @@ def test_login_check_with_a_cached_token_still_reaches_the_store(cli, serve):
     run = cli("login", "--check", "shop")
     assert run.code == 1
     assert run.out == ""
-    assert len(run.err_lines) == 1 and "Network error" in run.err
+    assert len(run.err_lines) == 1 and "Cannot reach http://127.0.0.1:" in run.err
 
 
 def test_login_check_renews_a_token_the_store_no_longer_knows(cli, serve):
@@ -443,7 +444,7 @@ def test_login_check_with_a_secret_that_stopped_working(cli, serve):
     run = cli("login", "--check", "shop")
     assert run.code == 1
     assert len(run.err_lines) == 1
-    assert run.err.startswith("flowtui: Not authenticated")
+    assert run.err.startswith("flowtui: The sandbox at ") and "refused client id" in run.err
     assert MARKER not in run.err
 
 
@@ -465,7 +466,8 @@ def test_environment_variables_work_without_any_profile(cli, serve, monkeypatch)
     monkeypatch.setenv("EPCC_CLIENT_SECRET", "wrong-" + MARKER)
     run = cli("login", "--check")
     assert run.code == 1
-    assert run.err.startswith("flowtui: Not authenticated") and MARKER not in run.err
+    assert run.err.startswith("flowtui: The sandbox at ") and "refused client id" in run.err
+    assert MARKER not in run.err
 
 
 def test_environment_overrides_a_stored_profile(cli, serve, monkeypatch):

@@ -323,7 +323,7 @@ def test_store_going_away_mid_export_leaves_the_part_file(cli, make_shop, monkey
     partial = Path(str(target) + ".part")
     lines = run.err.splitlines()
     assert f"flowtui: the export stopped; what was written is in {partial}" in lines
-    assert lines[-1].startswith("flowtui: Network error")
+    assert lines[-1].startswith("flowtui: Cannot reach http://127.0.0.1")
     assert "Exported" not in run.err
     # The target still holds the previous export; what was written is in the .part file.
     assert target.read_text() == "the previous export\n"

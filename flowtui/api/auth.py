@@ -94,12 +94,17 @@ class EpccAuth(httpx.Auth):
         self._token = None
         self.cache.save(None)
 
-    def _login_request(self) -> httpx.Request:
+    def _login_request(self, like: httpx.Request) -> httpx.Request:
         form = {"grant_type": self.grant, "client_id": self.client_id}
         if self.grant == "client_credentials":
             form["client_secret"] = self._secret or ""
         # Asking for a token twice is harmless, so this POST may be retried after a 5xx.
-        return httpx.Request("POST", self.token_url, data=form, extensions={RETRY_SAFE: True})
+        extensions: dict = {RETRY_SAFE: True}
+        # The client's timeouts travel on each request it builds; a request made here has
+        # none unless given, and a store that never answers would hang the login for good.
+        if "timeout" in like.extensions:
+            extensions["timeout"] = like.extensions["timeout"]
+        return httpx.Request("POST", self.token_url, data=form, extensions=extensions)
 
     async def _accept(self, response: httpx.Response) -> Token:
         await response.aread()
@@ -133,7 +138,7 @@ class EpccAuth(httpx.Auth):
             async with self._lock:
                 token = self.token
                 if token is None or not token.valid(self.clock()):
-                    token = await self._accept((yield self._login_request()))
+                    token = await self._accept((yield self._login_request(request)))
         request.headers["Authorization"] = f"Bearer {token.access_token}"
         response = yield request
         if response.status_code != 401:
@@ -143,7 +148,7 @@ class EpccAuth(httpx.Auth):
         async with self._lock:
             current = self.token
             if current is None or current.access_token == token.access_token:
-                current = await self._accept((yield self._login_request()))
+                current = await self._accept((yield self._login_request(request)))
         request.headers["Authorization"] = f"Bearer {current.access_token}"
         yield request
 

@@ -346,12 +346,12 @@ class ApiService:
                 path=path,
             ) from None
         except httpx.ConnectError as exc:
-            detail = certificate_problem(exc, self.base_url) or (
-                f"Cannot connect to {self.base_url} ({type(exc).__name__}: {exc})"
-            )
-            raise NetworkError(
-                [ErrorItem("Cannot reach the store", detail)], method=method, path=path
-            ) from None
+            title, detail = "Cannot reach the store", certificate_problem(exc, self.base_url)
+            if detail is not None:
+                title = "The store's TLS certificate failed verification"
+            else:
+                detail = f"Cannot connect to {self.base_url} ({type(exc).__name__}: {exc})"
+            raise NetworkError([ErrorItem(title, detail)], method=method, path=path) from None
         except httpx.HTTPError as exc:
             detail = (
                 f"The connection to {self.base_url} broke during {method} {path} "

@@ -32,7 +32,8 @@ __all__ = ["ENV_PROFILE_NAME", "NO_PROFILE", "Resolved", "resolve"]
 
 ENV_PROFILE_NAME = "env"
 NO_PROFILE = (
-    "No profile yet: run `flowtui profile add NAME` or set EPCC_CLIENT_ID and EPCC_CLIENT_SECRET"
+    "No profile yet: run `flowtui profile add NAME` (or `flowtui --demo` to try a demo store), "
+    "or set EPCC_CLIENT_ID and EPCC_CLIENT_SECRET"
 )
 
 

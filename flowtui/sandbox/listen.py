@@ -31,8 +31,8 @@ def bind(host: str, port: int) -> socket.socket:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise PortInUse(
-                f"Port {port} on {host} is already in use; stop what is using it or pick "
-                "another with --port"
+                f"Port {port} on {host} is already in use (another sandbox?): stop what is "
+                "using it, or pick another port with --port (--port 0 picks a free one)"
             ) from None
         raise OSError(f"Cannot listen on {host}:{port}: {exc.strerror}") from None
     sock.listen(128)

@@ -24,7 +24,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from flowtui.api.errors import ApiError
+from flowtui.api.advice import explain
 from flowtui.config.profiles import (
     REGIONS,
     ConfigError,
@@ -270,13 +270,9 @@ class LoginScreen(BaseModal):
         service = self.app.make_service(resolved, fresh=True)
         try:
             token = await service.verify()
-        except ApiError as exc:
-            await service.aclose()
-            self.message(f"{exc.kind}: {exc.summary}", error=True)
-            return
         except Exception as exc:
             await service.aclose()
-            self.message(f"{type(exc).__name__}: {exc}", error=True)
+            self.message(explain(exc, profile.base_url, profile.client_id), error=True)
             return
         where = "a flowtui sandbox" if service.is_sandbox else "the store"
         if not (save or open_it):

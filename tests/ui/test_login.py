@@ -95,7 +95,7 @@ async def test_wrong_secret_shows_the_error_inline_and_saves_nothing(live_sandbo
         await fill(pilot, region="custom", url=live_sandbox, client_id=CLIENT_ID)
         await type_into(pilot, "#secret", "wrong")
         await pilot.click("#save")
-        await until(pilot, lambda: "auth" in login_message(app).lower())
+        await until(pilot, lambda: "refused client id" in login_message(app))
         assert app.screen is screen  # still on the login screen
         assert screen.query_one("#login-message").has_class("error")
         assert "Traceback" not in login_message(app)
