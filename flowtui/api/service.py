@@ -40,7 +40,7 @@ from flowtui.api.errors import (
     error_from_response,
 )
 from flowtui.api.models import Customer, Entry, Field, Flow, Page
-from flowtui.api.transport import PacedRetryTransport, RetryNotice, RetryPolicy
+from flowtui.api.transport import MAYBE_DONE, PacedRetryTransport, RetryNotice, RetryPolicy
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 PAGE_LIMIT = 100
@@ -203,6 +203,15 @@ class ApiService:
                 [ErrorItem("The connection to the store broke", detail)], method=method, path=path
             ) from None
         self.is_sandbox = "x-flowtui-sandbox" in response.headers
+        if (
+            method == "DELETE"
+            and response.status_code == 404
+            and 204 in expect
+            and response.extensions.get(MAYBE_DONE)
+        ):
+            # An earlier attempt was lost after it may have reached the store, and the repeat
+            # finds nothing to delete: that attempt did it.
+            return None
         if response.status_code not in expect:
             raise error_from_response(response)
         if response.status_code == 204 or not response.content:
@@ -225,8 +234,7 @@ class ApiService:
 
     async def login(self) -> Any:
         """Make sure there is a valid token (logging in when needed); returns it."""
-        token = self.auth.token
-        if token is None or not token.valid(self.auth.clock()):
+        if not self.auth.usable(self.auth.token):
             await self.request("GET", "/v2/flows")
         return self.auth.token
 
