@@ -184,11 +184,19 @@ class ApiService:
         except httpx.TimeoutException as exc:
             # The detail is what ``str(error)`` shows, so it says the whole thing.
             detail = f"{self.base_url} did not answer {method} {path} in time"
-            raise NetworkError(
-                [ErrorItem("The store did not answer in time", f"{detail} ({type(exc).__name__})")],
+            sent = not isinstance(exc, httpx.ConnectTimeout)
+            error = NetworkError(
+                [
+                    ErrorItem(
+                        "The store did not answer in time",
+                        f"{detail} ({type(exc).__name__}){_maybe_done(method, sent)}",
+                    )
+                ],
                 method=method,
                 path=path,
-            ) from None
+            )
+            error.maybe_sent = sent
+            raise error from None
         except httpx.ConnectError as exc:
             detail = f"Cannot connect to {self.base_url} ({type(exc).__name__}: {exc})"
             raise NetworkError(
@@ -197,11 +205,13 @@ class ApiService:
         except httpx.HTTPError as exc:
             detail = (
                 f"The connection to {self.base_url} broke during {method} {path} "
-                f"({type(exc).__name__}: {exc})"
+                f"({type(exc).__name__}: {exc}){_maybe_done(method, True)}"
             )
-            raise NetworkError(
+            error = NetworkError(
                 [ErrorItem("The connection to the store broke", detail)], method=method, path=path
-            ) from None
+            )
+            error.maybe_sent = True
+            raise error from None
         self.is_sandbox = "x-flowtui-sandbox" in response.headers
         if (
             method == "DELETE"
@@ -642,6 +652,13 @@ def _time_windows(start: str, end: str, count: int) -> list[tuple[str | None, st
     cuts = [_format_stamp(lo + span * i) for i in range(1, count)]
     edges: list[str | None] = [None, *cuts, None]
     return [(edges[i], edges[i + 1]) for i in range(count)]
+
+
+def _maybe_done(method: str, sent: bool) -> str:
+    """What a lost answer means for a request that is not repeated (a POST)."""
+    if sent and method.upper() == "POST":
+        return "; it may have been carried out, so check before trying again"
+    return ""
 
 
 def api_error_text(error: BaseException) -> str:

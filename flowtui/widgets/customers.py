@@ -24,7 +24,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
 
 from flowtui import browse_logic as B
-from flowtui.api.errors import ApiError, ForbiddenError
+from flowtui.api.errors import ApiError, ForbiddenError, NotFoundError
 from flowtui.api.models import Customer, Field, Page
 from flowtui.api.service import Change
 from flowtui.widgets.inputs import TextInput
@@ -576,7 +576,15 @@ class CustomersView(Vertical):
 
     @work(exclusive=True, group="customers.delete", exit_on_error=False)
     async def delete(self, customer: Customer) -> None:
-        await self.app.service.delete_customer(customer.id)
+        try:
+            await self.app.service.delete_customer(customer.id)
+        except NotFoundError:
+            # Gone already (e.g. an earlier attempt whose answer was lost): what was asked.
+            self.app.notify(
+                f"Customer {customer.email} was already deleted", markup=False, timeout=3
+            )
+            self.load()
+            return
         self.app.notify(f"Deleted customer {customer.email}", markup=False, timeout=3)
 
     def action_copy(self, what: str) -> None:
