@@ -24,9 +24,10 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
 
 from flowtui import browse_logic as B
-from flowtui.api.errors import ApiError, ForbiddenError, NotFoundError
+from flowtui.api.errors import ApiError, AuthError, ForbiddenError, NotFoundError
 from flowtui.api.models import Customer, Field, Page
 from flowtui.api.service import Change
+from flowtui.screens.base import ErrorFunnel
 from flowtui.widgets.inputs import TextInput
 from flowtui.widgets.safe import display, safe
 from flowtui.widgets.tables import cursor_key
@@ -128,7 +129,7 @@ class SearchInput(TextInput):
         self.post_message(self.Cleared())
 
 
-class CustomersView(Vertical):
+class CustomersView(ErrorFunnel, Vertical):
     """Browse, search, sort and edit customers page by page."""
 
     DEFAULT_CSS = """
@@ -313,15 +314,15 @@ class CustomersView(Vertical):
         service = self.app.service
         self.state = "loading"
         self.status("Loading customers…")
-        await self.ensure_fields()
-        search = self.search
-        if search.problem:
-            self.state = "error"
-            self.status(f"Cannot search: {search.problem}", error=True)
-            return
-        total = self.page.total if self.page is not None else 0
-        plan = B.plan_page(target, total, self.sort, current=self.loaded)
         try:
+            await self.ensure_fields()
+            search = self.search
+            if search.problem:
+                self.state = "error"
+                self.status(f"Cannot search: {search.problem}", error=True)
+                return
+            total = self.page.total if self.page is not None else 0
+            plan = B.plan_page(target, total, self.sort, current=self.loaded)
             if isinstance(plan, B.Unreachable):
                 self.plan = plan
                 self.state = "error"
@@ -345,11 +346,14 @@ class CustomersView(Vertical):
             )
             return
         except Exception as exc:
+            if isinstance(exc, AuthError):
+                raise  # the error funnel opens the login screen
             if generation == self.generation:
+                # Said in the status line, in place of the page (no toast on top of it).
                 self.state = "error"
                 summary = exc.summary if isinstance(exc, ApiError) else str(exc)
                 self.status(f"Could not load customers: {summary} (r retries)", error=True)
-            raise
+            return
         if generation != self.generation:
             return  # a newer request was made meanwhile: its answer wins
         items = list(reversed(page.items)) if plan.reverse else list(page.items)
