@@ -143,6 +143,9 @@ async def test_delete_again_after_a_lost_answer(live) -> None:
             await until(pilot, lambda: not any(w.is_running for w in app.workers))
             await pilot.pause()
         assert dropped
-        assert any("broke during DELETE" in m for m in said), (said, [n.message for n in app._notifications])
+        assert any("broke during DELETE" in m for m in said), (
+            said,
+            [n.message for n in app._notifications],
+        )
         assert said[-1] == f"Customer {customer.email} was already deleted"
     assert sandbox.state.store.get_customer(customer.id) is None
