@@ -8,6 +8,7 @@ flowtui and past the faults, to compare the store with what the test meant to do
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -108,6 +109,8 @@ def record(section: str, figures: dict[str, Any]) -> None:
     if not target:
         return
     path = Path(target)
-    data = json.loads(path.read_text()) if path.exists() else {}
-    data[section] = figures
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    with open(f"{path}.lock", "w") as lock:  # two test workers may write at once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = json.loads(path.read_text()) if path.exists() else {}
+        data[section] = figures
+        path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
