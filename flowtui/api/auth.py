@@ -24,6 +24,8 @@ from flowtui.config.secrets import CachedToken
 #: token would otherwise count as expired the moment it arrived, and every request would
 #: log in again first).
 EXPIRY_MARGIN = 60.0
+#: Logins one request may trigger when each 401 is explained by its token expiring.
+MAX_RELOGINS = 3
 
 
 #: The token type is the one the credentials store keeps, so nothing converts between two.
@@ -154,16 +156,27 @@ class EpccAuth(httpx.Auth):
                     token = await self._accept((yield self._login_request()))
         request.headers["Authorization"] = f"Bearer {token.access_token}"
         response = yield request
-        if response.status_code != 401:
-            return
-        await response.aread()
-        # The token was refused (revoked, or the store restarted): log in once more, repeat.
-        async with self._lock:
-            current = self.token
-            if current is None or current.access_token == token.access_token:
-                current = await self._accept((yield self._login_request()))
-        request.headers["Authorization"] = f"Bearer {current.access_token}"
-        yield request
+        relogins = 0
+        while response.status_code == 401:
+            await response.aread()
+            # A token that has expired by now explains the 401 (the request outlived it,
+            # e.g. waiting out 429s): log in again, up to MAX_RELOGINS times. A token still
+            # fresh was refused (revoked, or the store restarted): once.
+            expired = self.clock() >= token.expires
+            if relogins >= (MAX_RELOGINS if expired else 1):
+                return
+            relogins += 1
+            async with self._lock:
+                current = self.token
+                if (
+                    current is None
+                    or current.access_token == token.access_token
+                    or not self.usable(current)
+                ):
+                    current = await self._accept((yield self._login_request()))
+            token = current
+            request.headers["Authorization"] = f"Bearer {token.access_token}"
+            response = yield request
 
     def sync_auth_flow(self, request: httpx.Request):  # pragma: no cover - async only
         raise RuntimeError("EpccAuth is for httpx.AsyncClient")

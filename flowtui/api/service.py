@@ -217,7 +217,7 @@ class ApiService:
             method == "DELETE"
             and response.status_code == 404
             and 204 in expect
-            and response.extensions.get(MAYBE_DONE)
+            and response.request.extensions.get(MAYBE_DONE)
         ):
             # An earlier attempt was lost after it may have reached the store, and the repeat
             # finds nothing to delete: that attempt did it.

@@ -27,9 +27,10 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 #: Request extension marking a POST that is safe to repeat (asking for a token is).
 RETRY_SAFE = "flowtui.retry_safe"
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
-#: Response extension: an earlier attempt of this request may have been carried out (its
+#: Request extension: an earlier attempt of this request may have been carried out (its
 #: connection broke after sending, or it was answered 5xx), e.g. so a repeated DELETE that
-#: finds nothing (404) is known to have found its own earlier success.
+#: finds nothing (404) is known to have found its own earlier success. Set on the request,
+#: so it survives the auth flow sending the request again after a 401.
 MAYBE_DONE = "flowtui.maybe_done"
 
 
@@ -125,7 +126,6 @@ class PacedRetryTransport(httpx.AsyncBaseTransport):
         method = request.method.upper()
         repeatable = method in IDEMPOTENT or bool(request.extensions.get(RETRY_SAFE))
         attempt = 0
-        maybe_done = False
         while True:
             attempt += 1
             last = attempt >= self.policy.attempts
@@ -142,7 +142,7 @@ class PacedRetryTransport(httpx.AsyncBaseTransport):
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError):
                 if not repeatable or last:
                     raise
-                maybe_done = True
+                request.extensions[MAYBE_DONE] = True
                 await self._pause(request, attempt, self.backoff(attempt), "connection lost")
                 continue
 
@@ -157,11 +157,9 @@ class PacedRetryTransport(httpx.AsyncBaseTransport):
                     continue
             elif status in RETRY_STATUSES and repeatable and not last:
                 await response.aclose()
-                maybe_done = True
+                request.extensions[MAYBE_DONE] = True
                 await self._pause(request, attempt, self.backoff(attempt), f"HTTP {status}")
                 continue
-            if maybe_done:
-                response.extensions[MAYBE_DONE] = True
             return response
 
     async def aclose(self) -> None:

@@ -108,9 +108,12 @@ def record(section: str, figures: dict[str, Any]) -> None:
     target = os.environ.get(REPORT_ENV)
     if not target:
         return
-    path = Path(target)
-    with open(f"{path}.lock", "w") as lock:  # two test workers may write at once
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        data = json.loads(path.read_text()) if path.exists() else {}
+    with Path(target).open("a+") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)  # two test workers may write at once
+        file.seek(0)
+        text = file.read()
+        data = json.loads(text) if text.strip() else {}
         data[section] = figures
-        path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        file.seek(0)
+        file.truncate()
+        file.write(json.dumps(data, indent=2, sort_keys=True) + "\n")

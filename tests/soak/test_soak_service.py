@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 import pytest
 
-from flowtui.api.errors import ApiError, ConflictError, NetworkError, NotFoundError
+from flowtui.api.errors import ApiError, AuthError, ConflictError, NetworkError, NotFoundError
 from flowtui.api.service import ApiService
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 
@@ -189,6 +189,8 @@ async def test_service_survives_the_faulty_sandbox(tmp_path) -> None:
     # meeting its own earlier attempt (a repeated DELETE or POST), a failure that is false.
     own_echo = [op for op in ops if isinstance(op.error, NotFoundError | ConflictError)]
     assert own_echo == [], own_echo
+    # The session never ends: a 401 that reaches the caller sends a user to the login screen.
+    assert not [op for op in ops if isinstance(op.error, AuthError)]
 
     # Accepted answers carry what was sent.
     for op in ops:
