@@ -149,3 +149,34 @@ async def test_delete_again_after_a_lost_answer(live) -> None:
         )
         assert said[-1] == f"Customer {customer.email} was already deleted"
     assert sandbox.state.store.get_customer(customer.id) is None
+
+
+async def test_flows_view_failures_are_shown(live) -> None:
+    # The flows view's workers report to the view, not its screen: a failed toggle once
+    # said nothing, and a failed load left "Loading flows…".
+    from tests.ui.designer_helpers import open_designer, select_flow
+
+    sandbox, url = live
+    app = app_for(url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_designer(pilot)
+        await select_flow(pilot, "customers")
+        said: list[str] = []
+        notify = app.notify
+
+        def recording(message: str, *args: Any, **kwargs: Any) -> None:
+            said.append(str(message))
+            notify(message, *args, **kwargs)
+
+        app.notify = recording  # type: ignore[method-assign]
+        sandbox.state.config.fault_rate = 1.0
+        await pilot.press("space")
+        await until(pilot, lambda: any("Injected fault" in m for m in said))
+        await pilot.press("r")
+        label = view.query_one("#flows-status")
+        await until(pilot, lambda: "Could not load flows" in str(label.render()))
+        sandbox.state.config.fault_rate = 0.0
+        await pilot.press("r")
+        await until(
+            pilot, lambda: "flows" in str(label.render()) and "Could" not in str(label.render())
+        )
