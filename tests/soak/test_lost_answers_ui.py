@@ -180,3 +180,27 @@ async def test_flows_view_failures_are_shown(live) -> None:
         await until(
             pilot, lambda: "flows" in str(label.render()) and "Could" not in str(label.render())
         )
+
+
+async def test_customer_fields_failing_to_load_is_said(live) -> None:
+    # The customers view loads the custom fields before a page; when that failed, the
+    # status line kept saying "Loading customers…" for good.
+    sandbox, url = live
+    app = app_for(url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await wait_for_customers(pilot)
+
+        async def fields_fail(request: httpx.Request) -> None:
+            failing = request.url.path.endswith("/fields")
+            sandbox.state.config.fault_rate = 1.0 if failing else 0.0
+
+        app.service.client.event_hooks["request"].append(fields_fail)
+        view.fields_loaded = False
+        view.table.focus()
+        await pilot.press("r")
+        await until(pilot, lambda: view.state == "error")
+        assert view.status_text().startswith("Could not load customers: 50")
+        app.service.client.event_hooks["request"].remove(fields_fail)
+        sandbox.state.config.fault_rate = 0.0
+        await pilot.press("r")
+        await until(pilot, lambda: view.state == "loaded")
