@@ -9,6 +9,7 @@ with Pilot.
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sqlite3
 from typing import Any
@@ -156,7 +157,7 @@ async def test_sandbox_restarted_mid_session(tmp_path, how, forget_tokens) -> No
             logins = app.service.auth.logins
 
             # Down while browsing: the list says so in one sentence; r brings it back.
-            outage()
+            await asyncio.to_thread(outage)  # the app's loop keeps running meanwhile
             view.table.focus()
             await pilot.press("r")
             await until(pilot, lambda: view.state == "error", timeout=30)
@@ -164,7 +165,7 @@ async def test_sandbox_restarted_mid_session(tmp_path, how, forget_tokens) -> No
             one_sentence(status)
             assert status.startswith("Could not load customers: Cannot connect to "), status
             assert status.endswith("(r retries)")
-            sandbox.start()  # the same port and database
+            await asyncio.to_thread(sandbox.start)  # the same port and database
             await pilot.press("r")
             await until(pilot, lambda: view.state == "loaded", timeout=30)
             assert view.customers[customer.id].value("delivery_notes") == (
@@ -176,14 +177,14 @@ async def test_sandbox_restarted_mid_session(tmp_path, how, forget_tokens) -> No
             form = await open_editor(pilot)
             editor(app, "delivery_notes").input.value = "Typed while it was down"
             await pilot.pause()
-            outage()
+            await asyncio.to_thread(outage)
             await pilot.press("ctrl+s")
             await until(pilot, lambda: not form.saving, timeout=30)
             message = str(form.query_one("#form-message").render())
             one_sentence(message)
             assert message.startswith("Network error: Cannot connect to "), message
             assert editor(app, "delivery_notes").input.value == "Typed while it was down"
-            sandbox.start()
+            await asyncio.to_thread(sandbox.start)
             await pilot.press("ctrl+s")
             await until(pilot, lambda: isinstance(app.screen, MainScreen), timeout=30)
             assert view.customers[customer.id].value("delivery_notes") == (

@@ -14,6 +14,7 @@ exactly what the user saved, each created customer once, the deleted ones gone.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import time
 from typing import Any
@@ -117,6 +118,7 @@ class Driver:
 
     async def highlight(self, customer_id: str) -> None:
         view = await self.loaded()
+        assert customer_id in view.customers, (customer_id, view.status_text(), view.page)
         view.table.focus()
         view.table.move_cursor(row=view.table.get_row_index(customer_id))
         await self.pilot.pause()
@@ -245,7 +247,7 @@ async def test_app_survives_the_faulty_sandbox(tmp_path) -> None:
                 deleted.append(cid)
 
             await driver.loaded()  # the UI is still there and working
-        faults = sandbox.stats()
+        faults = await asyncio.to_thread(sandbox.stats)
         sandbox.stop()
     seconds = time.monotonic() - started
 
