@@ -133,14 +133,14 @@ class Driver:
                 await self.loaded()
             mark = len(self.toasts)
             await self.pilot.press(key)
-            await until(self.pilot, lambda: isinstance(self.app.screen, screen))
+            await until(self.pilot, lambda: isinstance(self.app.screen, screen), timeout=20)
             await self.idle()
             if form_ready(self.app):
                 return self.app.screen
             assert self.error_toasts_since(mark), "a form without fields and no error shown"
             self.failures_shown["form fields"] += 1
             await self.pilot.press("escape")
-            await until(self.pilot, lambda: isinstance(self.app.screen, MainScreen))
+            await until(self.pilot, lambda: isinstance(self.app.screen, MainScreen), timeout=20)
         raise AssertionError(f"the {screen.__name__} never loaded its fields")
 
     async def type_into(self, key: str, text: str) -> None:
@@ -175,9 +175,9 @@ class Driver:
             await self.highlight(customer_id)
             mark = len(self.toasts)
             await self.pilot.press("d")
-            await until(self.pilot, lambda: isinstance(self.app.screen, ConfirmDialog))
+            await until(self.pilot, lambda: isinstance(self.app.screen, ConfirmDialog), timeout=20)
             await self.pilot.press("y")
-            await until(self.pilot, lambda: isinstance(self.app.screen, MainScreen))
+            await until(self.pilot, lambda: isinstance(self.app.screen, MainScreen), timeout=20)
             await self.idle()
             said = [m for _, m in self.toasts[mark:]]
             if any("Deleted customer" in m or "already deleted" in m for m in said):
