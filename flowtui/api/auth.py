@@ -19,8 +19,13 @@ from flowtui.api.errors import ErrorItem, ProtocolError, error_from_response
 from flowtui.api.transport import RETRY_SAFE
 from flowtui.config.secrets import CachedToken
 
-#: A token is treated as expired this many seconds before its ``expires``.
+#: A token is treated as expired this many seconds before its ``expires``; a token issued
+#: for no longer than that is renewed after three quarters of its life instead (a 5-second
+#: token would otherwise count as expired the moment it arrived, and every request would
+#: log in again first).
 EXPIRY_MARGIN = 60.0
+#: Logins one request may trigger when each 401 is explained by its token expiring.
+MAX_RELOGINS = 3
 
 
 #: The token type is the one the credentials store keeps, so nothing converts between two.
@@ -72,6 +77,8 @@ class EpccAuth(httpx.Auth):
         self.cache = cache or MemoryTokenCache()
         self.clock = clock
         self._token: Token | None = None
+        #: The renewal margin of the token this object fetched (see EXPIRY_MARGIN).
+        self._margin: tuple[str, float] | None = None
         self._lock = asyncio.Lock()
         #: How many times a token was fetched (for tests and diagnostics).
         self.logins = 0
@@ -88,6 +95,16 @@ class EpccAuth(httpx.Auth):
             except Exception:
                 self._token = None
         return self._token
+
+    def margin(self, token: Token) -> float:
+        """Seconds before ``token.expires`` at which it is renewed."""
+        if self._margin is not None and self._margin[0] == token.access_token:
+            return self._margin[1]
+        return EXPIRY_MARGIN
+
+    def usable(self, token: Token | None) -> bool:
+        """Whether ``token`` can still be sent (by this auth's clock and margin)."""
+        return token is not None and token.valid(self.clock(), self.margin(token))
 
     def forget(self) -> None:
         """Drop the token in memory and in the cache (e.g. after a logout)."""
@@ -125,6 +142,9 @@ class EpccAuth(httpx.Auth):
         if not isinstance(value, str) or not value:
             raise ProtocolError([ErrorItem("The token endpoint sent an empty token")])
         token = Token(value, float(expires), str(kind))
+        lifetime = float(expires) - self.clock()
+        short = max(0.0, lifetime / 4)
+        self._margin = (value, EXPIRY_MARGIN if lifetime > EXPIRY_MARGIN else short)
         self.logins += 1
         self._token = token
         self.cache.save(token)
@@ -134,23 +154,34 @@ class EpccAuth(httpx.Auth):
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         token = self.token
-        if token is None or not token.valid(self.clock()):
+        if not self.usable(token):
             async with self._lock:
                 token = self.token
-                if token is None or not token.valid(self.clock()):
+                if token is None or not self.usable(token):
                     token = await self._accept((yield self._login_request(request)))
         request.headers["Authorization"] = f"Bearer {token.access_token}"
         response = yield request
-        if response.status_code != 401:
-            return
-        await response.aread()
-        # The token was refused (revoked, or the store restarted): log in once more, repeat.
-        async with self._lock:
-            current = self.token
-            if current is None or current.access_token == token.access_token:
-                current = await self._accept((yield self._login_request(request)))
-        request.headers["Authorization"] = f"Bearer {current.access_token}"
-        yield request
+        relogins = 0
+        while response.status_code == 401:
+            await response.aread()
+            # A token that has expired by now explains the 401 (the request outlived it,
+            # e.g. waiting out 429s): log in again, up to MAX_RELOGINS times. A token still
+            # fresh was refused (revoked, or the store restarted): once.
+            expired = self.clock() >= token.expires
+            if relogins >= (MAX_RELOGINS if expired else 1):
+                return
+            relogins += 1
+            async with self._lock:
+                current = self.token
+                if (
+                    current is None
+                    or current.access_token == token.access_token
+                    or not self.usable(current)
+                ):
+                    current = await self._accept((yield self._login_request(request)))
+            token = current
+            request.headers["Authorization"] = f"Bearer {token.access_token}"
+            response = yield request
 
     def sync_auth_flow(self, request: httpx.Request):  # pragma: no cover - async only
         raise RuntimeError("EpccAuth is for httpx.AsyncClient")

@@ -137,6 +137,9 @@ class NetworkError(ApiError):
     """The store could not be reached, or the connection broke, or it timed out."""
 
     kind = "Network error"
+    #: Whether the request may have reached the store (the connection broke, or the answer
+    #: did not come in time, after it was sent): a POST may have been carried out.
+    maybe_sent = False
 
 
 class ProtocolError(ApiError):

@@ -43,6 +43,7 @@ from flowtui.api.errors import (
 )
 from flowtui.api.models import Customer, Entry, Field, Flow, Page
 from flowtui.api.transport import (
+    MAYBE_DONE,
     PacedRetryTransport,
     RetryNotice,
     RetryPolicy,
@@ -340,11 +341,19 @@ class ApiService:
         except httpx.TimeoutException as exc:
             # The detail is what ``str(error)`` shows, so it says the whole thing.
             detail = f"{self.base_url} did not answer {method} {path} in time"
-            raise NetworkError(
-                [ErrorItem("The store did not answer in time", f"{detail} ({type(exc).__name__})")],
+            sent = not isinstance(exc, httpx.ConnectTimeout)
+            error = NetworkError(
+                [
+                    ErrorItem(
+                        "The store did not answer in time",
+                        f"{detail} ({type(exc).__name__}){_maybe_done(method, sent)}",
+                    )
+                ],
                 method=method,
                 path=path,
-            ) from None
+            )
+            error.maybe_sent = sent
+            raise error from None
         except httpx.ConnectError as exc:
             title, detail = "Cannot reach the store", certificate_problem(exc, self.base_url)
             if detail is not None:
@@ -355,12 +364,23 @@ class ApiService:
         except httpx.HTTPError as exc:
             detail = (
                 f"The connection to {self.base_url} broke during {method} {path} "
-                f"({type(exc).__name__}: {exc})"
+                f"({type(exc).__name__}: {exc}){_maybe_done(method, True)}"
             )
-            raise NetworkError(
+            error = NetworkError(
                 [ErrorItem("The connection to the store broke", detail)], method=method, path=path
-            ) from None
+            )
+            error.maybe_sent = True
+            raise error from None
         self.is_sandbox = "x-flowtui-sandbox" in response.headers
+        if (
+            method == "DELETE"
+            and response.status_code == 404
+            and 204 in expect
+            and response.request.extensions.get(MAYBE_DONE)
+        ):
+            # An earlier attempt was lost after it may have reached the store, and the repeat
+            # finds nothing to delete: that attempt did it.
+            return None
         if response.status_code not in expect:
             raise error_from_response(response)
         if response.status_code == 204 or not response.content:
@@ -383,8 +403,7 @@ class ApiService:
 
     async def login(self) -> Any:
         """Make sure there is a valid token (logging in when needed); returns it."""
-        token = self.auth.token
-        if token is None or not token.valid(self.auth.clock()):
+        if not self.auth.usable(self.auth.token):
             await self.request("GET", "/v2/flows")
         return self.auth.token
 
@@ -941,6 +960,13 @@ def _time_windows(start: str, end: str, count: int) -> list[tuple[str | None, st
     cuts = [_format_stamp(lo + span * i) for i in range(1, count)]
     edges: list[str | None] = [None, *cuts, None]
     return [(edges[i], edges[i + 1]) for i in range(count)]
+
+
+def _maybe_done(method: str, sent: bool) -> str:
+    """What a lost answer means for a request that is not repeated (a POST)."""
+    if sent and method.upper() == "POST":
+        return "; it may have been carried out, so check before trying again"
+    return ""
 
 
 def api_error_text(error: BaseException) -> str:

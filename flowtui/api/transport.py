@@ -28,6 +28,11 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 #: Request extension marking a POST that is safe to repeat (asking for a token is).
 RETRY_SAFE = "flowtui.retry_safe"
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+#: Request extension: an earlier attempt of this request may have been carried out (its
+#: connection broke after sending, or it was answered 5xx), e.g. so a repeated DELETE that
+#: finds nothing (404) is known to have found its own earlier success. Set on the request,
+#: so it survives the auth flow sending the request again after a 401.
+MAYBE_DONE = "flowtui.maybe_done"
 
 
 def certificate_failure(exc: BaseException) -> str | None:
@@ -149,6 +154,7 @@ class PacedRetryTransport(httpx.AsyncBaseTransport):
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError):
                 if not repeatable or last:
                     raise
+                request.extensions[MAYBE_DONE] = True
                 await self._pause(request, attempt, self.backoff(attempt), "connection lost")
                 continue
 
@@ -163,6 +169,7 @@ class PacedRetryTransport(httpx.AsyncBaseTransport):
                     continue
             elif status in RETRY_STATUSES and repeatable and not last:
                 await response.aclose()
+                request.extensions[MAYBE_DONE] = True
                 await self._pause(request, attempt, self.backoff(attempt), f"HTTP {status}")
                 continue
             return response

@@ -97,6 +97,28 @@ class JSONResponse(_StarletteJSONResponse):
             return json.dumps(content, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
+@dataclass
+class FaultCounts:
+    """What the sandbox did to its clients since it started (``GET /_sandbox/stats``)."""
+
+    #: API requests received (``/_sandbox/`` excluded).
+    requests: int = 0
+    #: Requests slowed by ``latency_ms``.
+    delayed: int = 0
+    #: 429 answers (rate limit), each with ``Retry-After``.
+    rate_limited: int = 0
+    #: Injected 500 and 503 answers.
+    errors_500: int = 0
+    errors_503: int = 0
+    #: Connections dropped after the request was processed.
+    dropped: int = 0
+    #: Access tokens issued.
+    tokens_issued: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(vars(self))
+
+
 # -- errors ---------------------------------------------------------------------------------
 
 
@@ -365,9 +387,12 @@ def customer_out(row: Row, fields: list[Row]) -> dict:
 class Sandbox:
     """Route handlers bound to one store and configuration."""
 
-    def __init__(self, store: Store, config: SandboxConfig) -> None:
+    def __init__(
+        self, store: Store, config: SandboxConfig, counts: FaultCounts | None = None
+    ) -> None:
         self.store = store
         self.config = config
+        self.counts = counts or FaultCounts()
 
     # helpers
 
@@ -463,6 +488,7 @@ class Sandbox:
         token = secrets.token_hex(20)
         expires = int(time.time()) + cfg.token_ttl
         self.store.add_token(token, grant, expires)
+        self.counts.tokens_issued += 1
         return JSONResponse(
             {
                 "access_token": token,
@@ -477,6 +503,9 @@ class Sandbox:
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok", "version": __version__})
+
+    async def stats(self, request: Request) -> Response:
+        return JSONResponse(self.counts.as_dict())
 
     async def reset(self, request: Request) -> Response:
         if not self.config.allow_reset:
@@ -1111,9 +1140,12 @@ class _Dropped(Exception):
 class SandboxMiddleware:
     """Marks every answer with ``X-Flowtui-Sandbox`` and injects the configured faults."""
 
-    def __init__(self, app: ASGIApp, config: SandboxConfig) -> None:
+    def __init__(
+        self, app: ASGIApp, config: SandboxConfig, counts: FaultCounts | None = None
+    ) -> None:
         self.app = app
         self.config = config
+        self.counts = counts or FaultCounts()
         self.random = random.Random(config.fault_seed)
         # The bucket starts full; it holds at least one request, even below 1 request/s.
         self.tokens = max(1.0, float(config.rate_limit or 0))
@@ -1151,10 +1183,14 @@ class SandboxMiddleware:
         if scope["path"].startswith("/_sandbox/"):
             await self._guarded(scope, receive, marked, state)
             return
+        counts = self.counts
+        counts.requests += 1
         if cfg.latency_ms:
+            counts.delayed += 1
             await asyncio.sleep(cfg.latency_ms / 1000)
         wait = self._rate_limited()
         if wait is not None:
+            counts.rate_limited += 1
             retry = max(1, math.ceil(wait))
             await self._answer(
                 marked,
@@ -1165,10 +1201,15 @@ class SandboxMiddleware:
             return
         if cfg.fault_rate and self.random.random() < cfg.fault_rate:
             status = self.random.choice((500, 503))
+            if status == 500:
+                counts.errors_500 += 1
+            else:
+                counts.errors_503 += 1
             title = "Internal Server Error" if status == 500 else "Service Unavailable"
             await self._answer(marked, status, [error(status, title, "Injected fault (sandbox)")])
             return
         if cfg.drop_rate and self.random.random() < cfg.drop_rate:
+            counts.dropped += 1
             await self._drop(scope, receive, marked)
             return
         await self._guarded(scope, receive, marked, state)
@@ -1244,13 +1285,15 @@ def create_app(
 
     Keyword ``overrides`` set :class:`SandboxConfig` fields, e.g.
     ``create_app(client_id="id", client_secret="secret", token_ttl=5)``. The store is kept
-    as ``app.state.store`` and the configuration as ``app.state.config``.
+    as ``app.state.store``, the configuration as ``app.state.config`` and what the fault
+    injection did as ``app.state.counts`` (also ``GET /_sandbox/stats``).
     """
     config = config or SandboxConfig()
     for key, value in overrides.items():
         setattr(config, key, value)
     store = store or Store(":memory:")
-    sb = Sandbox(store, config)
+    counts = FaultCounts()
+    sb = Sandbox(store, config, counts)
 
     def route(
         path: str, endpoint: Callable[[Request], Awaitable[Response]], methods: list[str]
@@ -1261,6 +1304,7 @@ def create_app(
         route("/oauth/access_token", sb.access_token, ["POST"]),
         route("/_sandbox/health", sb.health, ["GET"]),
         route("/_sandbox/reset", sb.reset, ["POST"]),
+        route("/_sandbox/stats", sb.stats, ["GET"]),
         route("/v2/flows", sb.flows, ["GET", "POST"]),
         route("/v2/flows/{flow_id}", sb.flow, ["GET", "PUT", "DELETE"]),
         route("/v2/flows/{slug}/fields", sb.flow_fields, ["GET"]),
@@ -1318,7 +1362,8 @@ def create_app(
         },
     )
     app.router.redirect_slashes = False
-    app.add_middleware(SandboxMiddleware, config=config)
+    app.add_middleware(SandboxMiddleware, config=config, counts=counts)
     app.state.store = store
     app.state.config = config
+    app.state.counts = counts
     return app

@@ -44,12 +44,11 @@ def report_error(screen: Screen, error: BaseException) -> None:
 
 
 class ErrorFunnel:
-    """Mixin: workers of this screen report their failures through :func:`report_error`."""
+    """Mixin: workers of this screen (or view: a widget's worker reports to the widget, not
+    its screen) report their failures through :func:`report_error`."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            if getattr(event.worker, "_flowtui_handled", False):
-                return
             report_error(self, event.worker.error)  # type: ignore[arg-type]
 
 

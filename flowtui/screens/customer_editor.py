@@ -97,6 +97,15 @@ class EditCustomerScreen(FormScreen):
             return
         except Exception as exc:
             return self.failed(exc)
+        names = ", ".join(sorted(changes))
+        if current.updated_at != self.original.updated_at and all(
+            current.value(key) == value for key, value in changes.items()
+        ):
+            # The store already holds every change: an earlier Save reached it but its answer
+            # was lost. Nothing to send, nothing to choose between.
+            self.app.notify(f"Saved {current.email}: {names}", markup=False, timeout=3)
+            self.dismiss(current)
+            return
         if current.updated_at != self.original.updated_at:
             rows = B.conflict_rows(self.original, current, changes, self.labels())
             choice = await self.app.push_screen_wait(ConflictScreen(current, rows))
@@ -117,7 +126,6 @@ class EditCustomerScreen(FormScreen):
             customer = await service.update_customer(self.original.id, changes, before=current)
         except Exception as exc:
             return self.failed(exc)
-        names = ", ".join(sorted(changes))
         self.app.notify(f"Saved {customer.email}: {names}", markup=False, timeout=3)
         self.dismiss(customer)
 

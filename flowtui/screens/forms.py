@@ -12,7 +12,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Label, Static
 
 from flowtui import fields as F
-from flowtui.api.errors import ApiError, AuthError
+from flowtui.api.errors import ApiError, AuthError, ConflictError, NetworkError
+from flowtui.api.models import Customer
 from flowtui.screens.base import BaseModal, error_lines, report_error
 from flowtui.screens.dialogs import close_form
 from flowtui.widgets.form import FieldEditor, FormField
@@ -180,6 +181,11 @@ class NewCustomerScreen(FormScreen):
     TITLE_TEXT = "New customer"
     FIELDS_FLOW = "customers"
 
+    def __init__(self) -> None:
+        super().__init__()
+        #: Emails (folded) of Saves whose answer was lost: they may have created the customer.
+        self.maybe_created: set[str] = set()
+
     def on_mount(self) -> None:
         self.load_fields()
 
@@ -192,19 +198,28 @@ class NewCustomerScreen(FormScreen):
     async def submit(self, values: dict) -> None:
         base = {k: values.pop(k) for k in ("name", "email", "password", "external_ref")}
         custom = {k: v for k, v in values.items() if v is not None}
+        service = self.app.service
+        email = base["email"]
         try:
-            customer = await self.app.service.create_customer(
+            customer = await service.create_customer(
                 name=base["name"],
-                email=base["email"],
+                email=email,
                 password=base["password"] or None,
                 external_ref=base["external_ref"],
                 custom=custom,
             )
         except ApiError as exc:
-            self.saving = False
-            self.revalidate()
-            self.show_server_errors(exc)
-            return
+            if isinstance(exc, NetworkError) and exc.maybe_sent:
+                self.maybe_created.add(email.lower())
+            found = None
+            if isinstance(exc, ConflictError) and email.lower() in self.maybe_created:
+                found = await self.created_after_all(email, base["name"])
+            if found is None:
+                self.saving = False
+                self.revalidate()
+                self.show_server_errors(exc)
+                return
+            customer = found
         except Exception as exc:
             self.saving = False
             self.revalidate()
@@ -212,6 +227,17 @@ class NewCustomerScreen(FormScreen):
             return
         self.app.notify(f"Created customer {customer.email}", markup=False)
         self.dismiss(customer)
+
+    async def created_after_all(self, email: str, name: str) -> Customer | None:
+        """The customer an earlier Save of this form created although its answer was lost
+        (found by email, with the name typed), or None."""
+        try:
+            page = await self.app.service.list_customers(filters=[("eq", "email", email)], limit=1)
+        except ApiError:
+            return None
+        if page.items and page.items[0].name == name:
+            return page.items[0]
+        return None
 
 
 def _flow_slug_problem(value: str) -> str | None:

@@ -22,7 +22,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
 from flowtui import designer_logic as L
-from flowtui.api.errors import ApiError
+from flowtui.api.errors import ApiError, AuthError
 from flowtui.api.models import Field, Flow
 from flowtui.api.service import Change
 from flowtui.screens.base import ErrorFunnel
@@ -198,9 +198,16 @@ class FlowsView(ErrorFunnel, Vertical):
         self.requested = True
         service = self.app.service
         self.status("Loading flows…")
-        flows = await service.list_flows()
+        try:
+            flows = await service.list_flows()
+            all_fields = await service.list_fields()
+        except ApiError as exc:
+            if isinstance(exc, AuthError):
+                raise  # the error funnel opens the login screen
+            self.status(f"Could not load flows: {exc.summary} (r retries)")
+            return
         grouped: dict[str, list[Field]] = defaultdict(list)
-        for f in await service.list_fields():
+        for f in all_fields:
             grouped[f.flow_id].append(f)
         self.fields_by_flow = {k: L.in_order(v) for k, v in grouped.items()}
         selected = self.highlighted()
