@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -40,3 +41,29 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def isolated_env(tmp: str) -> dict[str, str]:
+    """This environment with flowtui's folders in ``tmp`` and no profile chosen from outside
+    (no ``EPCC_*`` credentials, no ``FLOWTUI_PROFILE``)."""
+    env = {
+        **os.environ,
+        "FLOWTUI_CONFIG_DIR": f"{tmp}/config",
+        "FLOWTUI_DATA_DIR": f"{tmp}/data",
+        "FLOWTUI_CACHE_DIR": f"{tmp}/cache",
+    }
+    for key in ("EPCC_API_BASE_URL", "EPCC_CLIENT_ID", "EPCC_CLIENT_SECRET", "FLOWTUI_PROFILE"):
+        env.pop(key, None)
+    return env
+
+
+def seeded_db(tmp: str, customers: int) -> Path:
+    """``tmp/bench.db`` holding the demo flows and ``customers`` demo customers."""
+    from flowtui.sandbox import demo
+    from flowtui.sandbox.store import Store
+
+    db = Path(tmp) / "bench.db"
+    store = Store(db)
+    demo.seed(store, customers)
+    store.close()
+    return db

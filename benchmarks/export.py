@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import resource
 import statistics
 import subprocess
@@ -27,7 +26,13 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import CLIENT_ID, CLIENT_SECRET, start_sandbox, stop  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    CLIENT_ID,
+    CLIENT_SECRET,
+    isolated_env,
+    start_sandbox,
+    stop,
+)
 from flowtui.sandbox import demo  # noqa: E402
 from flowtui.sandbox.store import Store  # noqa: E402
 
@@ -77,14 +82,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="alternate raw/export runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "FLOWTUI_CONFIG_DIR": f"{tmp}/config",
-            "FLOWTUI_DATA_DIR": f"{tmp}/data",
-            "FLOWTUI_CACHE_DIR": f"{tmp}/cache",
-        }
-        for key in ("EPCC_API_BASE_URL", "EPCC_CLIENT_ID", "EPCC_CLIENT_SECRET", "FLOWTUI_PROFILE"):
-            env.pop(key, None)
+        env = isolated_env(tmp)
         db = Path(tmp) / "bench.db"
         store = Store(db)
         demo.seed(store, args.customers)

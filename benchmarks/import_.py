@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import re
 import subprocess
 import sys
@@ -26,9 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import CLIENT_ID, CLIENT_SECRET, start_sandbox, stop  # noqa: E402
-from flowtui.sandbox import demo  # noqa: E402
-from flowtui.sandbox.store import Store  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    CLIENT_ID,
+    CLIENT_SECRET,
+    isolated_env,
+    seeded_db,
+    start_sandbox,
+    stop,
+)
 
 #: Runs flowtui's command line, then reports the process's own peak RSS on stderr.
 MEASURED = """
@@ -118,18 +122,8 @@ def main() -> None:
     parser.add_argument("--format", choices=["csv", "jsonl"], default="csv")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "FLOWTUI_CONFIG_DIR": f"{tmp}/config",
-            "FLOWTUI_DATA_DIR": f"{tmp}/data",
-            "FLOWTUI_CACHE_DIR": f"{tmp}/cache",
-        }
-        for key in ("EPCC_API_BASE_URL", "EPCC_CLIENT_ID", "EPCC_CLIENT_SECRET", "FLOWTUI_PROFILE"):
-            env.pop(key, None)
-        db = Path(tmp) / "bench.db"
-        store = Store(db)
-        demo.seed(store, args.customers)
-        store.close()
+        env = isolated_env(tmp)
+        db = seeded_db(tmp, args.customers)
         proc, url = start_sandbox(db, env)
         try:
             added = flowtui(env, "profile", "add", "bench", "--url", url, "--client-id",

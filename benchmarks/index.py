@@ -28,7 +28,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import CLIENT_ID, CLIENT_SECRET, start_sandbox, stop  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    CLIENT_ID,
+    CLIENT_SECRET,
+    isolated_env,
+    seeded_db,
+    start_sandbox,
+    stop,
+)
 
 QUERIES = {
     "contains (custom text)": [
@@ -134,15 +141,10 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
-    from flowtui.sandbox import demo
-    from flowtui.sandbox.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "FLOWTUI_DATA_DIR": f"{tmp}/data"}
-        db = Path(tmp) / "bench.db"
-        store = Store(db)
-        demo.seed(store, args.customers)
-        store.close()
+        env = isolated_env(tmp)
+        db = seeded_db(tmp, args.customers)
         proc, url = start_sandbox(db, env)
         try:
             out = asyncio.run(run(url, Path(tmp) / "cache", args))
