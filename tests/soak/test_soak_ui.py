@@ -35,6 +35,7 @@ from flowtui.screens.dialogs import ConfirmDialog
 from flowtui.screens.forms import FormScreen, NewCustomerScreen
 from flowtui.screens.login import LoginScreen
 from flowtui.screens.main import MainScreen
+from flowtui.widgets.flows import FlowsView
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.ui.conftest import customers_view, until
 from tests.ui.test_forms import editor, form_ready
@@ -213,6 +214,8 @@ async def test_app_survives_the_faulty_sandbox(tmp_path) -> None:
             await until(pilot, lambda: isinstance(app.screen, MainScreen), timeout=30)
             driver = Driver(pilot)
             view = await driver.loaded()
+            # The hidden flows view loads a moment after start-up: that is start-up too.
+            app.main_screen().query_one(FlowsView).ensure_loaded()
             # From here on one attempt per request, and the tally starts (the retries of the
             # start-up were not failures anyone saw).
             await driver.idle()
