@@ -170,10 +170,10 @@ async def _undo_customer(service: ApiService, record: dict[str, Any]) -> str:
         else:
             raise UndoRefused(f"{_cap(what)} exists again; not undone.")
         email = str(before.get("email", ""))
-        taken = await service.list_customers(filters=[("eq", "email", email)], limit=1)
-        if taken.items:
+        taken = await service.customer_by_email(email)
+        if taken is not None:
             raise UndoRefused(
-                f"The email {email} belongs to customer {taken.items[0].id} since; not undone."
+                f"The email {email} belongs to customer {taken.id} since; not undone."
             )
         custom = {k: v for k, v in before.items() if k not in ("name", "email", "external_ref")}
         custom = {k: v for k, v in custom.items() if v is not None}

@@ -480,9 +480,9 @@ async def _lookup(
     async def find(kind: str, key: str) -> None:
         nonlocal done
         if kind == "email":
-            page = await service.list_customers(filters=[("eq", "email", key)], limit=1)
-            if page.items:
-                by_email[key] = page.items[0]
+            found = await service.customer_by_email(key)
+            if found is not None:
+                by_email[key] = found
         else:
             with contextlib.suppress(NotFoundError):
                 by_id[key] = await service.get_customer(key)
@@ -666,7 +666,7 @@ async def _create(service: ApiService, plan: ImportPlan, row: Row) -> None:
     except (NetworkError, ServerError) as lost:
         # The POST may have reached the store: look before calling it failed.
         try:
-            page = await service.list_customers(filters=[("eq", "email", values["email"])], limit=1)
+            customer = await service.customer_by_email(values["email"])
         except ApiError:
             note = ErrorItem(
                 "it may have been created: importing this row again with --match email "
@@ -675,9 +675,8 @@ async def _create(service: ApiService, plan: ImportPlan, row: Row) -> None:
             raise type(lost)(
                 [*lost.errors, note], status=lost.status, method=lost.method, path=lost.path
             ) from None
-        if not page.items:
+        if customer is None:
             raise
-        customer = page.items[0]
         row.recovered = True
     row.outcome, row.customer_id = "created", customer.id
 

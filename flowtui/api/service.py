@@ -746,6 +746,11 @@ class ApiService:
     async def count_customers(self, filters: Iterable[tuple[str, str, str]] = ()) -> int:
         return (await self.list_customers(filters=filters, limit=1)).total
 
+    async def customer_by_email(self, email: str) -> Customer | None:
+        """The customer with ``email`` (the store compares emails without case), or None."""
+        page = await self.list_customers(filters=[("eq", "email", email)], limit=1)
+        return page.items[0] if page.items else None
+
     async def get_customer(self, customer_id: str) -> Customer:
         body = await self.request("GET", f"/v2/customers/{quote(customer_id, safe='')}")
         customer = Customer.parse(self._data(body))

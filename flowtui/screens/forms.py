@@ -232,12 +232,10 @@ class NewCustomerScreen(FormScreen):
         """The customer an earlier Save of this form created although its answer was lost
         (found by email, with the name typed), or None."""
         try:
-            page = await self.app.service.list_customers(filters=[("eq", "email", email)], limit=1)
+            found = await self.app.service.customer_by_email(email)
         except ApiError:
             return None
-        if page.items and page.items[0].name == name:
-            return page.items[0]
-        return None
+        return found if found is not None and found.name == name else None
 
 
 def _flow_slug_problem(value: str) -> str | None:
