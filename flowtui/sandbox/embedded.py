@@ -66,12 +66,11 @@ class EmbeddedSandbox:
             old = profiles.get(DEMO_PROFILE)
         except Exception:
             old = None
-        store = secret_store(old) if old is not None else None
         secret = None
-        if old is not None and not fresh and store is not None:
+        if old is not None and not fresh:  # a kept store: keep its credentials
             with contextlib.suppress(Exception):
-                secret = store.get_secret(DEMO_PROFILE)
-        new_credentials = secret is None or old is None
+                secret = secret_store(old).get_secret(DEMO_PROFILE)
+        new_credentials = secret is None
         if new_credentials:
             cid, secret = f"demo-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
         else:
