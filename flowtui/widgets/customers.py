@@ -95,6 +95,11 @@ def detail_text(customer: Customer, fields: list[Field]) -> Text:
 MARK = "● "
 
 
+async def _nothing() -> AsyncIterator[Customer]:
+    return
+    yield  # an async generator that yields nothing
+
+
 def marked(cell: Any) -> Text:
     """A cell with the mark in front (marked customers' first column)."""
     text = cell.copy() if isinstance(cell, Text) else Text(str(cell), end="")
@@ -370,8 +375,6 @@ class CustomersView(ErrorFunnel, Vertical):
         self.index = None
         #: The query whose index results the table shows; None: the store's pages.
         self.find_query: str | None = None
-        #: How many customers match ``find_query`` (their ids: :meth:`matching_ids`).
-        self.find_total = 0
         self.index_note = ""  # "index: 3 min old", "index: syncing 45%", ...
         self._index_syncing = False
         self._index_again = False
@@ -846,8 +849,13 @@ class CustomersView(ErrorFunnel, Vertical):
 
     async def matching_found(self) -> tuple[int, AsyncIterator[Customer]]:
         """Find mode: every customer the index matches (all pages), as the index holds them."""
+        from flowtui.index import QueryError
+
         index, query = self.index, self.find_query or ""
-        first = await asyncio.to_thread(index.search, query, limit=bulk.PAGE)
+        try:
+            first = await asyncio.to_thread(index.search, query, limit=bulk.PAGE)
+        except QueryError:
+            return 0, _nothing()  # the status line already says what is wrong with the query
 
         async def customers() -> AsyncIterator[Customer]:
             result, offset = first, 0
@@ -1096,7 +1104,6 @@ class CustomersView(ErrorFunnel, Vertical):
             return
         if generation != self._find_generation or self.find_query is None:
             return  # typed on meanwhile, or left: a newer answer wins
-        self.find_total = result.total
         pages = -(-result.total // PAGE_SIZE) if result.total else 0
         page = Page(
             items=result.customers,
@@ -1119,18 +1126,6 @@ class CustomersView(ErrorFunnel, Vertical):
         shown = f" ({page.first_index:,}-{page.last_index:,})" if page.items else ""
         syncing = " · syncing…" if self._index_syncing else ""
         self.status(f"index: {page.total:,} matches{shown} · index {age}{syncing}")
-
-    async def matching_ids(self) -> list[str] | None:
-        """Every id matching the find query on screen (all pages), by name; None when the
-        table shows the store's pages rather than index results. For "mark all matching"."""
-        if self.find_query is None or self.index is None:
-            return None
-        from flowtui.index import QueryError
-
-        try:
-            return await asyncio.to_thread(self.index.matching_ids, self.find_query)
-        except QueryError:
-            return []  # the status line already says what is wrong with the query
 
     def on_unmount(self) -> None:
         if self.index is not None:

@@ -34,6 +34,13 @@ def row_ids(view) -> list[str]:
     return [k.value for k in view.table.rows]
 
 
+async def found_ids(view) -> list[str] | None:
+    """Every id the find on screen matches (all pages); None when the table shows the store."""
+    if view.find_query is None:
+        return None
+    return await asyncio.to_thread(view.index.matching_ids, view.find_query)
+
+
 async def settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
@@ -81,13 +88,13 @@ async def test_find_by_a_custom_field_and_back(sandbox):
         assert status(app) == f"index: {len(want)} matches (1-{len(want)}) · index up to date"
         assert info(app) == "sort: name"
         assert app.focused is view.table
-        assert set(await view.matching_ids()) == want
+        assert set(await found_ids(view)) == want
         await pilot.press("escape")  # from the table
         await until(pilot, lambda: view.find_query is None and view.state == "loaded")
         await settle(pilot)
         assert status(app) == f"1-100 of {SEEDED} customers"
         assert not app.screen.query_one("#customers-find").has_class("shown")
-        assert await view.matching_ids() is None
+        assert await found_ids(view) is None
         # esc in the box itself goes back too
         await find(pilot, "loyalty_tier>=4 newsletter=true")
         await pilot.press("f", "escape")
@@ -109,7 +116,7 @@ async def test_find_pages_through_many_matches_and_follows_deletes(sandbox):
         await pilot.press("pagedown")
         await until(pilot, lambda: "(101-200)" in status(app))
         assert row_ids(view) == [i for _, i in want[100:200]]
-        assert len(await view.matching_ids()) == len(want)
+        assert len(await found_ids(view)) == len(want)
         # Deleting from the results: the index follows at once.
         victim = view.highlighted()
         await pilot.press("d")
@@ -117,7 +124,7 @@ async def test_find_pages_through_many_matches_and_follows_deletes(sandbox):
         await pilot.press("y")
         await until(pilot, lambda: f"index: {len(want) - 1} matches" in status(app))
         await settle(pilot)
-        assert victim.id not in await view.matching_ids()
+        assert victim.id not in await found_ids(view)
 
 
 async def test_first_find_builds_the_index_and_bad_queries_say_why(sandbox):
@@ -190,3 +197,19 @@ async def test_mark_all_in_find_mode_marks_what_the_index_found(sandbox):
         await pilot.press("A")
         await until(pilot, lambda: not view.marking and len(view.marks) == len(want))
         assert set(view.marks) == want
+
+
+async def test_mark_all_with_an_invalid_find_marks_nothing_and_raises_nothing(sandbox):
+    app = await synced_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await wait_for_customers(pilot)
+        await pilot.press("f")
+        app.screen.query_one("#customers-find").value = "no_such_field:1"
+        await pilot.press("enter")
+        await until(pilot, lambda: status(app).startswith("Cannot search the index:"))
+        await settle(pilot)
+        view.table.focus()
+        await pilot.press("A")
+        await settle(pilot)
+        assert view.marks == {} and not view.marking
+        assert [n for n in app._notifications if n.severity == "error"] == []
