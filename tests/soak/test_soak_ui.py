@@ -103,6 +103,8 @@ class Driver:
 
     async def loaded(self) -> Any:
         """The customers list, loaded: ``r`` again while a load failed (which must say so)."""
+        # A main screen just pushed may not have composed its views yet.
+        await until(self.pilot, lambda: customers_view(self.app) is not None, timeout=20)
         view = customers_view(self.app)
         for _ in range(PATIENCE):
             await self.idle()
