@@ -51,10 +51,10 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def drive(url: str, samples: int, turns: int) -> dict:
-    from flowtui.app import FlowApp
     from flowtui.config.profiles import Profile, ProfileStore
     from flowtui.config.resolve import Resolved
-    from flowtui.widgets.customers import CustomersView
+    from flowtui.ui.app import FlowApp
+    from flowtui.ui.widgets.customers import CustomersView
 
     profile = Profile(name="bench", base_url=url, client_id=CLIENT_ID)
     resolved = Resolved(profile=profile, secret=CLIENT_SECRET, source="profile")

@@ -143,7 +143,7 @@ def main() -> None:
             path = Path(tmp) / f"import.{args.format}"
             with path.open("w", encoding="utf-8", newline="") as out:
                 if args.format == "csv":
-                    from flowtui.api.export import csv_cell
+                    from flowtui.ops.export import csv_cell
 
                     columns = list(records[0])
                     writer = csv.writer(out, lineterminator="\n")

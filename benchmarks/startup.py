@@ -251,7 +251,7 @@ def main() -> None:
             env.pop("PYTHONDONTWRITEBYTECODE", None)
             env["PYTHONPYCACHEPREFIX"] = f"{tmp}/pycache"
             subprocess.run(
-                [sys.executable, "-c", "import flowtui.app, flowtui.sandbox.child"],
+                [sys.executable, "-c", "import flowtui.ui.app, flowtui.sandbox.child"],
                 env=env,
                 cwd=ROOT,
                 check=True,

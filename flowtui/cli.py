@@ -714,8 +714,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 
 def cmd_login(args: argparse.Namespace) -> int:
-    from flowtui.api.connect import service_for
     from flowtui.config.resolve import resolve
+    from flowtui.ops.connect import service_for
 
     resolved = resolve(args.check or None)
     args.target = resolved.profile
@@ -778,9 +778,9 @@ class Progress:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from flowtui.api.connect import service_for
-    from flowtui.api.export import export_customers
     from flowtui.config.resolve import resolve
+    from flowtui.ops.connect import service_for
+    from flowtui.ops.export import export_customers
 
     resolved = resolve(args.profile)
     args.target = resolved.profile
@@ -838,8 +838,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from flowtui.api.connect import service_for
-    from flowtui.api.importer import (
+    from flowtui.config.resolve import resolve
+    from flowtui.core.textsafe import printable
+    from flowtui.ops.connect import service_for
+    from flowtui.ops.importer import (
         ImportFileError,
         apply_import,
         default_failures_path,
@@ -848,8 +850,6 @@ def _import(args: argparse.Namespace) -> int:
         report_lines,
         row_line,
     )
-    from flowtui.config.resolve import resolve
-    from flowtui.textsafe import printable
 
     try:
         fmt = detect_format(args.file, args.format)
@@ -944,8 +944,8 @@ def _import(args: argparse.Namespace) -> int:
 
 def _write_failures(plan, path: str) -> int:
     """Write the failure file (when a row failed); the import's exit code so far."""
-    from flowtui.api.importer import write_failures
-    from flowtui.textsafe import printable
+    from flowtui.core.textsafe import printable
+    from flowtui.ops.importer import write_failures
 
     try:
         written = write_failures(plan, path)
@@ -965,8 +965,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     import sqlite3
 
     from flowtui.config.resolve import resolve
+    from flowtui.core.textsafe import printable
     from flowtui.index import CustomerIndex, QueryError, age_text, index_path
-    from flowtui.textsafe import printable
 
     resolved = resolve(args.profile)
     name = resolved.profile.name
@@ -977,7 +977,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         raise CommandError(f"cannot open the index {path}: {exc}") from None
     try:
         if args.index_command == "sync":
-            from flowtui.api.connect import service_for
+            from flowtui.ops.connect import service_for
 
             progress = Progress("customers", verb="Indexed")
 
@@ -1081,7 +1081,7 @@ def run_app(args: argparse.Namespace) -> int:
     resolved = None
     startup_error = None
     if args.demo:
-        from flowtui.sandbox.embedded import DEMO_CUSTOMERS, EmbeddedSandbox
+        from flowtui.ops.demo import DEMO_CUSTOMERS, EmbeddedSandbox
 
         embedded = EmbeddedSandbox(
             reset=args.reset,
@@ -1100,7 +1100,7 @@ def run_app(args: argparse.Namespace) -> int:
             # No profile yet (or a broken config file): the login screen explains.
             startup_error = str(exc) if args.app_profile or profiles.path.exists() else None
     # Imported after the demo sandbox's child process started: it boots while Textual imports.
-    from flowtui.app import FlowApp
+    from flowtui.ui.app import FlowApp
 
     try:
         FlowApp(profiles, resolved=resolved, startup_error=startup_error).run()

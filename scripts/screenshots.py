@@ -342,7 +342,7 @@ async def find(app, pilot) -> None:
 async def journal(app, pilot) -> None:
     import datetime as dt
 
-    from flowtui.undo import undo
+    from flowtui.ops.undo import undo
 
     await customers_loaded(app, pilot)
     service = app.service
@@ -392,7 +392,7 @@ def isolated_env() -> Iterator[None]:
 
 async def fresh_main_screen(app, pilot) -> None:
     """Back to the state a logged-in start reaches: only a new main screen over the splash."""
-    from flowtui.screens.main import MainScreen
+    from flowtui.ui.screens.main import MainScreen
 
     while len(app.screen_stack) > 1:
         await app.pop_screen()
@@ -410,14 +410,14 @@ async def generate(
     runs the logged-in scenarios in one app (``False``: one app each, slower)."""
     import httpx
 
-    from flowtui.api.connect import service_for
-    from flowtui.app import FlowApp
     from flowtui.config.profiles import Profile, ProfileStore
     from flowtui.config.resolve import Resolved
     from flowtui.config.secrets import secret_store
+    from flowtui.ops.connect import service_for
     from flowtui.sandbox import demo
     from flowtui.sandbox.app import SandboxConfig, create_app
     from flowtui.sandbox.store import Store
+    from flowtui.ui.app import FlowApp
 
     unknown = set(only or ()) - {s.name for s in SCENARIOS}
     if unknown:

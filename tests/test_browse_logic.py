@@ -6,10 +6,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from flowtui import browse_logic as B
 from flowtui.api.models import Customer, Field
 from flowtui.api.service import ApiService
 from flowtui.sandbox.store import Store
+from flowtui.ui.logic import browse as B
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox
 
 

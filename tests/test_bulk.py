@@ -1,4 +1,4 @@
-"""Bulk edit logic (:mod:`flowtui.bulk`) against the real sandbox: plans, value checks, apply
+"""Bulk edit logic (:mod:`flowtui.ops.bulk`) against the real sandbox: plans, value checks, apply
 with per-customer failures, resume after an interruption (nothing sent twice), conflict skips,
 fault injection, the plan file, and walking every customer matching a search by key.
 
@@ -21,10 +21,10 @@ from typing import Any
 import httpx
 import pytest
 
-from flowtui import bulk
 from flowtui.api.models import Customer
 from flowtui.api.service import ApiService
 from flowtui.api.transport import RetryPolicy
+from flowtui.ops import bulk
 from flowtui.sandbox import demo
 from flowtui.sandbox.store import Store
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox
@@ -353,7 +353,7 @@ async def test_iter_matching_walks_by_key_through_ties(shop):
 async def test_bulk_writes_are_journaled_with_the_previewed_values_and_no_extra_reads(
     shop, tmp_path
 ):
-    from flowtui.journal import Journal
+    from flowtui.ops.journal import Journal
 
     journal = Journal(tmp_path / "journal.jsonl")
     gets: list[str] = []

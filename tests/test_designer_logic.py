@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from flowtui import designer_logic as L
+from flowtui.ui.logic import designer as L
 
 
 @dataclass

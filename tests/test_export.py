@@ -22,10 +22,10 @@ import httpx
 import pytest
 
 from flowtui import cli as cli_module
-from flowtui.api.export import BASE_COLUMNS, csv_cell, export_customers
 from flowtui.api.models import CUSTOMER_BASE_KEYS
 from flowtui.api.service import ApiService
 from flowtui.cli import Progress, main
+from flowtui.ops.export import BASE_COLUMNS, csv_cell, export_customers
 from flowtui.sandbox import demo
 from flowtui.sandbox.server import BackgroundServer
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox

@@ -10,8 +10,8 @@ import json
 import httpx
 import pytest
 
-from flowtui.api.export import export_customers
 from flowtui.api.service import ApiService
+from flowtui.ops.export import export_customers
 from flowtui.sandbox import demo
 from flowtui.sandbox.store import Store
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox

@@ -1,4 +1,4 @@
-"""Unit tests of flowtui/fields.py: field types, validation rules and value checks."""
+"""Unit tests of flowtui/core/fields.py: field types, validation rules and value checks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowtui import fields as F
+from flowtui.core import fields as F
 
 # -- is_email -----------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 demo customers (loopback HTTP, as a user's command would talk to a store).
 
 CLI cases run :func:`flowtui.cli.main` in-process; cases that count requests or inject faults
-drive :mod:`flowtui.api.importer` with an :class:`ApiService` whose requests are counted.
+drive :mod:`flowtui.ops.importer` with an :class:`ApiService` whose requests are counted.
 """
 
 from __future__ import annotations
@@ -22,8 +22,12 @@ import pytest
 
 from flowtui import cli as cli_module
 from flowtui.api import transport
-from flowtui.api.export import export_customers
-from flowtui.api.importer import (
+from flowtui.api.models import Customer, Field
+from flowtui.api.service import ApiService
+from flowtui.api.transport import RetryPolicy
+from flowtui.cli import Progress, main
+from flowtui.ops.export import export_customers
+from flowtui.ops.importer import (
     Row,
     apply_import,
     check_row,
@@ -32,10 +36,6 @@ from flowtui.api.importer import (
     row_changes,
     write_failures,
 )
-from flowtui.api.models import Customer, Field
-from flowtui.api.service import ApiService
-from flowtui.api.transport import RetryPolicy
-from flowtui.cli import Progress, main
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.test_export import TRICKY, cli, create_customer, jsonl, make_shop  # noqa: F401
 

@@ -18,16 +18,16 @@ from textual.widgets import Input, Select, Static
 
 from flowtui.api.advice import advice
 from flowtui.api.auth import MemoryTokenCache
-from flowtui.api.connect import service_for
 from flowtui.api.errors import ApiError
 from flowtui.api.service import ApiService
 from flowtui.api.transport import RetryPolicy
-from flowtui.app import FlowApp
 from flowtui.cli import main
 from flowtui.config.profiles import EU_WEST, LEGACY_EU_WEST, US_EAST, Profile, ProfileStore
 from flowtui.config.secrets import secret_store
-from flowtui.sandbox.embedded import EmbeddedSandbox
-from flowtui.screens.login import LoginScreen
+from flowtui.ops.connect import service_for
+from flowtui.ops.demo import EmbeddedSandbox
+from flowtui.ui.app import FlowApp
+from flowtui.ui.screens.login import LoginScreen
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.ui.conftest import build_app, until
 

@@ -82,13 +82,13 @@ def test_stale_lists_what_differs(tmp_path):
 
 def flowtui_screens() -> set[str]:
     """Class names of the screens flowtui defines that are used as they are (not bases)."""
-    import flowtui.app
-    import flowtui.screens
+    import flowtui.ui.app
+    import flowtui.ui.screens
 
     found: dict[str, type] = {}
-    modules = [flowtui.app] + [
-        importlib.import_module(f"flowtui.screens.{m.name}")
-        for m in pkgutil.iter_modules(flowtui.screens.__path__)
+    modules = [flowtui.ui.app] + [
+        importlib.import_module(f"flowtui.ui.screens.{m.name}")
+        for m in pkgutil.iter_modules(flowtui.ui.screens.__path__)
     ]
     for module in modules:
         for _, cls in inspect.getmembers(module, inspect.isclass):

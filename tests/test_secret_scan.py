@@ -26,17 +26,17 @@ import pytest
 from rich.console import Console
 from textual.widgets import Input, Select
 
-from flowtui.api.connect import service_for
 from flowtui.api.errors import ApiError
-from flowtui.app import FlowApp
 from flowtui.cli import main
 from flowtui.config.profiles import ProfileStore
 from flowtui.config.resolve import resolve
+from flowtui.ops.connect import service_for
 from flowtui.sandbox import demo
 from flowtui.sandbox.server import BackgroundServer
-from flowtui.screens.customer_editor import EditCustomerScreen
-from flowtui.screens.login import LoginScreen
-from flowtui.screens.main import MainScreen
+from flowtui.ui.app import FlowApp
+from flowtui.ui.screens.customer_editor import EditCustomerScreen
+from flowtui.ui.screens.login import LoginScreen
+from flowtui.ui.screens.main import MainScreen
 from tests.conftest import CLIENT_ID, make_sandbox
 from tests.ui.conftest import until, wait_for_customers
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from flowtui.api.errors import ErrorItem, ProtocolError
-from flowtui.fields import core_resource
+from flowtui.core.fields import core_resource
 
 T = TypeVar("T")
 

@@ -49,7 +49,7 @@ from flowtui.api.transport import (
     RetryPolicy,
     certificate_failure,
 )
-from flowtui.journal import Journal
+from flowtui.ops.journal import Journal
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 PAGE_LIMIT = 100
@@ -201,7 +201,7 @@ class ApiService:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.read_only = read_only
-        #: Every successful write is appended here (see :mod:`flowtui.journal`). With a
+        #: Every successful write is appended here (see :mod:`flowtui.ops.journal`). With a
         #: journal, an update or delete whose caller does not pass ``before=`` costs one GET
         #: first, to record what the attributes were.
         self.journal = journal

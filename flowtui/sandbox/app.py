@@ -32,7 +32,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from flowtui import __version__
-from flowtui import fields as F
+from flowtui.core import fields as F
 from flowtui.sandbox import query as Q
 from flowtui.sandbox.store import (
     CUSTOMER_SORT_COLUMNS,

@@ -1,5 +1,5 @@
 """The demo sandbox's child process: ``python -m flowtui.sandbox.child`` (started by
-:class:`flowtui.sandbox.embedded.EmbeddedSandbox`, not by people).
+:class:`flowtui.ops.demo.EmbeddedSandbox`, not by people).
 
 It serves on a listening socket inherited from flowtui (``--fd``), so flowtui knows the
 address before this process has even imported uvicorn, and its first requests simply wait in

@@ -11,12 +11,12 @@ import threading
 import httpx
 import pytest
 
-from flowtui.api.connect import service_for
 from flowtui.api.service import ApiService
 from flowtui.config.profiles import Profile
 from flowtui.config.resolve import Resolved
-from flowtui.journal import Journal
-from flowtui.undo import UndoRefused, plan, undo
+from flowtui.ops.connect import service_for
+from flowtui.ops.journal import Journal
+from flowtui.ops.undo import UndoRefused, plan, undo
 from tests.api.conftest import BASE, CLIENT_ID, CLIENT_SECRET, inprocess_service, raw_token
 from tests.conftest import make_sandbox
 

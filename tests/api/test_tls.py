@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from flowtui.api.connect import service_for
 from flowtui.api.errors import NetworkError
 from flowtui.config.profiles import Profile
 from flowtui.config.resolve import Resolved
+from flowtui.ops.connect import service_for
 from flowtui.sandbox.server import BackgroundServer
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox
 from tests.tls import Certs, make_certs

@@ -7,7 +7,7 @@ import datetime as dt
 import httpx
 import pytest
 
-from flowtui.fields import RESERVED_FLOW_SLUGS
+from flowtui.core.fields import RESERVED_FLOW_SLUGS
 from flowtui.sandbox.store import Store
 from tests.conftest import get_token, make_sandbox
 

@@ -17,13 +17,13 @@ from typing import Any
 import httpx
 import pytest
 
-from flowtui.api.connect import service_for
-from flowtui.app import FlowApp
 from flowtui.config.profiles import Profile, ProfileStore
 from flowtui.config.resolve import Resolved
 from flowtui.config.secrets import secret_store
-from flowtui.screens.customer_editor import EditCustomerScreen
-from flowtui.screens.main import MainScreen
+from flowtui.ops.connect import service_for
+from flowtui.ui.app import FlowApp
+from flowtui.ui.screens.customer_editor import EditCustomerScreen
+from flowtui.ui.screens.main import MainScreen
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.ui.conftest import until, wait_for_customers
 from tests.ui.test_forms import editor, form_ready

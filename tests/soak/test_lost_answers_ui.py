@@ -13,17 +13,17 @@ from typing import Any
 import httpx
 import pytest
 
-from flowtui.api.connect import service_for
 from flowtui.api.transport import RetryPolicy
-from flowtui.app import FlowApp
 from flowtui.config.profiles import Profile, ProfileStore
 from flowtui.config.resolve import Resolved
 from flowtui.config.secrets import secret_store
+from flowtui.ops.connect import service_for
 from flowtui.sandbox.server import BackgroundServer
-from flowtui.screens.customer_editor import EditCustomerScreen
-from flowtui.screens.dialogs import ConfirmDialog
-from flowtui.screens.forms import NewCustomerScreen
-from flowtui.screens.main import MainScreen
+from flowtui.ui.app import FlowApp
+from flowtui.ui.screens.customer_editor import EditCustomerScreen
+from flowtui.ui.screens.dialogs import ConfirmDialog
+from flowtui.ui.screens.forms import NewCustomerScreen
+from flowtui.ui.screens.main import MainScreen
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.ui.conftest import seeded_sandbox, until, wait_for_customers
 from tests.ui.test_forms import editor, form_ready

@@ -24,18 +24,18 @@ import pytest
 from textual.widgets import Static
 from textual.worker import WorkerState
 
-from flowtui.api.connect import service_for
 from flowtui.api.transport import RetryPolicy, _buffered
-from flowtui.app import FlowApp
 from flowtui.config.profiles import Profile, ProfileStore
 from flowtui.config.resolve import Resolved
 from flowtui.config.secrets import secret_store
-from flowtui.screens.customer_editor import ConflictScreen, EditCustomerScreen
-from flowtui.screens.dialogs import ConfirmDialog
-from flowtui.screens.forms import FormScreen, NewCustomerScreen
-from flowtui.screens.login import LoginScreen
-from flowtui.screens.main import MainScreen
-from flowtui.widgets.flows import FlowsView
+from flowtui.ops.connect import service_for
+from flowtui.ui.app import FlowApp
+from flowtui.ui.screens.customer_editor import ConflictScreen, EditCustomerScreen
+from flowtui.ui.screens.dialogs import ConfirmDialog
+from flowtui.ui.screens.forms import FormScreen, NewCustomerScreen
+from flowtui.ui.screens.login import LoginScreen
+from flowtui.ui.screens.main import MainScreen
+from flowtui.ui.widgets.flows import FlowsView
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.ui.conftest import customers_view, until
 from tests.ui.test_forms import editor, form_ready

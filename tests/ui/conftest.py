@@ -19,15 +19,15 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from flowtui.api.connect import service_for
-from flowtui.app import FlowApp
 from flowtui.config.profiles import Profile, ProfileStore
 from flowtui.config.resolve import Resolved
 from flowtui.config.secrets import secret_store
+from flowtui.ops.connect import service_for
 from flowtui.sandbox import demo
 from flowtui.sandbox.store import Store
-from flowtui.screens.main import MainScreen
-from flowtui.widgets.customers import CustomersView
+from flowtui.ui.app import FlowApp
+from flowtui.ui.screens.main import MainScreen
+from flowtui.ui.widgets.customers import CustomersView
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox
 
 #: Where profiles "live": fixed, so the header (and the snapshots) never change.

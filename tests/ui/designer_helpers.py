@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from flowtui.screens.main import MainScreen
-from flowtui.widgets.flows import FlowsView
+from flowtui.ui.screens.main import MainScreen
+from flowtui.ui.widgets.flows import FlowsView
 from tests.ui.conftest import until
 
 

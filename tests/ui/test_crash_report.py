@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from flowtui.app import FlowApp
 from flowtui.config.profiles import ProfileStore
+from flowtui.ui.app import FlowApp
 
 MARKER = "MARKER-crash-s3cret-91c2"
 

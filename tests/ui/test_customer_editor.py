@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from textual.widgets import Checkbox, Select
 
-from flowtui.screens.customer_editor import ConflictScreen, EditCustomerScreen
-from flowtui.screens.dialogs import ConfirmDialog
-from flowtui.screens.forms import NewCustomerScreen
-from flowtui.screens.main import MainScreen
+from flowtui.ui.screens.customer_editor import ConflictScreen, EditCustomerScreen
+from flowtui.ui.screens.dialogs import ConfirmDialog
+from flowtui.ui.screens.forms import NewCustomerScreen
+from flowtui.ui.screens.main import MainScreen
 from tests.conftest import CLIENT_ID, make_sandbox
 from tests.ui.conftest import logged_in_app, raw_client, raw_get, until, wait_for_customers
 from tests.ui.test_forms import editor, field_error, form_ready, save_disabled

@@ -8,12 +8,12 @@ import pytest
 from rich.text import Text
 from textual.widgets import SelectionList
 
-from flowtui import browse_logic as B
 from flowtui.api.transport import RetryPolicy
 from flowtui.sandbox import demo
 from flowtui.sandbox.store import Store
-from flowtui.screens.customer_editor import ColumnsScreen, EditCustomerScreen
-from flowtui.screens.main import MainScreen
+from flowtui.ui.logic import browse as B
+from flowtui.ui.screens.customer_editor import ColumnsScreen, EditCustomerScreen
+from flowtui.ui.screens.main import MainScreen
 from tests.conftest import make_sandbox
 from tests.ui.conftest import (
     SEEDED,

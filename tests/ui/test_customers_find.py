@@ -8,7 +8,7 @@ import asyncio
 
 from flowtui.config.secrets import secret_store
 from flowtui.index import CustomerIndex, index_path
-from flowtui.screens.dialogs import ConfirmDialog
+from flowtui.ui.screens.dialogs import ConfirmDialog
 from tests.ui.conftest import (
     PROFILE,
     SEEDED,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from flowtui.app import FlowApp
 from flowtui.cli import build_parser, main
 from flowtui.config.profiles import ProfileStore
 from flowtui.config.secrets import FileSecrets
-from flowtui.sandbox.embedded import DEMO_PROFILE, EmbeddedSandbox, demo_db
+from flowtui.ops.demo import DEMO_PROFILE, EmbeddedSandbox, demo_db
 from flowtui.sandbox.store import Store
-from flowtui.screens.main import MainScreen
+from flowtui.ui.app import FlowApp
+from flowtui.ui.screens.main import MainScreen
 from tests.ui.conftest import wait_for_customers
 
 
@@ -123,7 +123,7 @@ def test_demo_flags_parse(capsys):
 async def test_a_warm_demo_start_logs_in_without_a_token_request():
     """Tokens live in demo.db, so the token cached by one run still works on the next run's
     new port (one round trip less at start-up); --reset drops it."""
-    from flowtui.api.connect import service_for
+    from flowtui.ops.connect import service_for
 
     async def requests_of_a_login(resolved) -> list[str]:
         sent: list[str] = []

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
-from flowtui.screens.customer_editor import EditCustomerScreen
-from flowtui.screens.designer_dialogs import PreviewScreen, TypedConfirmDialog
-from flowtui.screens.dialogs import ConfirmDialog
-from flowtui.screens.entries import EntriesScreen, EntryFormScreen, RecordPicker
-from flowtui.screens.field_form import TYPE_LOCKED, FieldFormScreen
-from flowtui.screens.flow_form import FlowFormScreen
-from flowtui.screens.forms import NewCustomerScreen
-from flowtui.screens.main import MainScreen
-from flowtui.widgets.customers import CustomersView
-from flowtui.widgets.form import FieldEditor
+from flowtui.ui.screens.customer_editor import EditCustomerScreen
+from flowtui.ui.screens.designer_dialogs import PreviewScreen, TypedConfirmDialog
+from flowtui.ui.screens.dialogs import ConfirmDialog
+from flowtui.ui.screens.entries import EntriesScreen, EntryFormScreen, RecordPicker
+from flowtui.ui.screens.field_form import TYPE_LOCKED, FieldFormScreen
+from flowtui.ui.screens.flow_form import FlowFormScreen
+from flowtui.ui.screens.forms import NewCustomerScreen
+from flowtui.ui.screens.main import MainScreen
+from flowtui.ui.widgets.customers import CustomersView
+from flowtui.ui.widgets.form import FieldEditor
 from tests.conftest import make_sandbox
 from tests.ui.conftest import SEEDED, logged_in_app, raw_get, until, wait_for_customers
 from tests.ui.designer_helpers import (

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from textual.widgets import Button, Label
 
-from flowtui.screens.dialogs import ConfirmDialog
-from flowtui.screens.forms import NewCustomerScreen, NewFlowScreen
-from flowtui.screens.main import MainScreen
-from flowtui.widgets.form import FieldEditor
+from flowtui.ui.screens.dialogs import ConfirmDialog
+from flowtui.ui.screens.forms import NewCustomerScreen, NewFlowScreen
+from flowtui.ui.screens.main import MainScreen
+from flowtui.ui.widgets.form import FieldEditor
 from tests.ui.conftest import (
     SEEDED,
     logged_in_app,

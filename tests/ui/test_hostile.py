@@ -32,19 +32,19 @@ from textual.app import App
 from textual.command import CommandPalette
 from textual.widgets import Input, Label
 
-from flowtui.app import FlowApp
 from flowtui.config.profiles import ProfileStore
 from flowtui.sandbox import demo
-from flowtui.screens.customer_editor import ConflictScreen, EditCustomerScreen
-from flowtui.screens.designer_dialogs import PreviewScreen, TypedConfirmDialog
-from flowtui.screens.dialogs import ConfirmDialog, MessageDialog
-from flowtui.screens.entries import EntriesScreen, EntryFormScreen
-from flowtui.screens.field_form import FieldFormScreen
-from flowtui.screens.flow_form import FlowFormScreen
-from flowtui.screens.login import LoginScreen
-from flowtui.screens.main import MainScreen
-from flowtui.widgets.customers import detail_text
-from flowtui.widgets.safe import install_terminal_guard
+from flowtui.ui.app import FlowApp
+from flowtui.ui.screens.customer_editor import ConflictScreen, EditCustomerScreen
+from flowtui.ui.screens.designer_dialogs import PreviewScreen, TypedConfirmDialog
+from flowtui.ui.screens.dialogs import ConfirmDialog, MessageDialog
+from flowtui.ui.screens.entries import EntriesScreen, EntryFormScreen
+from flowtui.ui.screens.field_form import FieldFormScreen
+from flowtui.ui.screens.flow_form import FlowFormScreen
+from flowtui.ui.screens.login import LoginScreen
+from flowtui.ui.screens.main import MainScreen
+from flowtui.ui.widgets.customers import detail_text
+from flowtui.ui.widgets.safe import install_terminal_guard
 from tests.hostile import CATALOGUE, MEGABYTE, output_problems, segment_problems
 from tests.ui.conftest import (
     CLIENT_ID,

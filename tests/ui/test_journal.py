@@ -6,10 +6,10 @@ import datetime as dt
 
 from textual.widgets import DataTable
 
-from flowtui.journal import Journal
-from flowtui.screens.dialogs import ConfirmDialog
-from flowtui.screens.journal import JournalScreen
-from flowtui.screens.main import MainScreen
+from flowtui.ops.journal import Journal
+from flowtui.ui.screens.dialogs import ConfirmDialog
+from flowtui.ui.screens.journal import JournalScreen
+from flowtui.ui.screens.main import MainScreen
 from tests.ui.conftest import (
     PROFILE,
     logged_in_app,

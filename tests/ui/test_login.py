@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList, Select, Static
 
-from flowtui.app import FlowApp
 from flowtui.config.profiles import ProfileStore
 from flowtui.config.secrets import FileSecrets
 from flowtui.sandbox import demo
-from flowtui.screens.login import LoginScreen
-from flowtui.screens.main import MainScreen
+from flowtui.ui.app import FlowApp
+from flowtui.ui.screens.login import LoginScreen
+from flowtui.ui.screens.main import MainScreen
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.ui.conftest import (
     PROFILE,

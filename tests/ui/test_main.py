@@ -7,9 +7,9 @@ from rich.text import Text
 from textual.widgets import ContentSwitcher, DataTable
 
 from flowtui.config.profiles import ProfileStore
-from flowtui.screens.forms import NewCustomerScreen
-from flowtui.screens.main import MainScreen
-from flowtui.widgets.flows import FlowsView
+from flowtui.ui.screens.forms import NewCustomerScreen
+from flowtui.ui.screens.main import MainScreen
+from flowtui.ui.widgets.flows import FlowsView
 from tests.ui.conftest import (
     SEEDED,
     build_app,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.widgets import ContentSwitcher, Input
 
-from flowtui.screens.forms import NewCustomerScreen, NewFlowScreen
-from flowtui.screens.login import LoginScreen
-from flowtui.screens.main import MainScreen
+from flowtui.ui.screens.forms import NewCustomerScreen, NewFlowScreen
+from flowtui.ui.screens.login import LoginScreen
+from flowtui.ui.screens.main import MainScreen
 from tests.ui.conftest import (
     build_app,
     logged_in_app,

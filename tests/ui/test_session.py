@@ -6,9 +6,9 @@ from __future__ import annotations
 from textual.widgets import Input, Static
 
 from flowtui.config.secrets import FileSecrets
-from flowtui.screens.forms import NewCustomerScreen
-from flowtui.screens.login import LoginScreen
-from flowtui.screens.main import MainScreen
+from flowtui.ui.screens.forms import NewCustomerScreen
+from flowtui.ui.screens.login import LoginScreen
+from flowtui.ui.screens.main import MainScreen
 from tests.ui.conftest import PROFILE, logged_in_app, raw_get, until, wait_for_customers
 from tests.ui.test_forms import editor, open_new_customer, save_disabled
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select
 
-from flowtui.screens.forms import NewCustomerScreen
-from flowtui.screens.login import LoginScreen
+from flowtui.ui.screens.forms import NewCustomerScreen
+from flowtui.ui.screens.login import LoginScreen
 from tests.conftest import CLIENT_ID
 from tests.ui.conftest import (
     BASE_URL,

@@ -3,11 +3,11 @@ default CA vouches for, and the header says so on every screen: TLS NOT VERIFIED
 
 from __future__ import annotations
 
-from flowtui.app import FlowApp
 from flowtui.config.profiles import Profile, ProfileStore
 from flowtui.config.resolve import Resolved
 from flowtui.config.secrets import secret_store
 from flowtui.sandbox.server import BackgroundServer
+from flowtui.ui.app import FlowApp
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.tls import make_certs
 from tests.ui.conftest import BASE_URL, build_app, seeded_sandbox, wait_for_customers

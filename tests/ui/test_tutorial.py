@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import events
 from textual.widgets import Input, Static
 
-from flowtui.screens.main import MainScreen
+from flowtui.ui.screens.main import MainScreen
 from tests.ui.conftest import (
     logged_in_app,
     raw_get,

@@ -9,11 +9,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from flowtui import fields as F
 from flowtui.api.models import Field, Flow
-from flowtui.screens.base import BaseModal
-from flowtui.widgets.form import FieldEditor, FormField
-from flowtui.widgets.inputs import TextInput
+from flowtui.core import fields as F
+from flowtui.ui.screens.base import BaseModal
+from flowtui.ui.widgets.form import FieldEditor, FormField
+from flowtui.ui.widgets.inputs import TextInput
 
 
 class TypedConfirmDialog(BaseModal):
@@ -66,7 +66,7 @@ class TypedConfirmDialog(BaseModal):
 def preview_specs(flow: Flow, fields: list[Field]) -> tuple[list[FormField], list[str]]:
     """The inputs the flow's form has (customers: the base attributes first) and notes on
     what it does not show as an input (relationships, disabled fields)."""
-    from flowtui.screens.forms import CUSTOMER_BASE
+    from flowtui.ui.screens.forms import CUSTOMER_BASE
 
     specs: list[FormField] = list(CUSTOMER_BASE) if flow.slug == "customers" else []
     notes: list[str] = []

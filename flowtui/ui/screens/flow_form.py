@@ -8,11 +8,11 @@ from typing import Any
 
 from textual import work
 
-from flowtui import designer_logic as L
 from flowtui.api.errors import ApiError
 from flowtui.api.models import Flow
-from flowtui.screens.forms import NewFlowScreen
-from flowtui.widgets.form import FieldEditor, FormField
+from flowtui.ui.logic import designer as L
+from flowtui.ui.screens.forms import NewFlowScreen
+from flowtui.ui.widgets.form import FieldEditor, FormField
 
 
 class FlowFormScreen(NewFlowScreen):

@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from flowtui import fields as F
 from flowtui.api.errors import (
     ApiError,
     AuthError,
@@ -47,6 +46,7 @@ from flowtui.api.errors import (
 from flowtui.api.models import Customer, Field
 from flowtui.config._files import atomic_write, ensure_dir
 from flowtui.config.paths import data_dir
+from flowtui.core import fields as F
 
 PLAN_VERSION = 1
 #: Customers written at once: the transport paces them; more would only queue there.
@@ -159,7 +159,7 @@ def bulk_fields(custom: Iterable[Field]) -> list[BulkField]:
 
 def parse_value(target: BulkField, text: str) -> tuple[Any, str | None]:
     """What ``text`` means for ``target``: (value, problem). The checks are the editor's
-    (:func:`flowtui.fields.parse_text` and :func:`~flowtui.fields.check_value`)."""
+    (:func:`flowtui.core.fields.parse_text` and :func:`~flowtui.core.fields.check_value`)."""
     value, problem = F.parse_text(target.field_type, text)
     if problem is None:
         problem = F.check_value(target.field_type, target.rules, value, required=target.required)

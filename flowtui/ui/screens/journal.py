@@ -2,7 +2,7 @@
 
 ``u`` undoes the highlighted change (the newest is highlighted when the screen opens) after a
 confirmation; :func:`confirm_undo` is shared with the main screen's ``u`` (the last change).
-Undo itself lives in :mod:`flowtui.undo` (no Textual): it refuses, in one sentence, when the
+Undo itself lives in :mod:`flowtui.ops.undo` (no Textual): it refuses, in one sentence, when the
 record changed since, and writes through the service, so every view refreshes as usual.
 """
 
@@ -18,14 +18,14 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from flowtui import journal as J
 from flowtui.api.service import Change
-from flowtui.screens.base import BaseScreen
-from flowtui.screens.dialogs import ConfirmDialog, ask
-from flowtui.textsafe import printable
-from flowtui.undo import UndoRefused, label, plan, undo
-from flowtui.widgets.safe import safe
-from flowtui.widgets.tables import cursor_key
+from flowtui.core.textsafe import printable
+from flowtui.ops import journal as J
+from flowtui.ops.undo import UndoRefused, label, plan, undo
+from flowtui.ui.screens.base import BaseScreen
+from flowtui.ui.screens.dialogs import ConfirmDialog, ask
+from flowtui.ui.widgets.safe import safe
+from flowtui.ui.widgets.tables import cursor_key
 
 LIMIT = 1000
 #: Undo workers: one at a time (another is refused meanwhile; none is cancelled half-way).
@@ -36,7 +36,7 @@ def confirm_undo(screen: Screen, record: dict[str, Any], then: Any = None) -> No
     """Ask before undoing ``record``, then undo it in a worker of ``screen`` (errors go
     through its error funnel; a refusal is a warning). ``then()`` runs after an attempt."""
     app = screen.app
-    if not app._writable("undo changes"):
+    if not app.writable("undo changes"):
         return
     if any(w.group == UNDO_GROUP and w.is_running for w in app.workers):
         app.notify("An undo is still running; try again when it is done.", markup=False)
@@ -106,6 +106,7 @@ class JournalScreen(BaseScreen):
         name = getattr(service, "profile_name", "") or "?"
         self.query_one("#journal-title", Label).update(Text(f"Journal of profile {name}"))
         self.table.focus()
+        self.flow_app.follow_changes(self, self.store_changed)
         self.load()
 
     @work(exclusive=True, group="journal.load", exit_on_error=False)
@@ -179,7 +180,7 @@ class JournalScreen(BaseScreen):
         key = cursor_key(self.table)
         return self.records.get(key) if key else None
 
-    def on_service_change(self, change: Change) -> None:
+    def store_changed(self, change: Change) -> None:
         if change.via == "write":
             self.load()
 

@@ -2,7 +2,7 @@
 
 The designer's forms hold text; these functions turn that text into what the store expects
 (validation rules, defaults, the changes of an update, a new field order) and say what is
-wrong, using the very checks of :mod:`flowtui.fields` that the sandbox enforces.
+wrong, using the very checks of :mod:`flowtui.core.fields` that the sandbox enforces.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from flowtui import fields as F
+from flowtui.core import fields as F
 
 STRING_FORMATS: tuple[str, ...] = ("none", "email", "slug", "uuid")
 CARDINALITIES: tuple[str, ...] = ("one-to-one", "one-to-many")

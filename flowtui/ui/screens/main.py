@@ -8,13 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ContentSwitcher
 
-from flowtui.api.service import Change
 from flowtui.config.profiles import Profile
-from flowtui.screens.base import BaseScreen
-from flowtui.widgets.customers import CustomersView
-from flowtui.widgets.flows import FlowsView
-from flowtui.widgets.footer import Footer
-from flowtui.widgets.header import StoreHeader
+from flowtui.ui.screens.base import BaseScreen
+from flowtui.ui.widgets.customers import CustomersView
+from flowtui.ui.widgets.flows import FlowsView
+from flowtui.ui.widgets.footer import Footer
+from flowtui.ui.widgets.header import StoreHeader
 
 VIEWS = {"customers": "Customers", "flows": "Flows"}
 
@@ -90,7 +89,7 @@ class MainScreen(BaseScreen):
         self.focus_view(name)
 
     def action_journal(self) -> None:
-        from flowtui.screens.journal import JournalScreen
+        from flowtui.ui.screens.journal import JournalScreen
 
         if not isinstance(self.app.screen, JournalScreen):
             self.app.push_screen(JournalScreen())
@@ -100,9 +99,9 @@ class MainScreen(BaseScreen):
         self.run_worker(self.undo_last(), group="journal.find", exclusive=True, exit_on_error=False)
 
     async def undo_last(self) -> None:
-        from flowtui.screens.journal import confirm_undo
-        from flowtui.textsafe import printable
-        from flowtui.undo import UndoRefused, plan
+        from flowtui.core.textsafe import printable
+        from flowtui.ops.undo import UndoRefused, plan
+        from flowtui.ui.screens.journal import confirm_undo
 
         service = self.app.service
         journal = getattr(service, "journal", None)
@@ -124,7 +123,3 @@ class MainScreen(BaseScreen):
             )
             return
         confirm_undo(self, record)
-
-    def on_change(self, change: Change) -> None:
-        self.query_one(CustomersView).on_change(change)
-        self.query_one(FlowsView).on_change(change)

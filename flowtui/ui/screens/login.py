@@ -36,9 +36,9 @@ from flowtui.config.profiles import (
 )
 from flowtui.config.resolve import Resolved
 from flowtui.config.secrets import secret_store
-from flowtui.screens.base import BaseModal
-from flowtui.textsafe import printable
-from flowtui.widgets.inputs import TextInput
+from flowtui.core.textsafe import printable
+from flowtui.ui.screens.base import BaseModal
+from flowtui.ui.widgets.inputs import TextInput
 
 NEW = "__new__"
 REGION_CHOICES = [("EU West", "eu-west"), ("US East", "us-east"), ("Custom URL", "custom")]

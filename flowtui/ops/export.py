@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from flowtui.api.models import Customer
 from flowtui.api.service import ApiService
-from flowtui.textsafe import printable
+from flowtui.core.textsafe import printable
 
 BASE_COLUMNS = ("id", "name", "email", "external_ref", "created_at", "updated_at")
 FORMATS = ("jsonl", "csv")

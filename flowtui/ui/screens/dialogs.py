@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Label, Static
 
-from flowtui.screens.base import BaseModal
+from flowtui.ui.screens.base import BaseModal
 
 
 class MessageDialog(BaseModal):

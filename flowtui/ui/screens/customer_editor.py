@@ -19,13 +19,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from flowtui import browse_logic as B
 from flowtui.api.errors import ApiError, NotFoundError
 from flowtui.api.models import Customer
-from flowtui.screens.base import BaseModal
-from flowtui.screens.forms import CUSTOMER_BASE, FormScreen
-from flowtui.widgets.form import FormField
-from flowtui.widgets.safe import display, safe
+from flowtui.ui.logic import browse as B
+from flowtui.ui.screens.base import BaseModal
+from flowtui.ui.screens.forms import CUSTOMER_BASE, FormScreen
+from flowtui.ui.widgets.form import FormField
+from flowtui.ui.widgets.safe import display, safe
 
 PASSWORD = FormField(
     "password", "New password", secret=True, description="empty keeps the current one"

@@ -1,6 +1,6 @@
 """FlowApp: the Textual application. It owns the session (the resolved profile and its
 :class:`ApiService`), the global keys, the command palette, and the road from "credentials
-refused" back to the login screen. Screens live in ``flowtui/screens/``.
+refused" back to the login screen. Screens live in ``flowtui/ui/screens/``.
 """
 
 from __future__ import annotations
@@ -12,24 +12,26 @@ from typing import Any
 
 from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.widgets import Label
 
 from flowtui.api.advice import explain
-from flowtui.api.connect import service_for
 from flowtui.api.errors import ApiError
 from flowtui.api.service import ApiService, Change
 from flowtui.api.transport import RetryNotice
 from flowtui.config.profiles import ConfigError, ProfileStore
 from flowtui.config.resolve import Resolved
-from flowtui.screens.base import BaseScreen
-from flowtui.screens.forms import NewCustomerScreen
-from flowtui.screens.login import LoginScreen
-from flowtui.screens.main import MainScreen
-from flowtui.textsafe import neutral, printable
-from flowtui.widgets.safe import install_terminal_guard
+from flowtui.core.textsafe import neutral
+from flowtui.ops.connect import service_for
+from flowtui.ui.screens.base import BaseScreen
+from flowtui.ui.screens.dialogs import MessageDialog
+from flowtui.ui.screens.forms import NewCustomerScreen
+from flowtui.ui.screens.login import LoginScreen
+from flowtui.ui.screens.main import MainScreen
+from flowtui.ui.session import SessionApp
+from flowtui.ui.widgets.safe import install_terminal_guard
 
 ServiceFactory = Callable[..., ApiService]
 
@@ -91,10 +93,10 @@ class FlowtuiCommands(Provider):
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
-class FlowApp(App[None]):
+class FlowApp(SessionApp):
     CSS_PATH = "app.tcss"
     TITLE = "flowtui"
-    COMMANDS = App.COMMANDS | {FlowtuiCommands}
+    COMMANDS = SessionApp.COMMANDS | {FlowtuiCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Leave flowtui"),
         # f1 is a priority binding so it also works over modal screens (forms, login), which
@@ -127,16 +129,13 @@ class FlowApp(App[None]):
         cursor_blink: bool = True,
         on_exit: Callable[[], None] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(profiles)
         install_terminal_guard()
-        self.profiles = profiles
         self.initial = resolved
         self.startup_error = startup_error
         self.service_factory = service_factory
         self.cursor_blink = cursor_blink
         self.on_exit_callback = on_exit
-        self.service: ApiService | None = None
-        self.resolved: Resolved | None = None
         self._unsubscribe: Callable[[], None] | None = None
 
     # -- start-up -------------------------------------------------------------------------
@@ -156,22 +155,12 @@ class FlowApp(App[None]):
         try:
             keymap = self.profiles.settings().get("keymap", {})
         except ConfigError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            self.report(str(exc), title="Configuration")
             return
         if isinstance(keymap, dict):
             good = {k: v for k, v in keymap.items() if isinstance(k, str) and isinstance(v, str)}
             if good:
                 self.set_keymap(good)
-
-    def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
-        """Every toast as plain text: never markup, control characters shown as escapes (a
-        message often quotes what a store sent)."""
-        kwargs["markup"] = False
-        super().notify(
-            printable(str(message), keep_newlines=True),
-            title=printable(str(title)),
-            **kwargs,
-        )
 
     def copy_to_clipboard(self, text: str) -> None:
         """Copy without control characters (a pasted ESC sequence could drive a terminal or
@@ -223,7 +212,7 @@ class FlowApp(App[None]):
             self._unsubscribe()
         self.service = service
         self.resolved = resolved
-        self._unsubscribe = service.subscribe(self.on_change)
+        self._unsubscribe = service.subscribe(self.publish_change)
         service.on_journal_error = self.on_journal_error
         if old is not None and old is not service:
             self.run_worker(old.aclose(), group="app.close")
@@ -234,7 +223,7 @@ class FlowApp(App[None]):
             await self.push_screen(MainScreen(resolved.profile, bool(service.is_sandbox)))
             self.set_timer(1.0, freeze_heap)
         else:
-            main.on_change(Change("session", "renewed", ""))
+            self.publish_change(Change("session", "renewed", ""))
 
     def main_screen(self) -> MainScreen | None:
         for screen in self.screen_stack:
@@ -244,18 +233,8 @@ class FlowApp(App[None]):
 
     # -- events ---------------------------------------------------------------------------
 
-    def on_change(self, change: Change) -> None:
-        main = self.main_screen()
-        if main is not None:
-            main.on_change(change)
-        # Open screens that show store data (forms, entries) follow changes too.
-        for screen in list(self.screen_stack):
-            handler = getattr(screen, "on_service_change", None)
-            if handler is not None:
-                handler(change)
-
     def on_journal_error(self, text: str) -> None:
-        self.notify(text, title="Journal", severity="warning", markup=False)
+        self.report(text, title="Journal", severity="warning")
 
     def session_expired(self, error: ApiError) -> None:
         """The credentials no longer work: log in again over the current view."""
@@ -271,6 +250,9 @@ class FlowApp(App[None]):
                 preselect=name if stored else None,
             )
         )
+
+    def show_messages(self, title: str, lines: list[str]) -> None:
+        self.push_screen(MessageDialog(title, lines))
 
     def _fatal_error(self) -> None:
         """Textual's crash report, without local variables: a frame of the login code holds
@@ -310,26 +292,13 @@ class FlowApp(App[None]):
         if main is not None and self.screen is main:
             main.action_show_view(name)
 
-    def _writable(self, what: str) -> bool:
-        if self.service is None:
-            return False
-        if self.service.read_only:
-            self.notify(
-                f"This profile is read-only (implicit token): it cannot {what}. "
-                "Use a profile with a client secret.",
-                severity="warning",
-                markup=False,
-            )
-            return False
-        return True
-
     def action_new_customer(self) -> None:
-        if self._writable("create customers"):
+        if self.writable("create customers"):
             self.push_screen(NewCustomerScreen())
 
     def action_new_flow(self) -> None:
-        if self._writable("create flows"):
-            from flowtui.screens.flow_form import FlowFormScreen
+        if self.writable("create flows"):
+            from flowtui.ui.screens.flow_form import FlowFormScreen
 
             self.push_screen(FlowFormScreen())
 
@@ -344,7 +313,7 @@ class FlowApp(App[None]):
             main.action_undo_last()
 
     def action_bulk_resume(self) -> None:
-        from flowtui.screens.bulk import resume_bulk
+        from flowtui.ui.screens.bulk import resume_bulk
 
         resume_bulk(self)
 

@@ -11,12 +11,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Label, Static
 
-from flowtui import fields as F
 from flowtui.api.errors import ApiError, AuthError, ConflictError, NetworkError
 from flowtui.api.models import Customer
-from flowtui.screens.base import BaseModal, error_lines, report_error
-from flowtui.screens.dialogs import close_form
-from flowtui.widgets.form import FieldEditor, FormField
+from flowtui.api.service import Change
+from flowtui.core import fields as F
+from flowtui.ui.screens.base import BaseModal
+from flowtui.ui.screens.dialogs import close_form
+from flowtui.ui.session import error_lines
+from flowtui.ui.widgets.form import FieldEditor, FormField
 
 
 def _email_problem(value: str) -> str | None:
@@ -115,7 +117,11 @@ class FormScreen(BaseModal):
     def load_fields(self) -> None:
         """(Re)load the specs from the store; forms with a ``FIELDS_FLOW`` override it."""
 
-    def on_service_change(self, change) -> None:
+    def on_mount(self) -> None:
+        # Textual calls every class's on_mount, so the forms below still follow changes.
+        self.flow_app.follow_changes(self, self.store_changed)
+
+    def store_changed(self, change: Change) -> None:
         """A field of ``FIELDS_FLOW`` (or the flow) changed: the form follows."""
         if (
             self.FIELDS_FLOW is not None
@@ -141,7 +147,7 @@ class FormScreen(BaseModal):
         if isinstance(error, AuthError):
             # The session ended: log in again over this form, which keeps what was typed.
             self.message("Not saved: the store refused the credentials. Log in, then Save.", True)
-            report_error(self, error)
+            self.flow_app.report_error(error)
             return
         placed = set()
         for editor in self.editors():

@@ -13,18 +13,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static, TextArea
 
-from flowtui import designer_logic as L
-from flowtui import fields as F
 from flowtui.api.errors import ApiError, NotFoundError
 from flowtui.api.models import Entry, Field, Flow, Page
 from flowtui.api.service import Change
-from flowtui.screens.base import BaseModal, BaseScreen
-from flowtui.screens.dialogs import ConfirmDialog, ask
-from flowtui.screens.forms import FormScreen
-from flowtui.widgets.form import FormField
-from flowtui.widgets.inputs import TextInput
-from flowtui.widgets.safe import display, safe
-from flowtui.widgets.tables import cursor_key
+from flowtui.core import fields as F
+from flowtui.ui.logic import designer as L
+from flowtui.ui.screens.base import BaseModal, BaseScreen
+from flowtui.ui.screens.dialogs import ConfirmDialog, ask
+from flowtui.ui.screens.forms import FormScreen
+from flowtui.ui.widgets.form import FormField
+from flowtui.ui.widgets.inputs import TextInput
+from flowtui.ui.widgets.safe import display, safe
+from flowtui.ui.widgets.tables import cursor_key
 
 PAGE_SIZE = 100
 
@@ -96,6 +96,7 @@ class EntriesScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.query_one("#entries-table", DataTable).focus()
+        self.flow_app.follow_changes(self, self.store_changed)
         self.load()
 
     @property
@@ -146,7 +147,7 @@ class EntriesScreen(BaseScreen):
         key = cursor_key(self.table)
         return self.entries.get(key) if key else None
 
-    def on_service_change(self, change: Change) -> None:
+    def store_changed(self, change: Change) -> None:
         if change.resource == "entry" and change.flow_slug == self.flow.slug:
             self.load()
         elif change.resource == "field" and change.flow_slug in (self.flow.slug, None):
@@ -169,14 +170,14 @@ class EntriesScreen(BaseScreen):
             self.load()
 
     def action_new(self) -> None:
-        if self.app._writable("create entries"):
+        if self.flow_app.writable("create entries"):
             self.app.push_screen(EntryFormScreen(self.flow, self.fields), self.after_save)
 
     def action_edit(self) -> None:
         entry = self.highlighted()
         if entry is None:
             self.app.bell()
-        elif self.app._writable("change entries"):
+        elif self.flow_app.writable("change entries"):
             self.app.push_screen(EntryFormScreen(self.flow, self.fields, entry), self.after_save)
 
     def after_save(self, entry: Entry | None) -> None:
@@ -187,7 +188,7 @@ class EntriesScreen(BaseScreen):
         if entry is None:
             self.app.bell()
             return
-        if not self.app._writable("delete entries"):
+        if not self.flow_app.writable("delete entries"):
             return
 
         ask(

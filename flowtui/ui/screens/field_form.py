@@ -5,7 +5,7 @@ change it). The rule editor shows what the type allows: a format for strings (em
 uuid), enum options as a list, from/to for ``between``, cardinality and target for a
 relationship. The default is checked against the type and the rules being edited, the slug
 like a flow's plus the resource's own attribute names and the flow's other fields. Every
-check is :mod:`flowtui.fields`, the same code the sandbox enforces; Save stays disabled while
+check is :mod:`flowtui.core.fields`, the same code the sandbox enforces; Save stays disabled while
 anything is wrong, and the store's own refusals land next to the input they concern.
 """
 
@@ -21,13 +21,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
-from flowtui import designer_logic as L
-from flowtui import fields as F
 from flowtui.api.errors import ApiError, AuthError
 from flowtui.api.models import Field, Flow
-from flowtui.screens.base import BaseModal, error_lines, report_error
-from flowtui.screens.dialogs import close_form
-from flowtui.widgets.inputs import TextInput
+from flowtui.core import fields as F
+from flowtui.ui.logic import designer as L
+from flowtui.ui.screens.base import BaseModal
+from flowtui.ui.screens.dialogs import close_form
+from flowtui.ui.session import error_lines
+from flowtui.ui.widgets.inputs import TextInput
 
 TYPE_LOCKED = "locked: the store cannot change a field's type; delete and re-create it"
 TYPE_HELP = {
@@ -365,7 +366,7 @@ class FieldFormScreen(BaseModal):
         """Each message next to its input; the rest under the form."""
         if isinstance(error, AuthError):
             self.message("Not saved: the store refused the credentials. Log in, then Save.", True)
-            report_error(self, error)
+            self.flow_app.report_error(error)
             return
         placed = set()
         for key in ("name", "slug", "validation_rules", "default"):

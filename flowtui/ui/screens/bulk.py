@@ -6,7 +6,7 @@ plus name and external ref; type the value, checked as you type with the editor'
 change" and are not sent), **apply** (after a confirmation: a progress bar and a live count,
 paced by the service's transport; ``esc`` asks whether to stop) and **report** (the failures
 per customer with the store's message, and the path of the plan file). The plan is saved as
-it runs (:mod:`flowtui.bulk`), so a stopped or interrupted run is offered for resuming the
+it runs (:mod:`flowtui.ops.bulk`), so a stopped or interrupted run is offered for resuming the
 next time the screen opens, or from the palette (``bulk: resume``).
 """
 
@@ -18,19 +18,20 @@ from urllib.parse import urlsplit
 
 from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, ContentSwitcher, DataTable, Label, ProgressBar, Select, Static
 
-from flowtui import bulk
 from flowtui.api.models import Customer
-from flowtui.screens.base import BaseModal, BaseScreen
-from flowtui.screens.dialogs import ConfirmDialog
-from flowtui.widgets.footer import Footer
-from flowtui.widgets.header import StoreHeader
-from flowtui.widgets.inputs import TextInput
-from flowtui.widgets.safe import display, safe
+from flowtui.ops import bulk
+from flowtui.ui.screens.base import BaseModal, BaseScreen
+from flowtui.ui.screens.dialogs import ConfirmDialog
+from flowtui.ui.session import SessionApp
+from flowtui.ui.widgets.footer import Footer
+from flowtui.ui.widgets.header import StoreHeader
+from flowtui.ui.widgets.inputs import TextInput
+from flowtui.ui.widgets.safe import display, safe
 
 #: Ids of the plans running in this app (never offered for resuming meanwhile).
 ACTIVE: set[str] = set()
@@ -526,12 +527,11 @@ class BulkEditScreen(BaseScreen):
             action()
 
 
-def resume_bulk(app: App) -> None:
+def resume_bulk(app: SessionApp) -> None:
     """The palette's ``bulk: resume``: open the newest unfinished plan of this profile."""
-    writable = getattr(app, "_writable", None)
-    if writable is None or not writable("bulk-edit customers"):
+    if not app.writable("bulk-edit customers") or app.resolved is None:
         return
-    profile = app.resolved.profile  # type: ignore[attr-defined]
+    profile = app.resolved.profile
     waiting = bulk.unfinished_plans(profile.name, base_url=profile.base_url, exclude=ACTIVE)
     if not waiting:
         app.notify(f"No unfinished bulk edit for profile {profile.name}.", markup=False, timeout=3)

@@ -3,7 +3,7 @@
 Three steps, so nothing is written before every row was checked:
 
 1. :func:`plan_import` reads the whole file and checks every row against the ``customers``
-   flow's enabled fields and their rules (the same :mod:`flowtui.fields` checks the store
+   flow's enabled fields and their rules (the same :mod:`flowtui.core.fields` checks the store
    applies), looks up the customers the rows name (by email or by id) and decides what each
    row does: ``create``, ``update`` (only the attributes that differ), ``unchanged`` or
    ``invalid``. Nothing is written.
@@ -13,7 +13,7 @@ Three steps, so nothing is written before every row was checked:
    invalid or failed, in the input's format with an ``error`` column, ready to fix and
    import again.
 
-Values: a CSV cell is text, read as a form input is (:func:`flowtui.fields.parse_text`); an
+Values: a CSV cell is text, read as a form input is (:func:`flowtui.core.fields.parse_text`); an
 empty cell is null, as the export writes null, and null clears the value (a field with a
 default then shows its default again). A JSON Lines value must already have the right JSON
 type. A column the file lacks is left unchanged. No Textual here.
@@ -35,8 +35,8 @@ from typing import Any
 from flowtui.api.errors import ApiError, ErrorItem, NetworkError, NotFoundError, ServerError
 from flowtui.api.models import Customer, Field
 from flowtui.api.service import PAGE_LIMIT, ApiService
-from flowtui.fields import MAX_STRING_BYTES, check_value, is_email, parse_text
-from flowtui.textsafe import printable
+from flowtui.core.fields import MAX_STRING_BYTES, check_value, is_email, parse_text
+from flowtui.core.textsafe import printable
 
 FORMATS = ("csv", "jsonl")
 MATCHES = ("email", "id")

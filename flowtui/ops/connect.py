@@ -13,7 +13,7 @@ from flowtui.api.auth import MemoryTokenCache, Token, TokenCache
 from flowtui.api.service import ApiService
 from flowtui.config.resolve import Resolved
 from flowtui.config.secrets import SecretStore, secret_store
-from flowtui.journal import Journal
+from flowtui.ops.journal import Journal
 
 
 class StoredTokenCache:

@@ -21,13 +21,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
-from flowtui import designer_logic as L
 from flowtui.api.errors import ApiError, AuthError
 from flowtui.api.models import Field, Flow
 from flowtui.api.service import Change
-from flowtui.screens.base import ErrorFunnel
-from flowtui.widgets.safe import safe
-from flowtui.widgets.tables import cursor_key
+from flowtui.ui.logic import designer as L
+from flowtui.ui.session import ErrorFunnel
+from flowtui.ui.widgets.safe import safe
+from flowtui.ui.widgets.tables import cursor_key
 
 READ_ONLY_NOTE = "read-only profile (implicit token): you can look, not change"
 
@@ -154,6 +154,9 @@ class FlowsView(ErrorFunnel, Vertical):
         yield Label("", id="fields-status", classes="status")
         yield FieldTable(id="fields-table", cursor_type="row", zebra_stripes=True)
 
+    def on_mount(self) -> None:
+        self.flow_app.follow_changes(self, self.store_changed)
+
     def ensure_loaded(self, later: float = 0.0) -> None:
         """Load the flows unless that was done (the view loads lazily: hidden behind the
         customers view at start-up, it loads ``later`` seconds on, so it doesn't compete with
@@ -269,7 +272,7 @@ class FlowsView(ErrorFunnel, Vertical):
             if flow is not None and flow.id != self.shown_flow_id:
                 self.show_fields()
 
-    def on_change(self, change: Change) -> None:
+    def store_changed(self, change: Change) -> None:
         if change.resource in ("flow", "field") and self.requested:
             if self._reordering and change.resource == "field":
                 self._reload_after_reorder = True
@@ -280,7 +283,7 @@ class FlowsView(ErrorFunnel, Vertical):
 
     def writable(self, what: str) -> bool:
         """Whether writes are allowed; if not, say why (read-only profiles)."""
-        return bool(self.app._writable(what))
+        return self.flow_app.writable(what)
 
     # -- flow actions ----------------------------------------------------------------------
 
@@ -289,7 +292,7 @@ class FlowsView(ErrorFunnel, Vertical):
 
     def action_new(self) -> None:
         if self.writable("create flows"):
-            from flowtui.screens.flow_form import FlowFormScreen
+            from flowtui.ui.screens.flow_form import FlowFormScreen
 
             self.app.push_screen(FlowFormScreen(taken=list(self.flows.values())))
 
@@ -309,7 +312,7 @@ class FlowsView(ErrorFunnel, Vertical):
         if flow.is_core:
             self.fields_table.focus()
             return
-        from flowtui.screens.entries import EntriesScreen
+        from flowtui.ui.screens.entries import EntriesScreen
 
         self.app.push_screen(EntriesScreen(flow, self.fields_by_flow.get(flow.id, [])))
 
@@ -318,7 +321,7 @@ class FlowsView(ErrorFunnel, Vertical):
         if flow is None:
             self.app.bell()
         elif self.writable("change flows"):
-            from flowtui.screens.flow_form import FlowFormScreen
+            from flowtui.ui.screens.flow_form import FlowFormScreen
 
             self.app.push_screen(FlowFormScreen(flow, taken=list(self.flows.values())))
 
@@ -356,8 +359,8 @@ class FlowsView(ErrorFunnel, Vertical):
 
     @work(exclusive=True, group="flows.ask", exit_on_error=False)
     async def ask_delete_flow(self, flow: Flow) -> None:
-        from flowtui.screens.designer_dialogs import TypedConfirmDialog
-        from flowtui.screens.dialogs import ConfirmDialog, ask
+        from flowtui.ui.screens.designer_dialogs import TypedConfirmDialog
+        from flowtui.ui.screens.dialogs import ConfirmDialog, ask
 
         count = await self.record_count(flow)
         nfields = len(self.fields_by_flow.get(flow.id, []))
@@ -384,7 +387,7 @@ class FlowsView(ErrorFunnel, Vertical):
         if flow is None:
             self.app.bell()
             return
-        from flowtui.screens.designer_dialogs import PreviewScreen
+        from flowtui.ui.screens.designer_dialogs import PreviewScreen
 
         self.app.push_screen(PreviewScreen(flow, self.fields_by_flow.get(flow.id, [])))
 
@@ -398,7 +401,7 @@ class FlowsView(ErrorFunnel, Vertical):
         if flow is None:
             self.app.bell()
         elif self.writable("add fields"):
-            from flowtui.screens.field_form import FieldFormScreen
+            from flowtui.ui.screens.field_form import FieldFormScreen
 
             self.app.push_screen(FieldFormScreen(flow, self.current_fields(), self.custom_flows()))
 
@@ -410,7 +413,7 @@ class FlowsView(ErrorFunnel, Vertical):
         if flow is None or field is None:
             self.app.bell()
         elif self.writable("change fields"):
-            from flowtui.screens.field_form import FieldFormScreen
+            from flowtui.ui.screens.field_form import FieldFormScreen
 
             self.app.push_screen(
                 FieldFormScreen(flow, self.current_fields(), self.custom_flows(), field=field)
@@ -438,7 +441,7 @@ class FlowsView(ErrorFunnel, Vertical):
 
     @work(exclusive=True, group="fields.ask", exit_on_error=False)
     async def ask_delete_field(self, flow: Flow, field: Field) -> None:
-        from flowtui.screens.dialogs import ConfirmDialog, ask
+        from flowtui.ui.screens.dialogs import ConfirmDialog, ask
 
         count = await self.record_count(flow)
         warning = L.delete_field_warning(field.name or field.slug, flow.slug, flow.resource, count)

@@ -2,7 +2,7 @@
 
 A plain ``str`` given to a Label or DataTable cell is parsed as markup ("Ada [admin]" would
 lose "[admin]"); a ``rich.text.Text`` is not. Control characters become visible escapes
-(:func:`flowtui.textsafe.printable`), and very long values are cut for cells so a 1 MB
+(:func:`flowtui.core.textsafe.printable`), and very long values are cut for cells so a 1 MB
 string cannot make the UI crawl.
 """
 
@@ -17,7 +17,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from flowtui.textsafe import neutral, printable
+from flowtui.core.textsafe import neutral, printable
 
 CELL_LIMIT = 200
 

@@ -3,7 +3,7 @@
 A :class:`FormField` describes an input (a customer's base attribute or a flow field); a
 :class:`FieldEditor` renders it with the widget its type needs (text, number, switch, date,
 a choice list for enums), its required mark and default, and the rule problem next to it.
-The checks are :mod:`flowtui.fields`, the same code the sandbox enforces.
+The checks are :mod:`flowtui.core.fields`, the same code the sandbox enforces.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select
 
-from flowtui import fields as F
 from flowtui.api.models import Field
-from flowtui.widgets.inputs import TextInput
-from flowtui.widgets.safe import display
+from flowtui.core import fields as F
+from flowtui.ui.widgets.inputs import TextInput
+from flowtui.ui.widgets.safe import display
 
 
 @dataclass(frozen=True)

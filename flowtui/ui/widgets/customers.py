@@ -1,7 +1,7 @@
 """The customer browser: a server-paged table of customers, custom fields included.
 
 Pages come from the service in a worker (never blocking the UI), 100 at a time, planned by
-:mod:`flowtui.browse_logic` so paging works past EPCC's 10,000 offset cap. ``/`` searches
+:mod:`flowtui.ui.logic.browse` so paging works past EPCC's 10,000 offset cap. ``/`` searches
 (debounced; a generation counter makes sure a stale answer never overwrites a newer one),
 ``s``/``S`` sort on the server, ``o`` chooses columns, ``v`` shows the detail pane, ``e``/``enter``
 edits, ``n`` creates, ``d`` deletes. Every cell is server text shown literally. A saved
@@ -31,15 +31,15 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 
-from flowtui import browse_logic as B
-from flowtui import bulk
 from flowtui.api.errors import ApiError, AuthError, ForbiddenError, NotFoundError
 from flowtui.api.models import Customer, Field, Page
 from flowtui.api.service import Change
-from flowtui.screens.base import ErrorFunnel
-from flowtui.widgets.inputs import TextInput
-from flowtui.widgets.safe import display, safe
-from flowtui.widgets.tables import cursor_key
+from flowtui.ops import bulk
+from flowtui.ui.logic import browse as B
+from flowtui.ui.session import ErrorFunnel
+from flowtui.ui.widgets.inputs import TextInput
+from flowtui.ui.widgets.safe import display, safe
+from flowtui.ui.widgets.tables import cursor_key
 
 PAGE_SIZE = B.PAGE_SIZE
 SEARCH_DELAY = 0.3  # seconds of quiet typing before a search is sent
@@ -405,6 +405,7 @@ class CustomersView(ErrorFunnel, Vertical):
     def on_mount(self) -> None:
         if self.app.size.width >= 110:
             self.query_one("#customers-detail").add_class("shown")
+        self.flow_app.follow_changes(self, self.store_changed)
         self.load()
         self.start_index()
 
@@ -686,7 +687,7 @@ class CustomersView(ErrorFunnel, Vertical):
     # -- columns and detail -------------------------------------------------------------
 
     def action_columns(self) -> None:
-        from flowtui.screens.customer_editor import ColumnsScreen
+        from flowtui.ui.screens.customer_editor import ColumnsScreen
 
         def chosen(columns: list[str] | None) -> None:
             if columns:
@@ -705,7 +706,7 @@ class CustomersView(ErrorFunnel, Vertical):
     # -- writes -------------------------------------------------------------------------
 
     def writable(self, what: str) -> bool:
-        return bool(getattr(self.app, "_writable", lambda _w: True)(what))
+        return self.flow_app.writable(what)
 
     def action_edit(self) -> None:
         customer = self.highlighted()
@@ -714,7 +715,7 @@ class CustomersView(ErrorFunnel, Vertical):
             return
         if not self.writable("change customers"):
             return
-        from flowtui.screens.customer_editor import EditCustomerScreen
+        from flowtui.ui.screens.customer_editor import EditCustomerScreen
 
         self.app.push_screen(EditCustomerScreen(customer))
 
@@ -728,7 +729,7 @@ class CustomersView(ErrorFunnel, Vertical):
             return
         if not self.writable("delete customers"):
             return
-        from flowtui.screens.dialogs import ConfirmDialog, ask
+        from flowtui.ui.screens.dialogs import ConfirmDialog, ask
 
         ask(
             self.app,
@@ -762,7 +763,7 @@ class CustomersView(ErrorFunnel, Vertical):
         self.app.copy_to_clipboard(value)
         self.app.notify(f"Copied {what}: {value}", markup=False, timeout=2)
 
-    def on_change(self, change: Change) -> None:
+    def store_changed(self, change: Change) -> None:
         """Follow a change the service reported: update a row in place, or reload."""
         self.follow_marks(change)
         if self.index is not None:
@@ -880,7 +881,7 @@ class CustomersView(ErrorFunnel, Vertical):
             self.show_marks()
             raise
         if total > bulk.MARK_ALL_ASK:
-            from flowtui.screens.dialogs import ConfirmDialog
+            from flowtui.ui.screens.dialogs import ConfirmDialog
 
             pages = -(-total // bulk.PAGE)
             yes = await self.app.push_screen_wait(
@@ -933,7 +934,7 @@ class CustomersView(ErrorFunnel, Vertical):
                 self.app.bell()
                 return
             customers = [customer]
-        from flowtui.screens.bulk import BulkEditScreen
+        from flowtui.ui.screens.bulk import BulkEditScreen
 
         self.app.push_screen(BulkEditScreen(customers))
 

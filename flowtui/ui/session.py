@@ -1,0 +1,153 @@
+"""What every screen and widget may use of the app: the session, its change signal, the
+writability check, and the one road for errors.
+
+``FlowApp`` (ui/app.py) builds on :class:`SessionApp`; screens and widgets import this module,
+never ui/app.py, so the app can import every screen without an import cycle. They reach the
+app through :attr:`FlowNode.flow_app`, which is typed (``self.app`` is only ``App``).
+
+The error funnel: a worker's failure does not bubble to the app, so each screen and view
+catches its workers' errors (:class:`ErrorFunnel`) and hands them to
+:meth:`SessionApp.report_error`, which shows them one way: a toast for short ones, the message
+dialog listing every message of a validation error, and the login screen (over the current
+view, nothing lost) when the credentials no longer work. Forms put errors that name a field
+next to that field. Server text is never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from textual.app import App
+from textual.dom import DOMNode
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState
+
+from flowtui.api.errors import ApiError, AuthError, NetworkError, ValidationError
+from flowtui.api.service import ApiService, Change
+from flowtui.config.profiles import ProfileStore
+from flowtui.config.resolve import Resolved
+from flowtui.core.textsafe import printable
+
+if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
+Severity = Literal["information", "warning", "error"]
+
+
+def error_lines(error: BaseException) -> list[str]:
+    """Every message of an error, each one line of plain text."""
+    if isinstance(error, ApiError):
+        lines = []
+        for item in error.errors:
+            where = f"{item.attribute}: " if item.attribute else ""
+            lines.append(printable(where + item.message))
+        return lines
+    return [printable(f"{type(error).__name__}: {error}")]
+
+
+class SessionApp(App[None]):
+    """The app as screens and widgets see it (FlowApp fills in the screen-pushing parts)."""
+
+    def __init__(self, profiles: ProfileStore) -> None:
+        super().__init__()
+        self.profiles = profiles
+        self.service: ApiService | None = None
+        self.resolved: Resolved | None = None
+        #: Every change the service reports ("customer 42 updated", "session renewed").
+        #: Subscribe with :meth:`follow_changes`, which reports a listener that raises.
+        self.changed: Signal[Change] = Signal(self, "changed")
+
+    # -- the session ------------------------------------------------------------------------
+
+    @property
+    def api(self) -> ApiService:
+        """The session's service; only screens shown after logging in use it."""
+        if self.service is None:
+            raise RuntimeError("no session: log in first")
+        return self.service
+
+    def writable(self, what: str) -> bool:
+        """May this session write? Says why not (read-only profile) and returns False."""
+        if self.service is None:
+            return False
+        if self.service.read_only:
+            self.report(
+                f"This profile is read-only (implicit token): it cannot {what}. "
+                "Use a profile with a client secret.",
+                title="Read-only",
+                severity="warning",
+            )
+            return False
+        return True
+
+    def follow_changes(self, node: DOMNode, callback: Callable[[Change], object]) -> None:
+        """Call ``callback`` with every change while ``node`` is mounted. A callback that
+        raises is reported through the funnel, never swallowed."""
+
+        def deliver(change: Change) -> None:
+            try:
+                callback(change)
+            except Exception as exc:
+                self.report_error(exc)
+
+        self.changed.subscribe(node, deliver, immediate=True)
+
+    def publish_change(self, change: Change) -> None:
+        self.changed.publish(change)
+
+    # -- the one road for errors --------------------------------------------------------------
+
+    def report_error(self, error: BaseException) -> None:
+        """Show ``error`` the flowtui way (see the module docstring)."""
+        if isinstance(error, AuthError):
+            self.session_expired(error)
+            return
+        if isinstance(error, ValidationError) and len(error.errors) > 1:
+            self.show_messages(error.kind, error_lines(error))
+            return
+        title = error.kind if isinstance(error, ApiError) else "Error"
+        severity: Severity = "warning" if isinstance(error, NetworkError) else "error"
+        self.report("\n".join(error_lines(error)), title=title, severity=severity)
+
+    def report(self, text: str, *, title: str = "Error", severity: Severity = "error") -> None:
+        """A failure (or a refusal) told in words: a toast, shown literally."""
+        self.notify(text, title=title, severity=cast("SeverityLevel", severity))
+
+    def session_expired(self, error: ApiError) -> None:
+        """The credentials no longer work: FlowApp shows the login screen over the view."""
+        raise NotImplementedError
+
+    def show_messages(self, title: str, lines: list[str]) -> None:
+        """Show every line of an error: FlowApp pushes the message dialog."""
+        raise NotImplementedError
+
+    def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
+        """Every toast as plain text: never markup, control characters shown as escapes (a
+        message often quotes what a store sent)."""
+        kwargs["markup"] = False
+        super().notify(
+            printable(str(message), keep_newlines=True),
+            title=printable(str(title)),
+            **kwargs,
+        )
+
+
+class FlowNode:
+    """Mixin for screens and widgets: the app, typed."""
+
+    @property
+    def flow_app(self) -> SessionApp:
+        app = cast(DOMNode, self).app
+        if not isinstance(app, SessionApp):  # pragma: no cover - a bare App in a unit test
+            raise TypeError(f"{type(self).__name__} needs a flowtui app, not {type(app)}")
+        return app
+
+
+class ErrorFunnel(FlowNode):
+    """Mixin: workers of this screen (or view: a widget's worker reports to the widget, not
+    its screen) report their failures through :meth:`SessionApp.report_error`."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.flow_app.report_error(event.worker.error)
