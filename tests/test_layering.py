@@ -1,5 +1,6 @@
-"""Design rule: ``api/``, ``config/``, ``fields.py`` and ``sandbox/`` never import Textual, so the
-server starts fast and the pure layers stay usable without a terminal (shared/design.md)."""
+"""Design rule: ``core/``, ``config/``, ``api/``, ``index/``, ``ops/``, ``sandbox/`` and
+``ui/logic/`` never import Textual, so the server starts fast and the pure layers stay usable
+without a terminal (shared/design.md)."""
 
 from __future__ import annotations
 
@@ -17,20 +18,18 @@ PURE_MODULES = [
     "flowtui.sandbox.app",
     "flowtui.sandbox.store",
     "flowtui.sandbox.query",
-    "flowtui.core.fields",
-    "flowtui.config.paths",
-    "flowtui.core.textsafe",
     "flowtui.ui.logic.browse",
     "flowtui.ui.logic.designer",
-    "flowtui.ops.importer",
-    "flowtui.ops.journal",
-    "flowtui.ops.undo",
-    "flowtui.ops.bulk",
-    "flowtui.index.query",
-    "flowtui.index.store",
-    "flowtui.index.sync",
 ]
-PURE_PACKAGES = ["flowtui.api", "flowtui.config", "flowtui.sandbox", "flowtui.index"]
+PURE_PACKAGES = [
+    "flowtui.core",
+    "flowtui.config",
+    "flowtui.api",
+    "flowtui.index",
+    "flowtui.ops",
+    "flowtui.sandbox",
+    "flowtui.ui.logic",
+]
 
 PROBE = """
 import importlib, importlib.util, json, pkgutil, sys
