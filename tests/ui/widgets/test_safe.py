@@ -4,6 +4,7 @@ fails loudly (at install, so at app start) when that function is not Textual's o
 from __future__ import annotations
 
 import functools
+import re
 
 import pytest
 from rich.segment import Segment
@@ -62,7 +63,7 @@ def test_install_refuses_another_function(
         return pristine(self, crop)
 
     monkeypatch.setattr(Widget, "render_lines", render_lines)
-    with pytest.raises(S.TerminalGuardError, match="not textual.widget.Widget.render_lines"):
+    with pytest.raises(S.TerminalGuardError, match=re.escape("not textual.widget.Widget.render_lines")):
         S.install_terminal_guard()
     assert Widget.render_lines is render_lines
 
