@@ -63,7 +63,9 @@ def test_install_refuses_another_function(
         return pristine(self, crop)
 
     monkeypatch.setattr(Widget, "render_lines", render_lines)
-    with pytest.raises(S.TerminalGuardError, match=re.escape("not textual.widget.Widget.render_lines")):
+    with pytest.raises(
+        S.TerminalGuardError, match=re.escape("not textual.widget.Widget.render_lines")
+    ):
         S.install_terminal_guard()
     assert Widget.render_lines is render_lines
 
