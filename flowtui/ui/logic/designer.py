@@ -32,14 +32,20 @@ RULE_PARTS: dict[str, tuple[str, ...]] = {
 
 
 class FlowLike(Protocol):
-    id: str
-    slug: str
+    # Read-only members, so frozen models (api.models.Flow, Field) match.
+    @property
+    def id(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
 
 
 class FieldLike(Protocol):
-    id: str
-    slug: str
-    order: int | None
+    @property
+    def id(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def order(self) -> int | None: ...
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ next time the screen opens, or from the palette (``bulk: resume``).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, ContentSwitcher, DataTable, Label, ProgressBar, Select, Static
 
 from flowtui.api.models import Customer
+from flowtui.config.profiles import Profile
 from flowtui.ops import bulk
 from flowtui.ui.screens.base import BaseModal, BaseScreen
 from flowtui.ui.screens.dialogs import ConfirmDialog
@@ -163,10 +165,17 @@ class BulkEditScreen(BaseScreen):
 
     # -- layout ---------------------------------------------------------------------------
 
+    @property
+    def profile(self) -> Profile:
+        """The session's profile (this screen opens only in a session)."""
+        resolved = self.flow_app.resolved
+        if resolved is None:
+            raise RuntimeError("no session: log in first")
+        return resolved.profile
+
     def compose(self) -> ComposeResult:
-        app: Any = self.app
-        service = app.service
-        yield StoreHeader(app.resolved.profile, bool(service.is_sandbox), "Bulk edit")
+        service = self.flow_app.api
+        yield StoreHeader(self.profile, bool(service.is_sandbox), "Bulk edit")
         count = len(self.customers)
         noun = "customer" if count == 1 else "customers"
         with ContentSwitcher(initial="bulk-setup", id="bulk-stages"):
@@ -223,13 +232,12 @@ class BulkEditScreen(BaseScreen):
             return
         self.query_one("#bulk-do-preview", Button).disabled = True
         self.load_fields()
-        app: Any = self.app
-        profile = app.resolved.profile
+        profile = self.profile
         waiting = bulk.unfinished_plans(profile.name, base_url=profile.base_url, exclude=ACTIVE)
         if waiting:
             self.app.push_screen(ResumeDialog(waiting[0]), self.resume_answer(waiting[0]))
 
-    def resume_answer(self, plan: bulk.BulkPlan):
+    def resume_answer(self, plan: bulk.BulkPlan) -> Callable[[str | None], None]:
         def answer(choice: str | None) -> None:
             if choice == "resume":
                 self.plan = plan
@@ -239,7 +247,7 @@ class BulkEditScreen(BaseScreen):
                 try:
                     bulk.discard_plan(plan)
                 except bulk.PlanError as exc:
-                    self.notify(str(exc), severity="error", markup=False)
+                    self.flow_app.report(str(exc), title="", severity="error")
                     return
                 self.notify("Discarded the unfinished bulk edit.", timeout=3)
 
@@ -261,7 +269,7 @@ class BulkEditScreen(BaseScreen):
 
     @work(exclusive=True, group="bulk.fields", exit_on_error=False)
     async def load_fields(self) -> None:
-        custom = await self.app.service.value_fields("customers")  # type: ignore[attr-defined]
+        custom = await self.flow_app.api.value_fields("customers")
         self.fields = bulk.bulk_fields(custom)
         select = self.query_one("#bulk-field", Select)
         select.set_options(
@@ -310,8 +318,7 @@ class BulkEditScreen(BaseScreen):
         if target is None or problem is not None:
             self.app.bell()
             return
-        app: Any = self.app
-        profile = app.resolved.profile
+        profile = self.profile
         self.plan = bulk.build_plan(profile.name, profile.base_url, target, value, self.customers)
         self.resuming = False
         self.show_preview()
@@ -363,8 +370,8 @@ class BulkEditScreen(BaseScreen):
             self.app.bell()
             self.notify("Nothing to send: every customer already has this value.", timeout=3)
             return
-        app: Any = self.app
-        service = app.service
+        app = self.flow_app
+        service = app.api
         host = urlsplit(plan.base_url).netloc or plan.base_url
         where = "the SANDBOX" if service.is_sandbox else "the LIVE STORE"
         rate = app.resolved.profile.rate_limit if app.resolved else None
@@ -380,7 +387,12 @@ class BulkEditScreen(BaseScreen):
             "The plan is saved as it runs: esc stops, and a stopped run can be resumed.",
             "Apply",
         )
-        self.app.push_screen(dialog, lambda yes: self.run_plan() if yes else None)
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.run_plan()
+
+        self.app.push_screen(dialog, answer)
 
     # -- apply ----------------------------------------------------------------------------
 
@@ -402,7 +414,7 @@ class BulkEditScreen(BaseScreen):
         self.show_count()
         self.set_stage("apply")
         try:
-            await bulk.apply(self.app.service, plan, self.on_progress, stop=self.stop)  # type: ignore[attr-defined]
+            await bulk.apply(self.flow_app.api, plan, self.on_progress, stop=self.stop)
         finally:
             ACTIVE.discard(plan.id)
             self.running = False

@@ -69,10 +69,10 @@ class EditCustomerScreen(FormScreen):
 
     @work(exclusive=True, group="form.fields", exit_on_error=False)
     async def load_fields(self) -> None:
-        fields = await self.app.service.value_fields("customers")
+        fields = await self.flow_app.api.value_fields("customers")
         await self.follow_specs(edit_specs([FormField.from_field(f) for f in fields]))
 
-    def spec_values(self, specs: list[FormField]) -> dict:
+    def spec_values(self, specs: list[FormField]) -> dict[str, Any]:
         """Each input starts from the customer being edited (a new field too)."""
         return form_values(self.original, specs)
 
@@ -80,8 +80,8 @@ class EditCustomerScreen(FormScreen):
         return {s.key: s.label for s in self.specs}
 
     @work(exclusive=True, group="form.save", exit_on_error=False)
-    async def submit(self, values: dict) -> None:
-        service = self.app.service
+    async def submit(self, values: dict[str, Any]) -> None:
+        service = self.flow_app.api
         changes = B.form_changes(self.initial_values, values)
         if not changes:
             self.saving = False
@@ -103,7 +103,7 @@ class EditCustomerScreen(FormScreen):
         ):
             # The store already holds every change: an earlier Save reached it but its answer
             # was lost. Nothing to send, nothing to choose between.
-            self.app.notify(f"Saved {current.email}: {names}", markup=False, timeout=3)
+            self.notify(f"Saved {current.email}: {names}", markup=False, timeout=3)
             self.dismiss(current)
             return
         if current.updated_at != self.original.updated_at:
@@ -126,7 +126,7 @@ class EditCustomerScreen(FormScreen):
             customer = await service.update_customer(self.original.id, changes, before=current)
         except Exception as exc:
             return self.failed(exc)
-        self.app.notify(f"Saved {customer.email}: {names}", markup=False, timeout=3)
+        self.notify(f"Saved {customer.email}: {names}", markup=False, timeout=3)
         self.dismiss(customer)
 
     def failed(self, exc: Exception) -> None:
@@ -251,7 +251,7 @@ class ColumnsScreen(BaseModal):
         keys = [k for k, _ in self.options if k in chosen]
         if not keys:
             self.app.bell()
-            self.notify("Choose at least one column.", severity="warning")
+            self.flow_app.report("Choose at least one column.", title="", severity="warning")
             return
         self.dismiss(keys)
 

@@ -12,6 +12,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from flowtui.api.models import Field, Flow
 from flowtui.core import fields as F
 from flowtui.ui.screens.base import BaseModal
+from flowtui.ui.screens.forms import CUSTOMER_BASE
 from flowtui.ui.widgets.form import FieldEditor, FormField
 from flowtui.ui.widgets.inputs import TextInput
 
@@ -66,8 +67,6 @@ class TypedConfirmDialog(BaseModal):
 def preview_specs(flow: Flow, fields: list[Field]) -> tuple[list[FormField], list[str]]:
     """The inputs the flow's form has (customers: the base attributes first) and notes on
     what it does not show as an input (relationships, disabled fields)."""
-    from flowtui.ui.screens.forms import CUSTOMER_BASE
-
     specs: list[FormField] = list(CUSTOMER_BASE) if flow.slug == "customers" else []
     notes: list[str] = []
     if flow.is_core and flow.slug != "customers":

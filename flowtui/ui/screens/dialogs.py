@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -72,12 +73,17 @@ class ConfirmDialog(BaseModal):
         self.dismiss(event.button.id == "yes")
 
 
-def ask(app: App, dialog: Screen, then: Callable[[], object]) -> None:
+def ask(app: App[Any], dialog: Screen[Any], then: Callable[[], object]) -> None:
     """Show a yes/no ``dialog``; call ``then`` only when the answer is yes."""
-    app.push_screen(dialog, lambda yes: then() if yes else None)
+
+    def answer(yes: bool | None) -> None:
+        if yes:
+            then()
+
+    app.push_screen(dialog, answer)
 
 
-def close_form(screen: Screen, changed: bool) -> None:
+def close_form(screen: Screen[Any], changed: bool) -> None:
     """Close a form: at once when nothing changed, else only after the user agrees to lose it."""
     if not changed:
         screen.dismiss(None)

@@ -338,13 +338,13 @@ class FieldFormScreen(BaseModal):
 
     @work(exclusive=True, group="form.save", exit_on_error=False)
     async def submit(self, payload: dict[str, Any]) -> None:
-        service = self.app.service
+        service = self.flow_app.api
         try:
             if self.field is None:
                 field = await service.create_field(
                     self.flow, order=L.next_order(self.flow_fields), **payload
                 )
-                self.app.notify(f"Added field {field.slug} to {self.flow.slug}", markup=False)
+                self.notify(f"Added field {field.slug} to {self.flow.slug}", markup=False)
             else:
                 payload.pop("field_type")
                 changes = L.field_changes(self.field, payload)
@@ -354,7 +354,7 @@ class FieldFormScreen(BaseModal):
                 field = await service.update_field(
                     self.field.id, flow_slug=self.flow.slug, **changes
                 )
-                self.app.notify(f"Saved field {field.slug}", markup=False)
+                self.notify(f"Saved field {field.slug}", markup=False)
         except ApiError as exc:
             self.saving = False
             self.revalidate()

@@ -37,7 +37,7 @@ class FlowFormScreen(NewFlowScreen):
         f = self.flow
         return {"name": f.name, "slug": f.slug, "description": f.description, "enabled": f.enabled}
 
-    async def set_specs(self, specs: list[FormField], values: dict | None = None) -> None:
+    async def set_specs(self, specs: list[FormField], values: dict[str, Any] | None = None) -> None:
         await super().set_specs(specs, values if values is not None else self.start_values())
         if self.taken is None:
             self.load_taken()
@@ -45,7 +45,7 @@ class FlowFormScreen(NewFlowScreen):
 
     @work(exclusive=True, group="form.taken", exit_on_error=False)
     async def load_taken(self) -> None:
-        self.taken = await self.app.service.list_flows()
+        self.taken = await self.flow_app.api.list_flows()
         for editor in self.editors():
             if editor.spec.key == "slug":
                 editor.show_problem(editor.value()[1])
@@ -88,8 +88,8 @@ class FlowFormScreen(NewFlowScreen):
             self.call_after_refresh(self.show_note)
 
     @work(exclusive=True, group="form.save", exit_on_error=False)
-    async def submit(self, values: dict) -> None:
-        service = self.app.service
+    async def submit(self, values: dict[str, Any]) -> None:
+        service = self.flow_app.api
         values["description"] = values.get("description") or ""
         values["enabled"] = bool(values.get("enabled"))
         try:
@@ -97,14 +97,14 @@ class FlowFormScreen(NewFlowScreen):
                 flow = await service.create_flow(
                     values["name"], values["slug"], values["description"], values["enabled"]
                 )
-                self.app.notify(f"Created flow {flow.slug}", markup=False)
+                self.notify(f"Created flow {flow.slug}", markup=False)
             else:
                 changes = L.flow_changes(self.flow, values)
                 if not changes:
                     self.dismiss(self.flow)
                     return
                 flow = await service.update_flow(self.flow.id, **changes)
-                self.app.notify(f"Saved flow {flow.slug}", markup=False)
+                self.notify(f"Saved flow {flow.slug}", markup=False)
         except ApiError as exc:
             self.saving = False
             self.revalidate()

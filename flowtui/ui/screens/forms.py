@@ -4,6 +4,8 @@ Save stays disabled while anything is invalid; the store's rejections land on th
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -47,7 +49,7 @@ class FormScreen(BaseModal):
     def __init__(self) -> None:
         super().__init__()
         self.specs: list[FormField] = []
-        self.initial_values: dict = {}
+        self.initial_values: dict[str, Any] = {}
         self.saving = False
 
     def compose(self) -> ComposeResult:
@@ -63,11 +65,11 @@ class FormScreen(BaseModal):
     #: The flow whose fields the form shows: a field (or flow) Change for it rebuilds the form.
     FIELDS_FLOW: str | None = None
 
-    def spec_values(self, specs: list[FormField]) -> dict:
+    def spec_values(self, specs: list[FormField]) -> dict[str, Any]:
         """What the editors start with when nothing was typed (by key); none by default."""
         return {}
 
-    async def set_specs(self, specs: list[FormField], values: dict | None = None) -> None:
+    async def set_specs(self, specs: list[FormField], values: dict[str, Any] | None = None) -> None:
         """Show one editor per spec, filled from ``values`` (by key), else from
         :meth:`spec_values`."""
         self.specs = specs
@@ -86,8 +88,9 @@ class FormScreen(BaseModal):
     def editors(self) -> list[FieldEditor]:
         return list(self.query(FieldEditor))
 
-    def values(self) -> tuple[dict, bool]:
-        values, ok = {}, True
+    def values(self) -> tuple[dict[str, Any], bool]:
+        values: dict[str, Any] = {}
+        ok = True
         for editor in self.editors():
             value, problem = editor.value()
             ok = ok and problem is None
@@ -114,8 +117,10 @@ class FormScreen(BaseModal):
         if focused and self.query(f"#{focused}"):
             self.query_one(f"#{focused}").focus()
 
-    def load_fields(self) -> None:
-        """(Re)load the specs from the store; forms with a ``FIELDS_FLOW`` override it."""
+    def load_fields(self) -> object:
+        """(Re)load the specs from the store; forms with a ``FIELDS_FLOW`` override it (as a
+        worker: what it returns is not used)."""
+        return None
 
     def on_mount(self) -> None:
         # Textual calls every class's on_mount, so the forms below still follow changes.
@@ -179,7 +184,8 @@ class FormScreen(BaseModal):
     def action_cancel(self) -> None:
         close_form(self, self.dirty())
 
-    def submit(self, values: dict) -> None:  # pragma: no cover - overridden
+    def submit(self, values: dict[str, Any]) -> object:  # pragma: no cover - overridden
+        """Send ``values``; forms override it with a worker (what it returns is not used)."""
         raise NotImplementedError
 
 
@@ -197,14 +203,14 @@ class NewCustomerScreen(FormScreen):
 
     @work(exclusive=True, group="form.fields", exit_on_error=False)
     async def load_fields(self) -> None:
-        fields = await self.app.service.value_fields("customers")
+        fields = await self.flow_app.api.value_fields("customers")
         await self.follow_specs(CUSTOMER_BASE + [FormField.from_field(f) for f in fields])
 
     @work(exclusive=True, group="form.save", exit_on_error=False)
-    async def submit(self, values: dict) -> None:
+    async def submit(self, values: dict[str, Any]) -> None:
         base = {k: values.pop(k) for k in ("name", "email", "password", "external_ref")}
         custom = {k: v for k, v in values.items() if v is not None}
-        service = self.app.service
+        service = self.flow_app.api
         email = base["email"]
         try:
             customer = await service.create_customer(
@@ -231,14 +237,14 @@ class NewCustomerScreen(FormScreen):
             self.revalidate()
             self.message(f"Not saved ({type(exc).__name__}): {exc}. Your input is kept.", True)
             return
-        self.app.notify(f"Created customer {customer.email}", markup=False)
+        self.notify(f"Created customer {customer.email}", markup=False)
         self.dismiss(customer)
 
     async def created_after_all(self, email: str, name: str) -> Customer | None:
         """The customer an earlier Save of this form created although its answer was lost
         (found by email, with the name typed), or None."""
         try:
-            found = await self.app.service.customer_by_email(email)
+            found = await self.flow_app.api.customer_by_email(email)
         except ApiError:
             return None
         return found if found is not None and found.name == name else None
@@ -276,9 +282,9 @@ class NewFlowScreen(FormScreen):
                 self.message("A custom flow: its records are entries.")
 
     @work(exclusive=True, group="form.save", exit_on_error=False)
-    async def submit(self, values: dict) -> None:
+    async def submit(self, values: dict[str, Any]) -> None:
         try:
-            flow = await self.app.service.create_flow(
+            flow = await self.flow_app.api.create_flow(
                 values["name"], values["slug"], values["description"] or "", bool(values["enabled"])
             )
         except ApiError as exc:
@@ -286,5 +292,5 @@ class NewFlowScreen(FormScreen):
             self.revalidate()
             self.show_server_errors(exc)
             return
-        self.app.notify(f"Created flow {flow.slug}", markup=False)
+        self.notify(f"Created flow {flow.slug}", markup=False)
         self.dismiss(flow)

@@ -9,13 +9,13 @@ record changed since, and writes through the service, so every view refreshes as
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from flowtui.api.service import Change
@@ -32,28 +32,34 @@ LIMIT = 1000
 UNDO_GROUP = "journal.undo"
 
 
-def confirm_undo(screen: Screen, record: dict[str, Any], then: Any = None) -> None:
+def confirm_undo(
+    screen: BaseScreen, record: dict[str, Any], then: Callable[[], object] | None = None
+) -> None:
     """Ask before undoing ``record``, then undo it in a worker of ``screen`` (errors go
     through its error funnel; a refusal is a warning). ``then()`` runs after an attempt."""
-    app = screen.app
+    app = screen.flow_app
     if not app.writable("undo changes"):
         return
     if any(w.group == UNDO_GROUP and w.is_running for w in app.workers):
-        app.notify("An undo is still running; try again when it is done.", markup=False)
+        app.report(
+            "An undo is still running; try again when it is done.",
+            title="",
+            severity="information",
+        )
         return
     try:
         what = plan(record)
     except UndoRefused as exc:
-        app.notify(printable(str(exc)), title="Cannot undo", severity="warning", markup=False)
+        app.report(printable(str(exc)), title="Cannot undo", severity="warning")
         return
 
     async def run() -> None:
         try:
-            said = await undo(app.service, record)
+            said = await undo(app.api, record)
         except UndoRefused as exc:
-            app.notify(printable(str(exc)), title="Not undone", severity="warning", markup=False)
+            app.report(printable(str(exc)), title="Not undone", severity="warning")
         else:
-            app.notify(printable(said), title="Undone", markup=False)
+            app.notify(printable(said), title="Undone")
         finally:
             if then is not None:
                 then()
@@ -102,8 +108,7 @@ class JournalScreen(BaseScreen):
         return self.query_one("#journal-table", DataTable)
 
     def on_mount(self) -> None:
-        service = self.app.service
-        name = getattr(service, "profile_name", "") or "?"
+        name = self.flow_app.api.profile_name or "?"
         self.query_one("#journal-title", Label).update(Text(f"Journal of profile {name}"))
         self.table.focus()
         self.flow_app.follow_changes(self, self.store_changed)
@@ -111,8 +116,8 @@ class JournalScreen(BaseScreen):
 
     @work(exclusive=True, group="journal.load", exit_on_error=False)
     async def load(self) -> None:
-        service = self.app.service
-        journal = getattr(service, "journal", None)
+        service = self.flow_app.api
+        journal = service.journal
         status = self.query_one("#journal-status", Label)
         if journal is None:
             status.update("This session keeps no journal.")
@@ -194,6 +199,6 @@ class JournalScreen(BaseScreen):
         record = self.highlighted()
         if record is None:
             self.app.bell()
-            self.notify("Nothing to undo.", markup=False)
+            self.flow_app.report("Nothing to undo.", title="", severity="information")
             return
         confirm_undo(self, record, then=self.load)

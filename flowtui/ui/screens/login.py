@@ -7,6 +7,8 @@ The same screen opens over the current view when a session's credentials stop wo
 
 from __future__ import annotations
 
+from typing import Literal, Protocol, runtime_checkable
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -25,6 +27,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from flowtui.api.advice import explain
+from flowtui.api.service import ApiService
 from flowtui.config.profiles import (
     REGIONS,
     ConfigError,
@@ -43,6 +46,22 @@ from flowtui.ui.widgets.inputs import TextInput
 NEW = "__new__"
 REGION_CHOICES = [("EU West", "eu-west"), ("US East", "us-east"), ("Custom URL", "custom")]
 
+#: Why the screen is shown: the first start, switching or adding a profile, or a session
+#: whose credentials stopped working (then it opens over the view, which stays).
+LoginMode = Literal["first", "switch", "new", "reauth"]
+
+
+@runtime_checkable
+class SessionOpener(Protocol):
+    """What the login screen needs of the app beyond :class:`SessionApp`: build a service
+    for a profile, and make a verified one the session's (``FlowApp`` has both)."""
+
+    def make_service(self, resolved: Resolved, fresh: bool = False) -> ApiService: ...
+
+    async def open_session(
+        self, resolved: Resolved, service: ApiService, replace: bool = True
+    ) -> None: ...
+
 
 class LoginScreen(BaseModal):
     """Profiles on the left, the new-profile form on the right."""
@@ -56,19 +75,27 @@ class LoginScreen(BaseModal):
         self,
         profiles: ProfileStore,
         *,
-        mode: str = "first",
+        mode: LoginMode = "first",
         error: str | None = None,
         preselect: str | None = None,
     ) -> None:
         super().__init__()
         self.profiles = profiles
-        self.mode = mode  # first | switch | new | reauth
+        self.mode: LoginMode = mode
         self.error = error
         self.preselect = preselect
         self.editing: Profile | None = None
 
+    @property
+    def opener(self) -> SessionOpener:
+        """The app, as what opens sessions."""
+        app = self.flow_app
+        if not isinstance(app, SessionOpener):  # pragma: no cover - FlowApp always is
+            raise TypeError(f"LoginScreen needs an app that opens sessions, not {type(app)}")
+        return app
+
     def compose(self) -> ComposeResult:
-        titles = {
+        titles: dict[LoginMode, str] = {
             "first": "Welcome to flowtui: connect to a store",
             "switch": "Switch profile",
             "new": "New profile",
@@ -175,6 +202,8 @@ class LoginScreen(BaseModal):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         name = event.option.id
+        if name is None:
+            return
         if name == NEW:
             self.editing = None
             for widget_id in ("#name", "#url", "#client-id", "#secret"):
@@ -189,9 +218,12 @@ class LoginScreen(BaseModal):
         """The profile and secret the form describes, or None after showing what is wrong."""
         name = self.query_one("#name", Input).value.strip()
         region = self.query_one("#region", Select).value
-        url = self.query_one("#url", Input).value.strip() if region == "custom" else REGIONS[region]
+        if region == "custom" or not isinstance(region, str):
+            url = self.query_one("#url", Input).value.strip()
+        else:
+            url = REGIONS[region]
         client_id = self.query_one("#client-id", Input).value.strip()
-        secret = self.query_one("#secret", Input).value
+        secret: str | None = self.query_one("#secret", Input).value
         read_only = self.query_one("#read-only", Checkbox).value
         problems = []
         if problem := validate_name(name):
@@ -267,7 +299,7 @@ class LoginScreen(BaseModal):
     ) -> None:
         self.message(f"Connecting to {profile.base_url} …")
         resolved = Resolved(profile=profile, secret=secret, source="profile")
-        service = self.app.make_service(resolved, fresh=True)
+        service = self.opener.make_service(resolved, fresh=True)
         try:
             token = await service.verify()
         except Exception as exc:
@@ -295,8 +327,9 @@ class LoginScreen(BaseModal):
                 return
         # Leave first: this worker belongs to this screen and ends with it.
         replace = self.mode != "reauth"
+        opener = self.opener
         self.dismiss(True)
-        self.app.call_later(self.app.open_session, resolved, service, replace)
+        self.app.call_later(opener.open_session, resolved, service, replace)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # On the first screen there is nothing to go back to: hide "esc Back".

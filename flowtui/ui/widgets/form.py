@@ -9,7 +9,7 @@ The checks are :mod:`flowtui.core.fields`, the same code the sandbox enforces.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,6 +21,12 @@ from flowtui.api.models import Field
 from flowtui.core import fields as F
 from flowtui.ui.widgets.inputs import TextInput
 from flowtui.ui.widgets.safe import display
+
+#: The Input type (what it accepts as you type) of each field type shown as text.
+INPUT_TYPES: dict[str, Literal["integer", "number", "text"]] = {
+    "integer": "integer",
+    "float": "number",
+}
 
 
 @dataclass(frozen=True)
@@ -113,8 +119,8 @@ class FieldEditor(Vertical):
         spec = self.spec
         options = spec.enum_options()
         if spec.field_type == "boolean":
-            start = self.initial if isinstance(self.initial, bool) else bool(spec.default)
-            yield Checkbox("", value=start, id=f"input-{spec.key}")
+            checked = self.initial if isinstance(self.initial, bool) else bool(spec.default)
+            yield Checkbox("", value=checked, id=f"input-{spec.key}")
         elif options is not None:
             choices = [(display(o), o) for o in options]
             start = self.initial if self.initial in options else Select.NULL
@@ -128,7 +134,7 @@ class FieldEditor(Vertical):
                 id=f"input-{spec.key}",
             )
         else:
-            kind = {"integer": "integer", "float": "number"}.get(spec.field_type, "text")
+            kind = INPUT_TYPES.get(spec.field_type, "text")
             placeholder = {"date": "YYYY-MM-DD or YYYY-MM-DD HH:MM:SS"}.get(spec.field_type, "")
             if spec.default is not None and not placeholder:
                 placeholder = f"default: {display(spec.default)}"
@@ -143,8 +149,11 @@ class FieldEditor(Vertical):
             )
 
     @property
-    def input(self) -> Input | Select | Checkbox:
-        return self.query_one(f"#input-{self.spec.key}")
+    def input(self) -> Input | Select[Any] | Checkbox:
+        widget = self.query_one(f"#input-{self.spec.key}")
+        if not isinstance(widget, Input | Select | Checkbox):  # pragma: no cover - composed so
+            raise TypeError(f"#input-{self.spec.key} is a {type(widget).__name__}")
+        return widget
 
     def value(self) -> tuple[Any, str | None]:
         """The current value and its problem (None when acceptable)."""

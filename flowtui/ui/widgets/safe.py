@@ -8,9 +8,14 @@ string cannot make the UI crawl.
 
 from __future__ import annotations
 
+import inspect
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import textual
+import textual.widget as textual_widget
 from rich.segment import Segment
 from rich.text import Text
 from textual.geometry import Region
@@ -47,20 +52,71 @@ def safe(value: Any, limit: int | None = CELL_LIMIT, style: str = "") -> Text:
 
 # -- the terminal guard ---------------------------------------------------------------------
 
+#: What the guard was written against: Textual's own ``Widget.render_lines(self, crop)``
+#: returning ``list[Strip]`` (Textual 8.2.8). Every widget draws through it.
+EXPECTED_PARAMETERS = ("self", "crop")
+EXPECTED_RETURN = "list[Strip]"
+
+RenderLines = Callable[[Widget, Region], list[Strip]]
+
+
+class TerminalGuardError(RuntimeError):
+    """``Widget.render_lines`` is not the function the terminal guard expects to wrap."""
+
 
 def _guard(strip: Strip) -> Strip:
-    segments = strip._segments
-    if not any(neutral(text) is not text for text, _, _ in segments):
+    # Iterating a Strip yields its segments (public API); copy only when one needs cleaning.
+    if not any(neutral(text) is not text for text, _, _ in strip):
         return strip
-    cleaned = [Segment(neutral(text), style, control) for text, style, control in segments]
+    cleaned = [Segment(neutral(text), style, control) for text, style, control in list(strip)]
     return Strip(cleaned, strip.cell_length)
 
 
-_render_lines = Widget.render_lines
+def render_lines_problems(render_lines: object) -> list[str]:
+    """Why ``render_lines`` is not Textual's own ``Widget.render_lines`` as the guard knows
+    it (empty when it is): another module's function, a wrapper (``__wrapped__``), code from
+    another file, or another signature."""
+    if not callable(render_lines):
+        return [f"it is {render_lines!r}, not a function"]
+    problems = []
+    module = getattr(render_lines, "__module__", None)
+    qualname = getattr(render_lines, "__qualname__", None)
+    if (module, qualname) != ("textual.widget", "Widget.render_lines"):
+        problems.append(f"it is {module}.{qualname}, not textual.widget.Widget.render_lines")
+    if hasattr(render_lines, "__wrapped__"):
+        problems.append(f"it already wraps {render_lines.__wrapped__!r}")
+    code = getattr(render_lines, "__code__", None)
+    filename = getattr(code, "co_filename", None)
+    if filename is None or Path(filename).resolve() != Path(textual_widget.__file__).resolve():
+        problems.append(f"its code comes from {filename}, not {textual_widget.__file__}")
+    try:
+        signature = inspect.signature(render_lines)
+    except (TypeError, ValueError):
+        problems.append("it has no signature")
+    else:
+        parameters = tuple(signature.parameters)
+        if parameters != EXPECTED_PARAMETERS:
+            problems.append(f"it takes {parameters}, not {EXPECTED_PARAMETERS}")
+        returns = signature.return_annotation
+        if returns not in (EXPECTED_RETURN, list[Strip]):
+            problems.append(f"it returns {returns!r}, not {EXPECTED_RETURN}")
+    return problems
 
 
-def _guarded_render_lines(self: Widget, crop: Region) -> list[Strip]:
-    return [_guard(strip) for strip in _render_lines(self, crop)]
+def _guarding(render_lines: RenderLines) -> RenderLines:
+    """``render_lines`` with every line it returns passed through :func:`_guard`."""
+
+    def guarded_render_lines(self: Widget, crop: Region) -> list[Strip]:
+        return [_guard(strip) for strip in render_lines(self, crop)]
+
+    guarded_render_lines.__wrapped__ = render_lines  # type: ignore[attr-defined]  # as functools.wraps
+    guarded_render_lines.flowtui_terminal_guard = True  # type: ignore[attr-defined]  # the mark
+    return guarded_render_lines
+
+
+def is_guarded(render_lines: object) -> bool:
+    """Whether ``render_lines`` is the terminal guard (installed by this module)."""
+    return getattr(render_lines, "flowtui_terminal_guard", False) is True
 
 
 def install_terminal_guard() -> None:
@@ -72,6 +128,20 @@ def install_terminal_guard() -> None:
     ESC, BEL, C1 control, bidi override or lone surrogate reaches the terminal or a
     screenshot. Every widget renders through ``Widget.render_lines`` (subclasses call it),
     which this wraps once per process.
+
+    It wraps only what it was written against: when ``Widget.render_lines`` is not Textual's
+    own function with the expected signature (a new Textual, or another patch got there
+    first), it raises :class:`TerminalGuardError` rather than guard half the screen.
     """
-    if Widget.render_lines is not _guarded_render_lines:
-        Widget.render_lines = _guarded_render_lines  # type: ignore[method-assign]
+    current = Widget.render_lines
+    if is_guarded(current):
+        return
+    problems = render_lines_problems(current)
+    if problems:
+        raise TerminalGuardError(
+            "flowtui's terminal guard cannot wrap textual.widget.Widget.render_lines "
+            f"(Textual {textual.__version__}): " + "; ".join(problems) + ". Every widget draws "
+            "through that function, so a guard around anything else would let control "
+            "characters reach the terminal; see flowtui/ui/widgets/safe.py."
+        )
+    Widget.render_lines = _guarding(current)  # type: ignore[method-assign,assignment]  # the guard
