@@ -117,6 +117,8 @@ class CustomerHandlers(Handlers):
         check_id(data, customer_id, customer=True)
         changes = await self._customer_changes(data, fields, row)
         row = self.store.update_customer(customer_id, changes)
+        if row is None:  # deleted by another request while this one read its body
+            raise not_found(f"No customer with id {customer_id!r}")
         return JSONResponse({"data": customer_out(row, fields)})
 
     async def _customer_changes(

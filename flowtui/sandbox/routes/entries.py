@@ -106,6 +106,8 @@ class EntryHandlers(Handlers):
         if errors:
             raise invalid(errors)
         row = self.store.update_entry(flow["id"], entry_id, vals)
+        if row is None:  # deleted by another request while this one read its body
+            raise not_found(f"No entry with id {entry_id!r} in flow {slug!r}")
         return JSONResponse({"data": entry_out(row, fields, slug, base)})
 
     async def entry_relationship(self, request: Request) -> Response:

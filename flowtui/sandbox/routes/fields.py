@@ -69,6 +69,8 @@ class FieldHandlers(Handlers):
         if errors:
             raise invalid(errors)
         row = self.store.update_field(field_id, values)
+        if row is None:  # deleted by another request while this one read its body
+            raise not_found(f"No field with id {field_id!r}")
         return JSONResponse({"data": field_out(row, self.base(request))})
 
     def _field_values(

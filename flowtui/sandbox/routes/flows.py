@@ -113,6 +113,8 @@ class FlowHandlers(Handlers):
             raise invalid(errors)
         changes = {k: data[k] for k in FLOW_ATTRIBUTES if k in data}
         flow = self.store.update_flow(flow_id, changes)
+        if flow is None:  # deleted by another request while this one read its body
+            raise not_found(f"No flow with id {flow_id!r}")
         return JSONResponse({"data": flow_out(flow, self.base(request))})
 
     async def flow_fields(self, request: Request) -> Response:
