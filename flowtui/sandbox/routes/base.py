@@ -3,6 +3,7 @@ small helpers to read a request's body and query."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from starlette.requests import Request
@@ -16,7 +17,7 @@ from flowtui.sandbox.serialisation import read_json
 from flowtui.sandbox.store import Row, Store
 
 
-class Handlers:
+class Handlers(ABC):
     """Route handlers bound to one store and configuration; subclasses add one resource's."""
 
     def __init__(self, store: Store, config: SandboxConfig, counts: FaultCounts) -> None:
@@ -24,9 +25,9 @@ class Handlers:
         self.config = config
         self.counts = counts
 
+    @abstractmethod
     def routes(self) -> list[Route]:
         """This resource's routes, in the order the router should try them."""
-        raise NotImplementedError
 
     @staticmethod
     def base(request: Request) -> str:
@@ -34,6 +35,7 @@ class Handlers:
         return str(request.base_url).rstrip("/")
 
     async def body(self, request: Request) -> Any:
+        """The JSON body (``None`` when empty); 400 when not JSON, 413 when too large."""
         return await read_json(request, self.config.max_body_bytes)
 
     def params(self, request: Request) -> dict[str, str]:
@@ -44,6 +46,7 @@ class Handlers:
             raise bad_request(exc.detail) from None
 
     def flow_by_slug(self, slug: str) -> Row:
+        """The flow with this slug; 404 when there is none."""
         flow = self.store.get_flow_by_slug(slug)
         if flow is None:
             raise not_found(f"No flow with slug {slug!r}")
