@@ -239,9 +239,6 @@ class Store:
     @overload
     @staticmethod
     def _flow(row: None) -> None: ...
-    @overload
-    @staticmethod
-    def _flow(row: Row | None) -> Row | None: ...
     @staticmethod
     def _flow(row: Row | None) -> Row | None:
         if row is not None:
@@ -298,9 +295,6 @@ class Store:
     @overload
     @staticmethod
     def _field(row: None) -> None: ...
-    @overload
-    @staticmethod
-    def _field(row: Row | None) -> Row | None: ...
     @staticmethod
     def _field(row: Row | None) -> Row | None:
         if row is None:
@@ -418,9 +412,6 @@ class Store:
     @overload
     @staticmethod
     def _entry(row: None) -> None: ...
-    @overload
-    @staticmethod
-    def _entry(row: Row | None) -> Row | None: ...
     @staticmethod
     def _entry(row: Row | None) -> Row | None:
         if row is not None:
@@ -494,9 +485,6 @@ class Store:
     @overload
     @staticmethod
     def _customer(row: None) -> None: ...
-    @overload
-    @staticmethod
-    def _customer(row: Row | None) -> Row | None: ...
     @staticmethod
     def _customer(row: Row | None) -> Row | None:
         if row is not None:
