@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from flowtui.sandbox.query import format_timestamp
-from flowtui.sandbox.store import Store
+from flowtui.sandbox.store import CustomerRecord, Store
 
 SEED = 20190705  # the date of the seed walkthrough
 EPOCH = dt.datetime(2023, 1, 1, 9, 0, 0)
@@ -202,7 +202,7 @@ def _clock(start: dt.datetime) -> Callable[[], dt.datetime]:
     return tick
 
 
-def _customers(n: int, rng: random.Random, fields: dict[str, str]) -> Iterator[tuple]:
+def _customers(n: int, rng: random.Random, fields: dict[str, str]) -> Iterator[CustomerRecord]:
     ids = _seeded_ids(rng)
     span = 3 * 365 * 86400  # created over about three years
     step = span / max(n, 1)
@@ -324,10 +324,10 @@ def seed(
         for i, name in enumerate(("Birthday ideas", "Camping trip", "Office waffles")):
             store.create_entry(wish["id"], {title["id"]: name, priority["id"]: i % 3 + 1})
         customer_rng = random.Random(seed + 1)
-        batch: list[tuple] = []
+        batch: list[CustomerRecord] = []
         done = 0
-        for row in _customers(n, customer_rng, slugs):
-            batch.append(row)
+        for record in _customers(n, customer_rng, slugs):
+            batch.append(record)
             if len(batch) == 5000:
                 store.insert_customers(batch)
                 done += len(batch)

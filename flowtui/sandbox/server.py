@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 import uvicorn
 from starlette.applications import Starlette
 
-from flowtui.sandbox.app import _Dropped
+from flowtui.sandbox.faults import Dropped
 from flowtui.sandbox.listen import PortInUse, base_url, bind
 
 __all__ = [
@@ -54,7 +54,7 @@ class _QuietDrops(logging.Filter):
     """Hide the tracebacks of connections the fault injector dropped on purpose."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], _Dropped))
+        return not (record.exc_info and isinstance(record.exc_info[1], Dropped))
 
 
 def make_server(

@@ -19,7 +19,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar, overload
 
 from flowtui.sandbox.query import Term, format_timestamp, like_pattern, normalise_timestamp
 
@@ -104,12 +104,22 @@ CUSTOMER_SORT_COLUMNS = {
 ENTRY_SORT_COLUMNS = {"created_at": "created_at", "updated_at": "updated_at", "id": "id"}
 _COMPARE = {"eq": "=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
+#: One stored flow, field, entry, customer or token, by column.
 Row = dict[str, Any]
+#: A customer for :meth:`Store.insert_customers`: id, name, email, password hash, external
+#: reference, custom values (by field id), created_at, updated_at.
+CustomerRecord = tuple[str, str, str, str | None, str | None, dict[str, Any], str, str]
 
 
-def _locked(method: Callable) -> Callable:
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _locked(method: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store, P], R]:
+    """Run a :class:`Store` method under the store's lock."""
+
     @functools.wraps(method)
-    def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(self: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
         with self._lock:
             return method(self, *args, **kwargs)
 
@@ -118,6 +128,13 @@ def _locked(method: Callable) -> Callable:
 
 class DuplicateEmail(ValueError):
     """Another customer already has this email (compared case-insensitively)."""
+
+
+def _created(row: Row | None) -> Row:
+    """The row a create method just inserted (and read back under the same lock)."""
+    if row is None:
+        raise LookupError("a row inserted a moment ago is missing")
+    return row
 
 
 def new_id() -> str:
@@ -216,6 +233,12 @@ class Store:
 
     # -- flows ----------------------------------------------------------------------------
 
+    @overload
+    @staticmethod
+    def _flow(row: Row) -> Row: ...
+    @overload
+    @staticmethod
+    def _flow(row: None) -> None: ...
     @staticmethod
     def _flow(row: Row | None) -> Row | None:
         if row is not None:
@@ -243,7 +266,7 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (flow_id, name, slug, description, int(enabled), stamp, stamp),
         )
-        return self.get_flow(flow_id)
+        return _created(self.get_flow(flow_id))
 
     @_locked
     def update_flow(self, flow_id: str, changes: dict[str, Any]) -> Row | None:
@@ -266,6 +289,12 @@ class Store:
 
     # -- fields ---------------------------------------------------------------------------
 
+    @overload
+    @staticmethod
+    def _field(row: Row) -> Row: ...
+    @overload
+    @staticmethod
+    def _field(row: None) -> None: ...
     @staticmethod
     def _field(row: Row | None) -> Row | None:
         if row is None:
@@ -329,7 +358,7 @@ class Store:
         names = ", ".join(cols)
         marks = ", ".join("?" for _ in cols)
         self.db.execute(f"INSERT INTO fields ({names}) VALUES ({marks})", tuple(cols.values()))
-        return self.get_field(field_id)
+        return _created(self.get_field(field_id))
 
     @_locked
     def update_field(self, field_id: str, changes: dict[str, Any]) -> Row | None:
@@ -377,6 +406,12 @@ class Store:
 
     # -- entries --------------------------------------------------------------------------
 
+    @overload
+    @staticmethod
+    def _entry(row: Row) -> Row: ...
+    @overload
+    @staticmethod
+    def _entry(row: None) -> None: ...
     @staticmethod
     def _entry(row: Row | None) -> Row | None:
         if row is not None:
@@ -417,7 +452,7 @@ class Store:
             "VALUES (?, ?, ?, '{}', ?, ?)",
             (entry_id, flow_id, json.dumps(vals), stamp, stamp),
         )
-        return self.get_entry(flow_id, entry_id)
+        return _created(self.get_entry(flow_id, entry_id))
 
     @_locked
     def update_entry(
@@ -444,6 +479,12 @@ class Store:
 
     # -- customers ------------------------------------------------------------------------
 
+    @overload
+    @staticmethod
+    def _customer(row: Row) -> Row: ...
+    @overload
+    @staticmethod
+    def _customer(row: None) -> None: ...
     @staticmethod
     def _customer(row: Row | None) -> Row | None:
         if row is not None:
@@ -543,7 +584,7 @@ class Store:
                 stamp,
             ),
         )
-        return self.get_customer(customer_id)
+        return _created(self.get_customer(customer_id))
 
     @_locked
     def update_customer(self, customer_id: str, changes: dict[str, Any]) -> Row | None:
@@ -572,7 +613,7 @@ class Store:
         return self.db.execute("SELECT COUNT(*) FROM customers").fetchone()[0]
 
     @_locked
-    def insert_customers(self, rows: Iterable[tuple]) -> None:
+    def insert_customers(self, rows: Iterable[CustomerRecord]) -> None:
         """Bulk insert (demo data): tuples of (id, name, email, password_hash, external_ref,
         custom dict, created_at, updated_at), in one transaction."""
         with self._tx():
