@@ -265,22 +265,3 @@ class Page(Generic[T]):
             prev_url=links.get("prev") if isinstance(links.get("prev"), str) else None,
         )
 
-
-def customer_changes(original: Customer, edited: dict[str, Any]) -> dict[str, Any]:
-    """The attributes of ``edited`` that differ from ``original``: what an update must send.
-
-    ``edited`` maps attribute keys (base or custom) to the values in a form; a ``password``
-    key is always sent when present and not empty (its value is never readable).
-    """
-    changes: dict[str, Any] = {}
-    for key, value in edited.items():
-        if key == "password":
-            if value:
-                changes[key] = value
-            continue
-        before = original.value(key)
-        if before != value or type(before) is not type(value):
-            if before is None and value is None:
-                continue
-            changes[key] = value
-    return changes

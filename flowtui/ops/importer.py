@@ -34,7 +34,8 @@ from typing import Any
 
 from flowtui.api.errors import ApiError, ErrorItem, NetworkError, NotFoundError, ServerError
 from flowtui.api.models import Customer, Field
-from flowtui.api.service import PAGE_LIMIT, ApiService
+from flowtui.api.paging import PAGE_LIMIT
+from flowtui.api.service import ApiService
 from flowtui.core.fields import MAX_STRING_BYTES, check_value, is_email, parse_text
 from flowtui.core.textsafe import printable
 

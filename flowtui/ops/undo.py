@@ -15,13 +15,8 @@ from typing import Any
 
 from flowtui.api.errors import NotFoundError
 from flowtui.api.models import Customer
-from flowtui.api.service import (
-    ApiService,
-    customer_attrs,
-    field_attrs,
-    flow_attrs,
-    relationship_items,
-)
+from flowtui.api.recording import customer_attrs, field_attrs, flow_attrs, relationship_items
+from flowtui.api.service import ApiService
 
 REL = "relationships."
 
