@@ -264,4 +264,3 @@ class Page(Generic[T]):
             next_url=links.get("next") if isinstance(links.get("next"), str) else None,
             prev_url=links.get("prev") if isinstance(links.get("prev"), str) else None,
         )
-
