@@ -106,11 +106,6 @@ class EpccAuth(httpx.Auth):
         """Whether ``token`` can still be sent (by this auth's clock and margin)."""
         return token is not None and token.valid(self.clock(), self.margin(token))
 
-    def forget(self) -> None:
-        """Drop the token in memory and in the cache (e.g. after a logout)."""
-        self._token = None
-        self.cache.save(None)
-
     def _login_request(self, like: httpx.Request) -> httpx.Request:
         form = {"grant_type": self.grant, "client_id": self.client_id}
         if self.grant == "client_credentials":

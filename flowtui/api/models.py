@@ -30,8 +30,6 @@ CUSTOMER_BASE_KEYS = frozenset(
         "relationships",
     }
 )
-#: Attributes of a customer that a client may write.
-CUSTOMER_WRITABLE = ("name", "email", "password", "external_ref")
 
 
 def _bad(what: str, detail: str) -> ProtocolError:

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from flowtui.api.models import Customer
 from flowtui.api.paging import format_stamp, parse_stamp, time_windows
 from flowtui.api.service import ApiService
-from flowtui.index.store import CustomerIndex, fields_meta, fields_signature
+from flowtui.index.store import CustomerIndex
+from flowtui.index.writer import fields_meta, fields_signature
 
 Progress = Callable[[int, int], None]
 #: A window with at most this many customers is fetched rather than halved again.
