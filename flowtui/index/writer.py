@@ -210,6 +210,7 @@ class IndexWriter:
             if not cursor.rowcount:
                 continue  # seen already (a walk may repeat one at a page boundary)
             n = cursor.lastrowid
+            assert n is not None  # a row was inserted
             base = n << SHIFT
             for slug, txt, num, day in customer_values(c, self.dates):
                 f = self._fno(slug)

@@ -24,10 +24,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import functools
 import json
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,7 +148,7 @@ def check_row(row: Row, fields: dict[str, Field], fmt: str, ignored: Counter[str
 def _base_problem(key: str, value: str | None) -> str | None:
     if key in ("name", "email") and value is None:
         return "is required"
-    if key == "email":
+    if key == "email" and value is not None:
         if not is_email(value):
             return "must be an email address"
         if '"' in value:
@@ -299,7 +300,7 @@ async def _lookup(
     ids: set[str],
     strategy: str,
     progress: Callable[[int, int], None] | None,
-    also: set[str] = frozenset(),
+    also: Set[str] = frozenset(),
 ) -> tuple[dict[str, Customer], dict[str, Customer]]:
     """The customers with these (folded) emails and ids; a walk also keeps those whose id is
     in ``also``."""
@@ -351,11 +352,11 @@ async def _lookup(
 
     if progress:
         progress(0, len(keys))
-    await _gather_limited([lambda k=k: find(*k) for k in keys], LOOKUP_CONCURRENCY)
+    await _gather_limited([functools.partial(find, *k) for k in keys], LOOKUP_CONCURRENCY)
     return by_email, by_id
 
 
-async def _gather_limited(jobs: list[Callable[[], Any]], limit: int) -> None:
+async def _gather_limited(jobs: list[Callable[[], Awaitable[None]]], limit: int) -> None:
     """Run ``jobs`` with at most ``limit`` at a time; the first failure cancels the rest."""
     pending = iter(jobs)
 
@@ -379,6 +380,7 @@ def _classify(
     if not row.problems:
         row_id, email = values.get("id"), values.get("email")
         if plan.match == "email":
+            assert email is not None  # a row matched by email without one is invalid
             existing = by_email.get(email.lower())
             named = by_id.get(row_id) if existing is None and row_id is not None else None
             if named is not None:
@@ -488,6 +490,7 @@ async def apply_import(
                 await _create(service, plan, row)
             else:
                 # The journal can take row.existing as the customer before this update.
+                assert row.existing is not None  # what "update" means
                 customer = await service.update_customer(
                     row.existing.id, row.changes, before=row.existing
                 )
@@ -508,13 +511,14 @@ async def apply_import(
 
     if progress:
         progress(0, len(todo))
-    await _gather_limited([lambda r=r: write(r) for r in todo], concurrency)
+    await _gather_limited([functools.partial(write, r) for r in todo], concurrency)
     return plan.outcomes()
 
 
 async def _create(service: ApiService, plan: ImportPlan, row: Row) -> None:
     values = row.values
     custom = {k: v for k, v in values.items() if k in plan.fields and v is not None}
+    customer: Customer | None
     try:
         customer = await service.create_customer(
             name=values["name"],
