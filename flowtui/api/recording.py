@@ -14,7 +14,7 @@ import contextvars
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
-from flowtui.api.models import Customer, Field, Flow
+from flowtui.api.models import Customer, Entry, Field, Flow
 
 #: The journal seq an undo in progress reverts (its writes are journaled with ``undo_of``).
 _UNDO_OF: contextvars.ContextVar[int | None] = contextvars.ContextVar("undo_of", default=None)
@@ -121,6 +121,17 @@ def field_attrs(field: Field) -> dict[str, Any]:
         "validation_rules": list(field.validation_rules),
         "flow_id": field.flow_id,
     }
+
+
+def entry_attrs(entry: Entry) -> dict[str, Any]:
+    """What the journal keeps of an entry: its values and (as ``relationships.<slug>``) its
+    non-empty relationships."""
+    attrs = dict(entry.values)
+    for slug, value in entry.relationships.items():
+        items = relationship_items(value)
+        if items:
+            attrs[f"relationships.{slug}"] = items
+    return attrs
 
 
 def relationship_items(value: Any) -> list[dict[str, str]]:

@@ -43,6 +43,7 @@ from flowtui.api.recording import (
     WriteRecorder,
     customer_attrs,
     diff,
+    entry_attrs,
     field_attrs,
     flow_attrs,
     record_write,
@@ -522,19 +523,7 @@ class ApiService:
         await self.request("DELETE", self._entries_path(flow_slug, entry_id), expect=(204,))
         self._emit(Change("entry", "deleted", entry_id, None, flow_slug))
         if before is not None:
-            await self._journal(
-                "entry", "deleted", entry_id, self._entry_attrs(before), None, flow_slug
-            )
-
-    @staticmethod
-    def _entry_attrs(entry: Entry) -> dict[str, Any]:
-        """An entry's values and (as ``relationships.<slug>``) its non-empty relationships."""
-        attrs = dict(entry.values)
-        for slug, value in entry.relationships.items():
-            items = relationship_items(value)
-            if items:
-                attrs[f"relationships.{slug}"] = items
-        return attrs
+            await self._journal("entry", "deleted", entry_id, entry_attrs(before), None, flow_slug)
 
     async def set_relationship(
         self,
