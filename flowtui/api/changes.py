@@ -52,9 +52,6 @@ class Listeners:
         #: Called with the exception a listener raised; None logs it on ``flowtui.api``.
         self.on_error: ErrorHook | None = None
 
-    def __len__(self) -> int:
-        return len(self._listeners)
-
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Add ``listener``; returns a function that removes it (harmless twice)."""
         self._listeners.append(listener)
