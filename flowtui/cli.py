@@ -966,7 +966,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     from flowtui.config.resolve import resolve
     from flowtui.core.textsafe import printable
-    from flowtui.index import CustomerIndex, QueryError, age_text, index_path
+    from flowtui.index import CustomerIndex, QueryError, age_text, index_path, sync_index
 
     resolved = resolve(args.profile)
     name = resolved.profile.name
@@ -983,7 +983,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
             async def run():
                 async with service_for(resolved) as service:
-                    return await index.sync(service, progress=progress, full=args.full)
+                    return await sync_index(index, service, progress=progress, full=args.full)
 
             result = _run_async(run())
             progress.finish(result.fetched)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Protocol
 
 import httpx
@@ -106,11 +106,6 @@ class EpccAuth(httpx.Auth):
         """Whether ``token`` can still be sent (by this auth's clock and margin)."""
         return token is not None and token.valid(self.clock(), self.margin(token))
 
-    def forget(self) -> None:
-        """Drop the token in memory and in the cache (e.g. after a logout)."""
-        self._token = None
-        self.cache.save(None)
-
     def _login_request(self, like: httpx.Request) -> httpx.Request:
         form = {"grant_type": self.grant, "client_id": self.client_id}
         if self.grant == "client_credentials":
@@ -159,6 +154,7 @@ class EpccAuth(httpx.Auth):
                 token = self.token
                 if token is None or not self.usable(token):
                     token = await self._accept((yield self._login_request(request)))
+        assert token is not None  # usable() is False for None
         request.headers["Authorization"] = f"Bearer {token.access_token}"
         response = yield request
         relogins = 0
@@ -183,5 +179,7 @@ class EpccAuth(httpx.Auth):
             request.headers["Authorization"] = f"Bearer {token.access_token}"
             response = yield request
 
-    def sync_auth_flow(self, request: httpx.Request):  # pragma: no cover - async only
+    def sync_auth_flow(  # pragma: no cover - async only
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
         raise RuntimeError("EpccAuth is for httpx.AsyncClient")

@@ -30,8 +30,6 @@ CUSTOMER_BASE_KEYS = frozenset(
         "relationships",
     }
 )
-#: Attributes of a customer that a client may write.
-CUSTOMER_WRITABLE = ("name", "email", "password", "external_ref")
 
 
 def _bad(what: str, detail: str) -> ProtocolError:
@@ -51,9 +49,13 @@ def _str(data: dict, key: str, default: str = "") -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
-def _stamps(data: dict) -> tuple[str, str]:
-    meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
-    stamps = meta.get("timestamps") if isinstance(meta.get("timestamps"), dict) else {}
+def _object(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _stamps(data: dict[str, Any]) -> tuple[str, str]:
+    stamps = _object(_object(data.get("meta")).get("timestamps"))
     return _str(stamps, "created_at"), _str(stamps, "updated_at")
 
 
@@ -241,16 +243,17 @@ class Page(Generic[T]):
         if not isinstance(body, dict) or not isinstance(body.get("data"), list):
             raise _bad("list", "the body has no data list")
         items = [item(d) for d in body["data"]]
-        meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
-        page = meta.get("page") if isinstance(meta.get("page"), dict) else {}
-        results = meta.get("results") if isinstance(meta.get("results"), dict) else {}
+        meta = _object(body.get("meta"))
+        page = _object(meta.get("page"))
+        results = _object(meta.get("results"))
 
-        def num(table: dict, key: str, default: int, least: int = 0) -> int:
+        def num(table: dict[str, Any], key: str, default: int, least: int = 0) -> int:
             value = table.get(key)
-            usable = isinstance(value, int) and not isinstance(value, bool) and value >= least
-            return value if usable else default
+            if isinstance(value, int) and not isinstance(value, bool) and value >= least:
+                return value
+            return default
 
-        links = body.get("links") if isinstance(body.get("links"), dict) else {}
+        links = _object(body.get("links"))
         limit = num(page, "limit", max(len(items), 1), least=1)
         offset = num(page, "offset", 0)
         total = num(results, "total", offset + len(items))
@@ -264,23 +267,3 @@ class Page(Generic[T]):
             next_url=links.get("next") if isinstance(links.get("next"), str) else None,
             prev_url=links.get("prev") if isinstance(links.get("prev"), str) else None,
         )
-
-
-def customer_changes(original: Customer, edited: dict[str, Any]) -> dict[str, Any]:
-    """The attributes of ``edited`` that differ from ``original``: what an update must send.
-
-    ``edited`` maps attribute keys (base or custom) to the values in a form; a ``password``
-    key is always sent when present and not empty (its value is never readable).
-    """
-    changes: dict[str, Any] = {}
-    for key, value in edited.items():
-        if key == "password":
-            if value:
-                changes[key] = value
-            continue
-        before = original.value(key)
-        if before != value or type(before) is not type(value):
-            if before is None and value is None:
-                continue
-            changes[key] = value
-    return changes

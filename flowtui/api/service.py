@@ -7,15 +7,12 @@ No Textual here. Screens call these coroutines from workers; listeners registere
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import contextvars
 import datetime as dt
-import ssl
+import importlib.util
 import sys
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -23,160 +20,46 @@ import httpx
 
 from flowtui import __version__
 
-try:
-    import sniffio  # noqa: F401
-except ImportError:
+if importlib.util.find_spec("sniffio") is None:
     # httpcore tries `import sniffio` for every lock it creates; without sniffio each failed
     # import searches sys.path again (about 2,000 searches per 50,000 exported customers,
     # 8 % of an export's time). Recording it as absent makes the attempt fail at once;
     # httpcore then assumes asyncio, which is what flowtui runs on.
     sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 from flowtui.api.auth import EpccAuth, TokenCache
+from flowtui.api.changes import Change, Listener, Listeners
 from flowtui.api.errors import (
     ApiError,
     ErrorItem,
-    NetworkError,
     NotAllowedError,
     NotFoundError,
     ProtocolError,
     error_from_response,
 )
 from flowtui.api.models import Customer, Entry, Field, Flow, Page
+from flowtui.api.paging import PAGE_LIMIT, WalkKey, iter_customers, walk_customers
+from flowtui.api.params import build_filter, encode_query
+from flowtui.api.recording import (
+    WriteRecorder,
+    customer_attrs,
+    diff,
+    entry_attrs,
+    field_attrs,
+    flow_attrs,
+    record_write,
+    relationship_items,
+    undoing,
+)
 from flowtui.api.transport import (
     MAYBE_DONE,
     PacedRetryTransport,
     RetryNotice,
     RetryPolicy,
-    certificate_failure,
+    network_error,
+    tls_context,
 )
-from flowtui.ops.journal import Journal
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-PAGE_LIMIT = 100
-#: Customers can be sorted by these (and ``-`` for descending).
-CUSTOMER_SORTS = ("created_at", "updated_at", "name", "email", "id")
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """What changed: ``resource`` is flow, field, entry or customer; ``action`` is created,
-    updated or deleted; ``flow_slug`` names the flow of a field or entry when known; ``item``
-    is the new model (None for a delete). ``via`` is "write", or "read" when a read revealed a
-    newer version than one seen before."""
-
-    resource: str
-    action: str
-    id: str
-    item: Any = None
-    flow_slug: str | None = None
-    via: str = "write"
-
-
-Listener = Callable[[Change], None]
-
-#: The journal seq an undo in progress reverts (its writes are journaled with ``undo_of``).
-_UNDO_OF: contextvars.ContextVar[int | None] = contextvars.ContextVar("undo_of", default=None)
-
-
-def customer_attrs(customer: Customer) -> dict[str, Any]:
-    """What the journal keeps of a customer: its writable attributes and custom values."""
-    return {
-        "name": customer.name,
-        "email": customer.email,
-        "external_ref": customer.external_ref,
-        **customer.custom,
-    }
-
-
-def flow_attrs(flow: Flow) -> dict[str, Any]:
-    return {
-        "name": flow.name,
-        "slug": flow.slug,
-        "description": flow.description,
-        "enabled": flow.enabled,
-    }
-
-
-def field_attrs(field: Field) -> dict[str, Any]:
-    return {
-        "name": field.name,
-        "slug": field.slug,
-        "field_type": field.field_type,
-        "description": field.description,
-        "required": field.required,
-        "default": field.default,
-        "enabled": field.enabled,
-        "order": field.order,
-        "omit_null": field.omit_null,
-        "validation_rules": list(field.validation_rules),
-        "flow_id": field.flow_id,
-    }
-
-
-def relationship_items(value: Any) -> list[dict[str, str]]:
-    """A relationship's data (None, one item or a list) as a list of ``{type, id}``."""
-    if value is None:
-        return []
-    items = value if isinstance(value, list) else [value]
-    return [
-        {"type": str(i.get("type")), "id": str(i.get("id"))} for i in items if isinstance(i, dict)
-    ]
-
-
-def _diff(
-    keys: Iterable[str], before: Callable[[str], Any], after: Callable[[str], Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    keys = list(keys)
-    return {k: before(k) for k in keys}, {k: after(k) for k in keys}
-
-
-def filter_value(value: str) -> str:
-    """A filter value, quoted when it holds characters that would end a term."""
-    if any(c in value for c in '(),:"') or value != value.strip():
-        if '"' in value:
-            raise ValueError("filter values cannot contain a double quote")
-        return f'"{value}"'
-    return value
-
-
-def build_filter(terms: Iterable[tuple[str, str, str]]) -> str | None:
-    """``[("like", "name", "*knope*"), ...]`` as an EPCC filter string (``:`` = AND)."""
-    parts = [f"{op}({attr},{filter_value(str(value))})" for op, attr, value in terms]
-    return ":".join(parts) or None
-
-
-def encode_query(params: dict[str, Any]) -> str:
-    """Percent-encode every value (a ``+`` in an email must reach the store as ``%2B``)."""
-    return "&".join(
-        f"{quote(k, safe='[]')}={quote(str(v), safe='')}"
-        for k, v in params.items()
-        if v is not None
-    )
-
-
-def tls_context(verify: bool | str) -> ssl.SSLContext | bool:
-    """What httpx verifies TLS with: ``False`` (off), the default CAs (``True``) or a context
-    trusting the PEM bundle at ``verify``; an unusable bundle is a :class:`NetworkError`."""
-    if not isinstance(verify, str):
-        return verify
-    try:
-        return ssl.create_default_context(cafile=verify)
-    except (OSError, ssl.SSLError) as exc:
-        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
-        raise NetworkError(
-            [ErrorItem("Unusable CA bundle", f"Cannot use the CA bundle {verify}: {reason}")]
-        ) from None
-
-
-def certificate_problem(exc: BaseException, base_url: str) -> str | None:
-    """One sentence when ``exc`` comes from a TLS certificate that failed verification."""
-    reason = certificate_failure(exc)
-    if reason is None:
-        return None
-    return (
-        f"The TLS certificate of {base_url} failed verification ({reason}); if the store uses "
-        "a private CA, set ca_bundle in its profile to the CA's PEM file"
-    )
 
 
 class ApiService:
@@ -196,12 +79,13 @@ class ApiService:
         verify: bool | str = True,
         retry: RetryPolicy | None = None,
         on_retry: Callable[[RetryNotice], None] | None = None,
-        journal: Journal | None = None,
+        journal: WriteRecorder | None = None,
         profile_name: str = "",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.read_only = read_only
-        #: Every successful write is appended here (see :mod:`flowtui.ops.journal`). With a
+        #: Every successful write is appended here (see :mod:`flowtui.api.recording`; the
+        #: real journal is :class:`flowtui.ops.journal.Journal`). With a
         #: journal, an update or delete whose caller does not pass ``before=`` costs one GET
         #: first, to record what the attributes were.
         self.journal = journal
@@ -239,7 +123,7 @@ class ApiService:
             timeout=timeout,
             headers={"User-Agent": f"flowtui/{__version__}", "Accept": "application/json"},
         )
-        self._listeners: list[Listener] = []
+        self._listeners = Listeners()
         self._seen: OrderedDict[str, str] = OrderedDict()  # customer id -> updated_at
         #: Whether the last answer came from a flowtui sandbox (``X-Flowtui-Sandbox``).
         self.is_sandbox: bool | None = None
@@ -260,24 +144,27 @@ class ApiService:
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` with every :class:`Change`; returns a function that unsubscribes."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.subscribe(listener)
+
+    @property
+    def on_listener_error(self) -> Callable[[BaseException], None] | None:
+        """Called with what a listener raised (the app points it at its error funnel); when
+        None, it is logged at ERROR with its traceback on the ``flowtui.api`` logger. Either
+        way every other listener still gets the change."""
+        return self._listeners.on_error
+
+    @on_listener_error.setter
+    def on_listener_error(self, hook: Callable[[BaseException], None] | None) -> None:
+        self._listeners.on_error = hook
 
     def _emit(self, change: Change) -> None:
-        for listener in list(self._listeners):
-            with contextlib.suppress(Exception):
-                listener(change)
+        self._listeners.emit(change)
 
     # -- the journal ----------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def undoing(self, seq: int):
+    def undoing(self, seq: int) -> contextlib.AbstractContextManager[None]:
         """Within this block (this task only), writes are journaled as undoing ``seq``."""
-        token = _UNDO_OF.set(seq)
-        try:
-            yield
-        finally:
-            _UNDO_OF.reset(token)
+        return undoing(seq)
 
     async def _journal(
         self,
@@ -293,24 +180,18 @@ class ApiService:
         not make the write look failed: ``on_journal_error`` hears about it instead."""
         if self.journal is None:
             return
-        try:
-            await asyncio.to_thread(
-                self.journal.append,
-                profile=self.profile_name,
-                resource=resource,
-                id=id,
-                action=action,
-                before=before,
-                after=after,
-                flow_slug=flow_slug,
-                undo_of=_UNDO_OF.get(),
-                unrecorded=unrecorded,
-            )
-        except Exception as exc:  # the write stands whatever went wrong here
-            text = f"The change was made but not journaled ({type(exc).__name__}: {exc})."
-            if self.on_journal_error is not None:
-                with contextlib.suppress(Exception):
-                    self.on_journal_error(text)
+        await record_write(
+            self.journal,
+            profile=self.profile_name,
+            resource=resource,
+            action=action,
+            id=id,
+            before=before,
+            after=after,
+            flow_slug=flow_slug,
+            unrecorded=unrecorded,
+            on_error=self.on_journal_error,
+        )
 
     def _saw_customer(self, customer: Customer) -> None:
         before = self._seen.get(customer.id)
@@ -338,39 +219,8 @@ class ApiService:
             raise self._setup_error
         try:
             response = await self.client.request(method, url, json=json)
-        except httpx.TimeoutException as exc:
-            # The detail is what ``str(error)`` shows, so it says the whole thing.
-            detail = f"{self.base_url} did not answer {method} {path} in time"
-            sent = not isinstance(exc, httpx.ConnectTimeout)
-            error = NetworkError(
-                [
-                    ErrorItem(
-                        "The store did not answer in time",
-                        f"{detail} ({type(exc).__name__}){_maybe_done(method, sent)}",
-                    )
-                ],
-                method=method,
-                path=path,
-            )
-            error.maybe_sent = sent
-            raise error from None
-        except httpx.ConnectError as exc:
-            title, detail = "Cannot reach the store", certificate_problem(exc, self.base_url)
-            if detail is not None:
-                title = "The store's TLS certificate failed verification"
-            else:
-                detail = f"Cannot connect to {self.base_url} ({type(exc).__name__}: {exc})"
-            raise NetworkError([ErrorItem(title, detail)], method=method, path=path) from None
         except httpx.HTTPError as exc:
-            detail = (
-                f"The connection to {self.base_url} broke during {method} {path} "
-                f"({type(exc).__name__}: {exc}){_maybe_done(method, True)}"
-            )
-            error = NetworkError(
-                [ErrorItem("The connection to the store broke", detail)], method=method, path=path
-            )
-            error.maybe_sent = True
-            raise error from None
+            raise network_error(exc, self.base_url, method, path) from None
         self.is_sandbox = "x-flowtui-sandbox" in response.headers
         if (
             method == "DELETE"
@@ -424,8 +274,8 @@ class ApiService:
     async def create_flow(
         self, name: str, slug: str, description: str = "", enabled: bool = True
     ) -> Flow:
-        body = {"type": "flow", "name": name, "slug": slug, "description": description}
-        body["enabled"] = enabled
+        body: dict[str, Any] = {"type": "flow", "name": name, "slug": slug}
+        body["description"], body["enabled"] = description, enabled
         flow = Flow.parse(
             self._data(await self.request("POST", "/v2/flows", json={"data": body}, expect=(201,)))
         )
@@ -444,7 +294,7 @@ class ApiService:
         if before is not None:
             old = flow_attrs(before)
             new = flow_attrs(flow)
-            b, a = _diff(changes, old.get, new.get)
+            b, a = diff(changes, old.get, new.get)
             await self._journal("flow", "updated", flow.id, b, a, flow.slug)
         return flow
 
@@ -556,7 +406,7 @@ class ApiService:
         field = await self._put_field(field_id, flow_slug, changes)
         if before is not None:
             old, new = field_attrs(before), field_attrs(field)
-            b, a = _diff(changes, old.get, new.get)
+            b, a = diff(changes, old.get, new.get)
             await self._journal("field", "updated", field.id, b, a, flow_slug)
         return field
 
@@ -586,7 +436,7 @@ class ApiService:
 
     async def set_field_orders(
         self,
-        orders: dict[str, int | None],
+        orders: Mapping[str, int | None],
         flow_slug: str | None = None,
         current: Sequence[Field] = (),
     ) -> list[Field]:
@@ -660,7 +510,7 @@ class ApiService:
         self._emit(Change("entry", "updated", entry.id, entry, flow_slug))
         if before is not None:
             old, new = before.values, entry.values
-            b, a = _diff(values, old.get, new.get)
+            b, a = diff(values, old.get, new.get)
             await self._journal("entry", "updated", entry.id, b, a, flow_slug)
         return entry
 
@@ -673,19 +523,7 @@ class ApiService:
         await self.request("DELETE", self._entries_path(flow_slug, entry_id), expect=(204,))
         self._emit(Change("entry", "deleted", entry_id, None, flow_slug))
         if before is not None:
-            await self._journal(
-                "entry", "deleted", entry_id, self._entry_attrs(before), None, flow_slug
-            )
-
-    @staticmethod
-    def _entry_attrs(entry: Entry) -> dict[str, Any]:
-        """An entry's values and (as ``relationships.<slug>``) its non-empty relationships."""
-        attrs = dict(entry.values)
-        for slug, value in entry.relationships.items():
-            items = relationship_items(value)
-            if items:
-                attrs[f"relationships.{slug}"] = items
-        return attrs
+            await self._journal("entry", "deleted", entry_id, entry_attrs(before), None, flow_slug)
 
     async def set_relationship(
         self,
@@ -790,7 +628,7 @@ class ApiService:
     async def update_customer(
         self, customer_id: str, changes: dict[str, Any], *, before: Customer | None = None
     ) -> Customer:
-        """Send only ``changes`` (see :func:`flowtui.api.models.customer_changes`).
+        """Send only ``changes`` (the attributes the editor's form diff found changed).
 
         With a journal, the record is read first (one GET) unless ``before``, the customer as
         it is now, is given (the editor has just read it for its conflict check)."""
@@ -805,7 +643,7 @@ class ApiService:
         self._emit(Change("customer", "updated", customer.id, customer))
         if before is not None:
             keys = [k for k in changes if k != "password"]
-            b, a = _diff(keys, before.value, customer.value)
+            b, a = diff(keys, before.value, customer.value)
             hidden = ["password"] if "password" in changes else None
             await self._journal("customer", "updated", customer.id, b, a, unrecorded=hidden)
         return customer
@@ -824,158 +662,20 @@ class ApiService:
                 "customer", "deleted", customer_id, customer_attrs(before), None, unrecorded=hidden
             )
 
-    async def iter_customers(
+    def iter_customers(
         self, *, page_size: int = PAGE_LIMIT, concurrency: int = 4, windows: int | None = None
     ) -> AsyncIterator[Customer]:
-        """Every customer, oldest first, paged by key (created_at, then id), never by offset,
-        so it walks stores of any size.
+        """Every customer, oldest first, walked by key (see :func:`.paging.iter_customers`)."""
+        return iter_customers(self, page_size=page_size, concurrency=concurrency, windows=windows)
 
-        The time span is cut into windows walked by up to ``concurrency`` concurrent workers;
-        each window's pages are buffered (at most two pages) and yielded in order, so memory
-        stays bounded and the output is sorted. ``page_size`` is capped at the store's page
-        limit (100): a short page is how a window's end is recognised.
-        """
-        page_size = max(1, min(page_size, PAGE_LIMIT))
-        first = await self.list_customers(sort="created_at", limit=1)
-        if not first.items:
-            return
-        last = await self.list_customers(sort="-created_at", limit=1)
-        start, end = first.items[0].created_at, last.items[0].created_at
-        bounds = _time_windows(start, end, windows or max(1, concurrency * 4))
-        queues = [asyncio.Queue(maxsize=2) for _ in bounds]
-        semaphore = asyncio.Semaphore(max(1, concurrency))
-        done = object()
-
-        async def walk(index: int) -> None:
-            lo, hi = bounds[index]
-            async with semaphore:
-                try:
-                    async for page in self._walk_window(lo, hi, page_size):
-                        await queues[index].put(page)
-                    await queues[index].put(done)
-                except BaseException as exc:
-                    await queues[index].put(exc)
-                    raise
-
-        tasks = [asyncio.create_task(walk(i)) for i in range(len(bounds))]
-        try:
-            for queue in queues:
-                while True:
-                    page = await queue.get()
-                    if page is done:
-                        break
-                    if isinstance(page, BaseException):
-                        raise page
-                    for customer in page:
-                        yield customer
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-    async def walk_customers(
+    def walk_customers(
         self,
-        key: str = "created_at",
+        key: WalkKey = "created_at",
         lo: str | None = None,
         hi: str | None = None,
         *,
         page_size: int = PAGE_LIMIT,
     ) -> AsyncIterator[list[Customer]]:
-        """Pages of the customers with ``lo <= key < hi`` (None: unbounded) in ``key`` order,
-        ties by id, paged by key (``ge`` on the last timestamp seen), never by offset.
-
-        ``key`` is ``created_at`` or ``updated_at``. With ``updated_at`` and only ``lo``, this
-        is "everything changed since": a customer updated during the walk moves to the end
-        and is seen again there.
-        """
-        page_size = max(1, min(page_size, PAGE_LIMIT))
-        async for page in self._walk_window(lo, hi, page_size, key):
-            yield page
-
-    async def _walk_window(
-        self, lo: str | None, hi: str | None, page_size: int, key: str = "created_at"
-    ) -> AsyncIterator[list[Customer]]:
-        """Pages of the customers with lo <= key < hi (None: unbounded), by key."""
-        after: tuple[str, str] | None = None  # (key value, id) of the last one yielded
-
-        def stamp(c: Customer) -> str:
-            return getattr(c, key)
-
-        while True:
-            terms: list[tuple[str, str, str]] = []
-            if after is None:
-                if lo is not None:
-                    terms.append(("ge", key, lo))
-            else:
-                terms.append(("ge", key, after[0]))
-            if hi is not None:
-                terms.append(("lt", key, hi))
-            page = await self.list_customers(filters=terms, sort=key, limit=page_size)
-            items = page.items
-            if after is not None:
-                # ge() repeats the ones at the boundary timestamp already yielded: skip them.
-                items = [c for c in items if (stamp(c), c.id) > after]
-                if not items and len(page.items) == page_size:
-                    # A full page of one timestamp: drain that timestamp by id instead.
-                    async for chunk in self._drain_tie(after, page_size, key):
-                        yield chunk
-                        after = (stamp(chunk[-1]), chunk[-1].id)
-                    terms = [("gt", key, after[0])]
-                    if hi is not None:
-                        terms.append(("lt", key, hi))
-                    page = await self.list_customers(filters=terms, sort=key, limit=page_size)
-                    items = page.items
-            if items:
-                yield items
-                after = (stamp(items[-1]), items[-1].id)
-            if len(page.items) < page_size:
-                return
-
-    async def _drain_tie(
-        self, after: tuple[str, str], page_size: int, key: str = "created_at"
-    ) -> AsyncIterator[list[Customer]]:
-        while True:
-            terms = [("eq", key, after[0]), ("gt", "id", after[1])]
-            page = await self.list_customers(filters=terms, sort="id", limit=page_size)
-            if page.items:
-                yield page.items
-                after = (getattr(page.items[-1], key), page.items[-1].id)
-            if len(page.items) < page_size:
-                return
-
-
-def _parse_stamp(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def _format_stamp(value: dt.datetime) -> str:
-    value = value.astimezone(dt.UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def _time_windows(start: str, end: str, count: int) -> list[tuple[str | None, str | None]]:
-    """``count`` consecutive [lo, hi) windows covering everything (first and last open)."""
-    try:
-        lo, hi = _parse_stamp(start), _parse_stamp(end)
-    except ValueError:
-        return [(None, None)]
-    span = (hi - lo) / count
-    if count <= 1 or span < dt.timedelta(milliseconds=10):
-        return [(None, None)]
-    cuts = [_format_stamp(lo + span * i) for i in range(1, count)]
-    edges: list[str | None] = [None, *cuts, None]
-    return [(edges[i], edges[i + 1]) for i in range(count)]
-
-
-def _maybe_done(method: str, sent: bool) -> str:
-    """What a lost answer means for a request that is not repeated (a POST)."""
-    if sent and method.upper() == "POST":
-        return "; it may have been carried out, so check before trying again"
-    return ""
-
-
-def api_error_text(error: BaseException) -> str:
-    """One line for any error a service call can raise (never contains a secret)."""
-    if isinstance(error, ApiError):
-        return error.summary
-    return f"{type(error).__name__}: {error}"
+        """Pages of the customers with ``lo <= key < hi`` in ``key`` order (see
+        :func:`.paging.walk_customers`)."""
+        return walk_customers(self, key, lo, hi, page_size=page_size)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from flowtui.api.errors import parse_retry_after
+from flowtui.api.errors import ErrorItem, NetworkError, parse_retry_after
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 #: Request extension marking a POST that is safe to repeat (asking for a token is).
@@ -192,3 +192,76 @@ async def _buffered(response: httpx.Response) -> httpx.Response:
         stream=httpx.ByteStream(raw),
         extensions=response.extensions,
     )
+
+
+# -- what a failed request means ------------------------------------------------------------
+
+
+def tls_context(verify: bool | str) -> ssl.SSLContext | bool:
+    """What httpx verifies TLS with: ``False`` (off), the default CAs (``True``) or a context
+    trusting the PEM bundle at ``verify``; an unusable bundle is a :class:`NetworkError`."""
+    if not isinstance(verify, str):
+        return verify
+    try:
+        return ssl.create_default_context(cafile=verify)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise NetworkError(
+            [ErrorItem("Unusable CA bundle", f"Cannot use the CA bundle {verify}: {reason}")]
+        ) from None
+
+
+def certificate_problem(exc: BaseException, base_url: str) -> str | None:
+    """One sentence when ``exc`` comes from a TLS certificate that failed verification."""
+    reason = certificate_failure(exc)
+    if reason is None:
+        return None
+    return (
+        f"The TLS certificate of {base_url} failed verification ({reason}); if the store uses "
+        "a private CA, set ca_bundle in its profile to the CA's PEM file"
+    )
+
+
+def network_error(exc: httpx.HTTPError, base_url: str, method: str, path: str) -> NetworkError:
+    """The :class:`NetworkError` for a request to ``base_url`` that got no answer: a timeout,
+    a refused or unverified connection, or one that broke (``maybe_sent`` when the store may
+    have received it)."""
+    if isinstance(exc, httpx.TimeoutException):
+        # The detail is what ``str(error)`` shows, so it says the whole thing.
+        detail = f"{base_url} did not answer {method} {path} in time"
+        sent = not isinstance(exc, httpx.ConnectTimeout)
+        error = NetworkError(
+            [
+                ErrorItem(
+                    "The store did not answer in time",
+                    f"{detail} ({type(exc).__name__}){_maybe_done(method, sent)}",
+                )
+            ],
+            method=method,
+            path=path,
+        )
+        error.maybe_sent = sent
+        return error
+    if isinstance(exc, httpx.ConnectError):
+        title, problem = "Cannot reach the store", certificate_problem(exc, base_url)
+        if problem is not None:
+            title, detail = "The store's TLS certificate failed verification", problem
+        else:
+            detail = f"Cannot connect to {base_url} ({type(exc).__name__}: {exc})"
+        return NetworkError([ErrorItem(title, detail)], method=method, path=path)
+    detail = (
+        f"The connection to {base_url} broke during {method} {path} "
+        f"({type(exc).__name__}: {exc}){_maybe_done(method, True)}"
+    )
+    error = NetworkError(
+        [ErrorItem("The connection to the store broke", detail)], method=method, path=path
+    )
+    error.maybe_sent = True
+    return error
+
+
+def _maybe_done(method: str, sent: bool) -> str:
+    """What a lost answer means for a request that is not repeated (a POST)."""
+    if sent and method.upper() == "POST":
+        return "; it may have been carried out, so check before trying again"
+    return ""

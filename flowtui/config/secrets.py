@@ -28,16 +28,13 @@ import tomllib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import tomli_w
 
 from flowtui.config import paths
 from flowtui.config._files import POSIX, atomic_write, ensure_dir
-from flowtui.config.profiles import validate_name
-
-if TYPE_CHECKING:
-    from flowtui.config.profiles import Profile
+from flowtui.config.profiles import Profile, validate_name
 
 __all__ = [
     "CREDENTIALS_FILE",

@@ -24,114 +24,29 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from flowtui.api.changes import Change, Listener
 from flowtui.api.models import Customer, Field
 from flowtui.config.paths import cache_dir
 from flowtui.index import query as Q
+from flowtui.index.plan import Step, plan_conditions
+from flowtui.index.writer import (
+    INDEXES,
+    SCHEMA_VERSION,
+    SHIFT,
+    TABLES,
+    IndexBuilder,
+    IndexWriter,
+    open_db,
+    remove_index,
+)
 
-#: Bump when the layout changes: an index of another version is rebuilt from scratch.
-SCHEMA_VERSION = 2
 DEFAULT_LIMIT = 100
-#: A value's row id is (customer row id << SHIFT) | field number, so a full-text hit names its
-#: customer and field without a lookup, and a customer's values are one row-id range.
-SHIFT = 10
-MAX_FIELDS = (1 << SHIFT) - 1
-
-_TABLES = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE customers (
-    n INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    email TEXT NOT NULL,
-    external_ref TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    raw TEXT NOT NULL
-);
-CREATE TABLE fieldnos (no INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE);
-INSERT INTO fieldnos VALUES (1, 'name'), (2, 'email'), (3, 'external_ref');
-CREATE TABLE vals (
-    n INTEGER PRIMARY KEY,  -- (customer n << 10) | field number: no join to find either
-    f INTEGER NOT NULL,     -- the field number (fieldnos)
-    txt TEXT,
-    num REAL,
-    day TEXT
-);
-CREATE VIRTUAL TABLE fts USING fts5(
-    txt, content='vals', content_rowid='n', tokenize='trigram'
-);
-"""
-
-_INDEXES = """
-CREATE INDEX customers_name ON customers (name COLLATE NOCASE, id);
-CREATE INDEX customers_created ON customers (created_at);
-CREATE INDEX customers_updated ON customers (updated_at);
-CREATE INDEX vals_txt ON vals (f, txt COLLATE NOCASE) WHERE txt IS NOT NULL;
-CREATE INDEX vals_num ON vals (f, num) WHERE num IS NOT NULL;
-CREATE INDEX vals_day ON vals (f, day) WHERE day IS NOT NULL;
-CREATE TRIGGER vals_ai AFTER INSERT ON vals WHEN new.txt IS NOT NULL BEGIN
-    INSERT INTO fts (rowid, txt) VALUES (new.n, new.txt);
-END;
-CREATE TRIGGER vals_ad AFTER DELETE ON vals WHEN old.txt IS NOT NULL BEGIN
-    INSERT INTO fts (fts, rowid, txt) VALUES ('delete', old.n, old.txt);
-END;
-"""
 
 
 def index_path(profile: str) -> Path:
     """Where the index of ``profile`` lives."""
     return cache_dir() / "index" / f"{profile}.sqlite"
-
-
-def customer_json(customer: Customer) -> str:
-    """The customer as the store's JSON shape (what :meth:`Customer.parse` reads back)."""
-    data: dict[str, Any] = {
-        **customer.custom,
-        "id": customer.id,
-        "type": "customer",
-        "name": customer.name,
-        "email": customer.email,
-        "password": customer.has_password,
-        "meta": {
-            "timestamps": {"created_at": customer.created_at, "updated_at": customer.updated_at}
-        },
-    }
-    if customer.external_ref is not None:
-        data["external_ref"] = customer.external_ref
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def customer_values(customer: Customer, dates: frozenset[str]) -> list[tuple]:
-    """``(field, txt, num, day)`` rows of one customer: base text attributes and every custom
-    value by its type (booleans as 0/1 numbers; date fields' values as days)."""
-    rows: list[tuple] = [("name", customer.name, None, None), ("email", customer.email, None, None)]
-    if customer.external_ref:
-        rows.append(("external_ref", customer.external_ref, None, None))
-    for key, value in customer.custom.items():
-        if value is None:
-            continue
-        if isinstance(value, bool | int | float):
-            rows.append((key, None, float(value), None))
-        elif isinstance(value, str):
-            rows.append((key, None, None, value) if key in dates else (key, value, None, None))
-        else:
-            rows.append((key, json.dumps(value, ensure_ascii=False), None, None))
-    return rows
-
-
-def fields_signature(fields: Sequence[Field]) -> str:
-    """What about the fields changes the values customers show without moving their
-    ``updated_at`` (a new field's default appears on every customer): a change means the
-    index must be built again. Names and order do not count."""
-    return json.dumps(
-        sorted([f.slug, f.field_type, f.default, f.omit_null] for f in fields), default=str
-    )
-
-
-def fields_meta(fields: Sequence[Field]) -> str:
-    return json.dumps([{"slug": f.slug, "name": f.name, "type": f.field_type} for f in fields])
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,159 +70,7 @@ class IndexStatus:
         return None if self.synced_at is None else max(0.0, time.time() - self.synced_at)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    """A connection to ``path``, which (like its folder) only its owner may read: it holds
-    customers' personal data."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with contextlib.suppress(OSError):
-        os.chmod(path.parent, 0o700)
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
-    db.execute("PRAGMA busy_timeout = 10000")
-    return db
-
-
-def _remove(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(f"{path}{suffix}")
-
-
-class _Writer:
-    """Writes customers into an index connection (shared by the index and the builder)."""
-
-    db: sqlite3.Connection
-    dates: frozenset[str]
-    fnos: dict[str, int]
-
-    def _load_fnos(self) -> None:
-        self.fnos = dict(
-            (slug, no) for no, slug in self.db.execute("SELECT no, slug FROM fieldnos")
-        )
-
-    def _fno(self, slug: str) -> int:
-        no = self.fnos.get(slug)
-        if no is None:
-            no = max(self.fnos.values(), default=0) + 1
-            if no > MAX_FIELDS:
-                raise RuntimeError(f"the index holds more than {MAX_FIELDS} fields: rebuild it")
-            self.db.execute("INSERT INTO fieldnos (no, slug) VALUES (?, ?)", (no, slug))
-            self.fnos[slug] = no
-        return no
-
-    def _write(self, customers: Iterable[Customer], replace: bool) -> int:
-        db = self.db
-        count = 0
-        vals: list[tuple] = []
-        for c in customers:
-            row = (
-                c.id,
-                c.name,
-                c.email,
-                c.external_ref,
-                c.created_at,
-                c.updated_at,
-                customer_json(c),
-            )
-            old = None
-            if replace:
-                old = db.execute("SELECT n, raw FROM customers WHERE id = ?", (c.id,)).fetchone()
-            if old is not None:
-                if old[1] == row[-1]:
-                    continue  # unchanged (a sync re-reads the newest one it saw)
-                n = old[0]
-                db.execute(
-                    "UPDATE customers SET name=?, email=?, external_ref=?, created_at=?, "
-                    "updated_at=?, raw=? WHERE n=?",
-                    (*row[1:], n),
-                )
-                # Only the values that changed are rewritten (and re-indexed for full text).
-                before = {
-                    r[0]: r[1:]
-                    for r in db.execute(
-                        "SELECT n, f, txt, num, day FROM vals WHERE n >= ? AND n < ?",
-                        (n << SHIFT, (n + 1) << SHIFT),
-                    )
-                }
-                after = {}
-                for slug, txt, num, day in customer_values(c, self.dates):
-                    f = self._fno(slug)
-                    after[(n << SHIFT) | f] = (f, txt, num, day)
-                db.executemany(
-                    "DELETE FROM vals WHERE n = ?",
-                    [(k,) for k, v in before.items() if after.get(k) != v],
-                )
-                vals.extend((k, *v) for k, v in after.items() if before.get(k) != v)
-                count += 1
-                continue
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO customers (id, name, email, external_ref, created_at, "
-                "updated_at, raw) VALUES (?,?,?,?,?,?,?)",
-                row,
-            )
-            if not cursor.rowcount:
-                continue  # seen already (a walk may repeat one at a page boundary)
-            n = cursor.lastrowid
-            base = n << SHIFT
-            for slug, txt, num, day in customer_values(c, self.dates):
-                f = self._fno(slug)
-                vals.append((base | f, f, txt, num, day))
-            count += 1
-        db.executemany("INSERT INTO vals (n, f, txt, num, day) VALUES (?,?,?,?,?)", vals)
-        return count
-
-
-class IndexBuilder(_Writer):
-    """A new index file built beside the current one (see :meth:`CustomerIndex.builder`)."""
-
-    def __init__(self, path: Path, fields: Sequence[Field]) -> None:
-        self.path = path
-        self.dates = frozenset(f.slug for f in fields if f.field_type == "date")
-        self.lock = threading.Lock()
-        _remove(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = _connect(path)
-        self.db.execute("PRAGMA journal_mode = OFF")
-        self.db.execute("PRAGMA synchronous = OFF")
-        self.db.execute("PRAGMA cache_size = -65536")
-        self.db.executescript(_TABLES)
-        self._load_fnos()
-        self.count = 0
-
-    def add(self, customers: Sequence[Customer]) -> None:
-        with self.lock:
-            self.db.execute("BEGIN")
-            try:
-                self.count += self._write(customers, replace=False)
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
-
-    def finish(self, meta: dict[str, str]) -> None:
-        """Index everything, record ``meta`` and close: the file is ready to be renamed."""
-        with self.lock:
-            db = self.db
-            # Indexing once at the end is several times faster than row by row.
-            db.execute("INSERT INTO fts (fts) VALUES ('rebuild')")
-            db.executescript(_INDEXES)
-            db.executemany(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                [("schema", str(SCHEMA_VERSION)), *meta.items()],
-            )
-            db.execute("ANALYZE")
-            db.execute("PRAGMA journal_mode = DELETE")
-            db.close()
-
-    def discard(self) -> None:
-        with self.lock:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.close()
-            _remove(self.path)
-
-
-class CustomerIndex(_Writer):
+class CustomerIndex(IndexWriter):
     """The index of one store (profile). Thread-safe: every method takes the lock, so a
     worker thread can search while the event loop applies a change."""
 
@@ -330,7 +93,7 @@ class CustomerIndex(_Writer):
             db = self._try_open()
         except sqlite3.DatabaseError:
             # Not a database, or one of another layout: it is a cache, so start again.
-            _remove(self.path)
+            remove_index(self.path)
             db = self._try_open()
         self.db = db
         st = os.stat(self.path)
@@ -342,7 +105,7 @@ class CustomerIndex(_Writer):
         self._load_fnos()
 
     def _try_open(self) -> sqlite3.Connection:
-        db = _connect(self.path)
+        db = open_db(self.path)
         try:
             db.execute("PRAGMA journal_mode = DELETE")
             db.execute("PRAGMA synchronous = NORMAL")
@@ -358,11 +121,11 @@ class CustomerIndex(_Writer):
             if version is None or version[0] != str(SCHEMA_VERSION):
                 if has_meta or db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
                     db.close()
-                    _remove(self.path)
-                    db = _connect(self.path)
+                    remove_index(self.path)
+                    db = open_db(self.path)
                     db.execute("PRAGMA journal_mode = DELETE")
                     db.execute("PRAGMA synchronous = NORMAL")
-                db.executescript(_TABLES + _INDEXES)
+                db.executescript(TABLES + INDEXES)
                 db.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)",
                     (str(SCHEMA_VERSION),),
@@ -615,21 +378,6 @@ class CustomerIndex(_Writer):
         sql, args = step.select()
         return self.db.execute(f"SELECT count(*) FROM ({sql})", args).fetchone()[0]
 
-    def matching_ids(self, text: str) -> list[str]:
-        """The ids of every customer matching ``text`` (no limit), by name."""
-        conditions = self.parse(text)
-        with self.lock:
-            self._current()
-            self._collect(conditions)
-            where = (
-                " WHERE EXISTS (SELECT 1 FROM temp.hits h WHERE h.n = c.n)" if conditions else ""
-            )
-            rows = self.db.execute(
-                f"SELECT c.id FROM customers c INDEXED BY customers_name{where} "
-                "ORDER BY c.name COLLATE NOCASE, c.id"
-            ).fetchall()
-        return [r[0] for r in rows]
-
     def get(self, customer_id: str) -> Customer | None:
         with self.lock:
             self._current()
@@ -638,29 +386,21 @@ class CustomerIndex(_Writer):
             ).fetchone()
         return Customer.parse(json.loads(row[0])) if row else None
 
-    # -- syncing ----------------------------------------------------------------------------
-
-    async def sync(self, service: Any, *, progress: Any = None, full: bool = False) -> Any:
-        """Bring the index up to date with ``service``'s store: see :mod:`flowtui.index.sync`
-        (returns its ``SyncResult``)."""
-        from flowtui.index.sync import sync_index
-
-        return await sync_index(self, service, progress=progress, full=full)
-
     # -- following changes ------------------------------------------------------------------
 
-    def apply_change(self, change: Any) -> None:
-        """Follow a service :class:`~flowtui.api.service.Change`: customers flowtui itself
+    def apply_change(self, change: Change) -> None:
+        """Follow a service :class:`~flowtui.api.changes.Change`: customers flowtui itself
         created, updated or deleted show in the index at once."""
-        if getattr(change, "resource", None) != "customer":
+        if change.resource != "customer":
             return
         if change.action == "deleted":
             self.delete_ids([change.id])
         elif isinstance(change.item, Customer):
             self.upsert([change.item])
 
-    def follow(self, subscribe: Callable[[Callable[[Any], None]], Callable[[], None]]):
-        """Subscribe to a service's changes; returns the unsubscribe function."""
+    def follow(self, subscribe: Callable[[Listener], Callable[[], None]]) -> Callable[[], None]:
+        """Follow a service's changes (``subscribe`` is its
+        :meth:`~flowtui.api.service.ApiService.subscribe`); returns the unsubscribe function."""
         return subscribe(self.apply_change)
 
 
@@ -673,109 +413,3 @@ def _created_window(lo: str | None, hi: str | None) -> tuple[str, list[str]]:
         parts.append("created_at < ?")
         args.append(hi)
     return (" WHERE " + " AND ".join(parts) if parts else ""), args
-
-
-def _like(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _phrase(value: str) -> str:
-    return '"' + value.replace('"', '""') + '"'
-
-
-_CMP = {"=": "=", "!=": "=", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
-
-
-def _range(column: str, op: str, value: str, end: str | None) -> tuple[str, list[Any]]:
-    """A comparison of a date or timestamp ``column`` with a date that may name a period."""
-    if end is None:
-        return f"{column} {_CMP[op]} ?", [value]
-    if op in ("=", "!="):
-        return f"({column} >= ? AND {column} < ?)", [value, end]
-    if op == "<=":
-        return f"{column} < ?", [end]
-    if op == ">":
-        return f"{column} >= ?", [end]
-    return f"{column} {op} ?", [value]
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One condition as SQL. ``kind`` says how it applies:
-
-    * ``"set"``: ``sql`` is a SELECT of customer row ids (full-text matches, scans);
-    * ``"value"``: ``sql`` is a condition on one value row (``num``, ``txt``, ``day``) of field
-      number ``fno``, checked by row id ``(customer << 10) | fno`` without any search;
-    * ``"customer"``: ``sql`` is a condition on the customers table's own columns.
-
-    ``negate``: the customers for whom it does *not* hold (``!=``).
-    """
-
-    kind: str
-    sql: str
-    args: tuple
-    negate: bool = False
-    fno: int = -1
-
-    def select(self) -> tuple[str, list[Any]]:
-        """A SELECT of the row ids of the customers for whom ``sql`` holds."""
-        if self.kind == "set":
-            return self.sql, list(self.args)
-        if self.kind == "value":
-            return f"SELECT n >> {SHIFT} FROM vals WHERE f = ? AND {self.sql}", [
-                self.fno,
-                *self.args,
-            ]
-        return f"SELECT n FROM customers WHERE {self.sql}", list(self.args)
-
-    def filter(self) -> tuple[str, list[Any]]:
-        """A DELETE that keeps in ``temp.hits`` only the customers this step lets through."""
-        keep_if = "NOT " if not self.negate else ""
-        if self.kind == "set":
-            return f"DELETE FROM temp.hits WHERE n {keep_if}IN ({self.sql})", list(self.args)
-        if self.kind == "value":
-            probe = f"SELECT 1 FROM vals v WHERE v.n = (temp.hits.n << {SHIFT}) | ? AND {self.sql}"
-            return f"DELETE FROM temp.hits WHERE {keep_if}EXISTS ({probe})", [
-                self.fno,
-                *self.args,
-            ]
-        probe = f"SELECT 1 FROM customers c WHERE c.n = temp.hits.n AND {self.sql}"
-        return f"DELETE FROM temp.hits WHERE {keep_if}EXISTS ({probe})", list(self.args)
-
-
-def plan_conditions(conditions: Sequence[Q.Condition], fnos: dict[str, int]) -> list[Step]:
-    """Each condition as a :class:`Step` (``fnos`` maps field slugs to their numbers)."""
-    steps: list[Step] = []
-    for cond in conditions:
-        field = cond.field
-        fno = -1 if field is None else fnos.get(field.column, -1)
-        negate = cond.op == "!="
-        if field is None or (field.kind == Q.TEXT and cond.op == ":"):
-            value = str(cond.value)
-            if len(value) >= 3:
-                sql = f"SELECT rowid >> {SHIFT} FROM fts WHERE fts MATCH ?"
-                args: list[Any] = [_phrase(value)]
-                if field is not None:
-                    sql += f" AND (rowid & {MAX_FIELDS}) = ?"
-                    args.append(fno)
-                steps.append(Step("set", sql, tuple(args)))
-            elif field is None:  # too short for trigrams: scan the text values
-                sql = f"SELECT n >> {SHIFT} FROM vals WHERE txt LIKE ? ESCAPE '\\'"
-                steps.append(Step("set", sql, (_like(value),)))
-            else:
-                steps.append(Step("value", "txt LIKE ? ESCAPE '\\'", (_like(value),), fno=fno))
-        elif field.kind == Q.STAMP:
-            where, args = _range(field.column, cond.op, str(cond.value), cond.end)
-            steps.append(Step("customer", where, tuple(args), negate))
-        else:
-            if field.kind == Q.TEXT:
-                where, args = "txt = ? COLLATE NOCASE", [cond.value]
-            elif field.kind in (Q.NUMBER, Q.BOOLEAN):
-                where, args = f"num {_CMP[cond.op]} ?", [cond.value]
-            elif cond.op == ":":  # dates: contains, as text
-                where, args = "day LIKE ? ESCAPE '\\'", [_like(str(cond.value))]
-            else:
-                where, args = _range("day", cond.op, str(cond.value), cond.end)
-            steps.append(Step("value", where, tuple(args), negate, fno))
-    return steps

@@ -26,8 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flowtui.api.models import Customer
-from flowtui.api.service import ApiService, _format_stamp, _parse_stamp, _time_windows
-from flowtui.index.store import CustomerIndex, fields_meta, fields_signature
+from flowtui.api.paging import format_stamp, parse_stamp, time_windows
+from flowtui.api.service import ApiService
+from flowtui.index.store import CustomerIndex
+from flowtui.index.writer import fields_meta, fields_signature
 
 Progress = Callable[[int, int], None]
 #: A window with at most this many customers is fetched rather than halved again.
@@ -187,7 +189,7 @@ async def reconcile(index: CustomerIndex, service: ApiService) -> int:
         return index.delete_ids(index.ids_between(None, None))
     last = await service.list_customers(sort="-created_at", limit=1)
     start, end = first.items[0].created_at, last.items[0].created_at
-    windows = _time_windows(start, end, 16)
+    windows = time_windows(start, end, 16)
     deleted = 0
     while windows:
         lo, hi = windows.pop()
@@ -216,8 +218,8 @@ async def reconcile(index: CustomerIndex, service: ApiService) -> int:
 def _halve(lo: str, hi: str) -> str | None:
     """The timestamp halfway between ``lo`` and ``hi``; None when they are too close."""
     try:
-        a, b = _parse_stamp(lo), _parse_stamp(hi)
+        a, b = parse_stamp(lo), parse_stamp(hi)
     except ValueError:
         return None
-    mid = _format_stamp(a + (b - a) / 2)
+    mid = format_stamp(a + (b - a) / 2)
     return mid if lo < mid < hi else None

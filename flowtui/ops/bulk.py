@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -205,13 +206,20 @@ class BulkItem:
 
     def as_customer(self, slug: str) -> Customer:
         """The customer as the preview saw it, as far as this plan knows it (``slug``'s value)."""
-        base = {"name": self.name, "email": self.email, "external_ref": None}
-        custom = {}
+        base: dict[str, Any] = {"name": self.name, "email": self.email, "external_ref": None}
+        custom: dict[str, Any] = {}
         if slug in base:
             base[slug] = self.before
         else:
             custom[slug] = self.before
-        return Customer(id=self.id, custom=custom, updated_at=self.updated_at, **base)
+        return Customer(
+            id=self.id,
+            name=base["name"],
+            email=base["email"],
+            external_ref=base["external_ref"],
+            custom=custom,
+            updated_at=self.updated_at,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -259,7 +267,7 @@ class BulkPlan:
     started: bool = False
     #: Why the last run stopped early, one sentence.
     stop_reason: str = ""
-    path: Path | None = field(default=None, compare=False)
+    path: Path | None = dataclasses.field(default=None, compare=False)
 
     # -- counts
 

@@ -66,15 +66,15 @@ class EmbeddedSandbox:
             old = profiles.get(DEMO_PROFILE)
         except Exception:
             old = None
-        secret = None
+        kept: str | None = None
         if old is not None and not fresh:  # a kept store: keep its credentials
             with contextlib.suppress(Exception):
-                secret = secret_store(old).get_secret(DEMO_PROFILE)
-        new_credentials = secret is None
-        if new_credentials:
-            cid, secret = f"demo-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+                kept = secret_store(old).get_secret(DEMO_PROFILE)
+        new_credentials = old is None or kept is None
+        if old is not None and kept is not None:
+            cid, secret = old.client_id, kept
         else:
-            cid = old.client_id
+            cid, secret = f"demo-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
         sock = bind("127.0.0.1", 0)
         self.url = base_url(sock)
         env = {**os.environ, ID_ENV: cid, SECRET_ENV: secret}
@@ -148,7 +148,8 @@ class EmbeddedSandbox:
         if proc is None:
             return
         with contextlib.suppress(OSError):
-            proc.stdin.close()  # end of file: the child shuts down gracefully
+            if proc.stdin is not None:
+                proc.stdin.close()  # end of file: the child shuts down gracefully
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:

@@ -24,21 +24,46 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import functools
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Set
+from dataclasses import dataclass
 from typing import Any
 
 from flowtui.api.errors import ApiError, ErrorItem, NetworkError, NotFoundError, ServerError
 from flowtui.api.models import Customer, Field
-from flowtui.api.service import PAGE_LIMIT, ApiService
-from flowtui.core.fields import MAX_STRING_BYTES, check_value, is_email, parse_text
+from flowtui.api.paging import PAGE_LIMIT
+from flowtui.api.service import ApiService
+from flowtui.core.fields import check_value, is_email, parse_text
 from flowtui.core.textsafe import printable
+from flowtui.ops.import_file import (
+    FORMATS,
+    ImportFileError,
+    Row,
+    default_failures_path,
+    detect_format,
+    read_records,
+)
 
-FORMATS = ("csv", "jsonl")
+__all__ = [
+    "FORMATS",
+    "ImportFileError",
+    "ImportPlan",
+    "Row",
+    "apply_import",
+    "check_row",
+    "default_failures_path",
+    "detect_format",
+    "plan_import",
+    "read_records",
+    "report_lines",
+    "row_changes",
+    "row_line",
+    "write_failures",
+]
+
 MATCHES = ("email", "id")
 #: Base attributes a row may set (``id`` only identifies the customer).
 BASE_KEYS = ("id", "name", "email", "external_ref")
@@ -50,33 +75,6 @@ LOOKUP_CONCURRENCY = 8
 WRITE_CONCURRENCY = 4
 #: After this many network failures in a row the store is taken as gone: the import stops.
 GIVE_UP_AFTER = 10
-
-
-class ImportFileError(Exception):
-    """The file cannot be imported at all (missing, not UTF-8, a bad CSV header): one line."""
-
-
-@dataclass(slots=True)
-class Row:
-    """One record of the file and what the import does with it."""
-
-    number: int  # the line it starts on (CSV: the header is line 1)
-    raw: Any  # as read, for the failure file: CSV cells, a JSON object, or a bad line's text
-    values: dict[str, Any] = field(default_factory=dict)  # attributes the row sets, parsed
-    problems: list[str] = field(default_factory=list)
-    action: str = ""  # create, update, unchanged or invalid
-    #: The customer the row matched, as read while planning (an update's "before").
-    existing: Customer | None = None
-    changes: dict[str, Any] = field(default_factory=dict)  # what an update sends
-    #: "" (not written yet), "pending", "created", "updated", "failed" or "not attempted".
-    outcome: str = ""
-    error: str = ""  # why it failed
-    customer_id: str = ""  # of the customer created or updated
-    recovered: bool = False  # a create whose answer was lost, found in the store afterwards
-
-    @property
-    def message(self) -> str:
-        return "; ".join(self.problems) if self.problems else self.error
 
 
 @dataclass
@@ -106,144 +104,6 @@ class ImportPlan:
             if r.action == "invalid"
             or (r.action in ("create", "update") and r.outcome not in ("created", "updated"))
         ]
-
-
-def detect_format(path: str, fmt: str | None = None) -> str:
-    if fmt:
-        if fmt not in FORMATS:
-            raise ImportFileError(f"unknown format {fmt!r} (use csv or jsonl)")
-        return fmt
-    suffix = Path(path).suffix.lower()
-    if suffix == ".csv":
-        return "csv"
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    raise ImportFileError(
-        f"cannot tell the format of {printable(path)} from its name: add --format csv or "
-        "--format jsonl"
-    )
-
-
-def default_failures_path(path: str, fmt: str) -> str:
-    """``customers.csv`` -> ``customers.failed.csv`` (beside the input)."""
-    p = Path(path)
-    stem = p.stem if p.suffix.lower() in (".csv", ".jsonl", ".ndjson") else p.name
-    return str(p.with_name(f"{stem}.failed.{fmt}"))
-
-
-# -- reading -------------------------------------------------------------------------------------
-
-
-def _open(path: str):
-    try:
-        # utf-8-sig: a spreadsheet's byte-order mark is not part of the first column's name.
-        return open(path, encoding="utf-8-sig", newline="")
-    except FileNotFoundError:
-        raise ImportFileError(f"{printable(path)}: no such file") from None
-    except IsADirectoryError:
-        raise ImportFileError(f"{printable(path)} is a folder, not a file") from None
-    except OSError as exc:
-        raise ImportFileError(f"cannot read {printable(path)}: {exc.strerror or exc}") from None
-
-
-def read_records(path: str, fmt: str) -> tuple[list[str] | None, Iterator[Row]]:
-    """The CSV header (None for JSON Lines) and the file's rows, each with ``values`` holding
-    the record as read (a dict of cells or keys) or ``problems`` saying why it has none."""
-    handle = _open(path)
-    shown = printable(path)
-
-    def undecodable(exc: UnicodeDecodeError, line: int) -> ImportFileError:
-        handle.close()
-        byte = exc.object[exc.start]
-        # Text is decoded a block at a time: find the line by decoding line by line (a
-        # newline is never part of a multi-byte character).
-        with open(path, "rb") as raw:
-            for number, data in enumerate(raw, start=1):
-                try:
-                    data.decode("utf-8")
-                except UnicodeDecodeError as bad:
-                    line, byte = number, data[bad.start]
-                    break
-        return ImportFileError(
-            f"{shown} is not UTF-8 text (a byte 0x{byte:02x} on line {line}): save it as UTF-8 "
-            "and try again"
-        )
-
-    if fmt == "csv":
-        # A text field may hold up to 16 MB; the csv module refuses cells over 128 KB.
-        csv.field_size_limit(max(csv.field_size_limit(), 4 * MAX_STRING_BYTES))
-        reader = csv.reader(handle, strict=True)
-        try:
-            header = next(reader, None)
-        except UnicodeDecodeError as exc:
-            handle.close()
-            raise undecodable(exc, 1) from None
-        except csv.Error as exc:
-            handle.close()
-            raise ImportFileError(f"{shown}, line 1: not a CSV header ({exc})") from None
-        if not header or all(not h.strip() for h in header):
-            handle.close()
-            raise ImportFileError(
-                f"{shown} has no header row: the first line must name the columns "
-                "(id,name,email,... as the export writes them)"
-            )
-        header = [h.strip() for h in header]
-        repeated = sorted({h for h in header if header.count(h) > 1})
-        if repeated:
-            handle.close()
-            names = ", ".join(printable(h) or '""' for h in repeated)
-            raise ImportFileError(f"{shown}: the header names a column more than once ({names})")
-
-        def csv_rows() -> Iterator[Row]:
-            with handle:
-                while True:
-                    start = reader.line_num + 1
-                    try:
-                        cells = next(reader)
-                    except StopIteration:
-                        return
-                    except UnicodeDecodeError as exc:
-                        raise undecodable(exc, start) from None
-                    except csv.Error as exc:
-                        raise ImportFileError(f"{shown}, line {start}: {exc}") from None
-                    if not cells:
-                        continue  # a blank line
-                    row = Row(start, cells)
-                    if len(cells) != len(header):
-                        row.problems.append(
-                            f"has {len(cells)} cells where the header has {len(header)} columns"
-                        )
-                    else:
-                        row.values = dict(zip(header, cells, strict=True))
-                    yield row
-
-        return header, csv_rows()
-
-    def jsonl_rows() -> Iterator[Row]:
-        with handle:
-            number = 0
-            while True:
-                try:
-                    line = handle.readline()
-                except UnicodeDecodeError as exc:
-                    raise undecodable(exc, number + 1) from None
-                if not line:
-                    return
-                number += 1
-                text = line.strip()
-                if not text:
-                    continue
-                try:
-                    record = json.loads(text)
-                except ValueError as exc:
-                    yield Row(number, text, problems=[f"not valid JSON ({exc})"])
-                    continue
-                if not isinstance(record, dict):
-                    yield Row(number, text, problems=["not a JSON object"])
-                    continue
-                yield Row(number, record, values=record)
-
-    return None, jsonl_rows()
 
 
 # -- checking ------------------------------------------------------------------------------------
@@ -288,7 +148,7 @@ def check_row(row: Row, fields: dict[str, Field], fmt: str, ignored: Counter[str
 def _base_problem(key: str, value: str | None) -> str | None:
     if key in ("name", "email") and value is None:
         return "is required"
-    if key == "email":
+    if key == "email" and value is not None:
         if not is_email(value):
             return "must be an email address"
         if '"' in value:
@@ -440,7 +300,7 @@ async def _lookup(
     ids: set[str],
     strategy: str,
     progress: Callable[[int, int], None] | None,
-    also: set[str] = frozenset(),
+    also: Set[str] = frozenset(),
 ) -> tuple[dict[str, Customer], dict[str, Customer]]:
     """The customers with these (folded) emails and ids; a walk also keeps those whose id is
     in ``also``."""
@@ -492,11 +352,11 @@ async def _lookup(
 
     if progress:
         progress(0, len(keys))
-    await _gather_limited([lambda k=k: find(*k) for k in keys], LOOKUP_CONCURRENCY)
+    await _gather_limited([functools.partial(find, *k) for k in keys], LOOKUP_CONCURRENCY)
     return by_email, by_id
 
 
-async def _gather_limited(jobs: list[Callable[[], Any]], limit: int) -> None:
+async def _gather_limited(jobs: list[Callable[[], Awaitable[None]]], limit: int) -> None:
     """Run ``jobs`` with at most ``limit`` at a time; the first failure cancels the rest."""
     pending = iter(jobs)
 
@@ -520,6 +380,7 @@ def _classify(
     if not row.problems:
         row_id, email = values.get("id"), values.get("email")
         if plan.match == "email":
+            assert email is not None  # a row matched by email without one is invalid
             existing = by_email.get(email.lower())
             named = by_id.get(row_id) if existing is None and row_id is not None else None
             if named is not None:
@@ -629,6 +490,7 @@ async def apply_import(
                 await _create(service, plan, row)
             else:
                 # The journal can take row.existing as the customer before this update.
+                assert row.existing is not None  # what "update" means
                 customer = await service.update_customer(
                     row.existing.id, row.changes, before=row.existing
                 )
@@ -649,13 +511,14 @@ async def apply_import(
 
     if progress:
         progress(0, len(todo))
-    await _gather_limited([lambda r=r: write(r) for r in todo], concurrency)
+    await _gather_limited([functools.partial(write, r) for r in todo], concurrency)
     return plan.outcomes()
 
 
 async def _create(service: ApiService, plan: ImportPlan, row: Row) -> None:
     values = row.values
     custom = {k: v for k, v in values.items() if k in plan.fields and v is not None}
+    customer: Customer | None
     try:
         customer = await service.create_customer(
             name=values["name"],

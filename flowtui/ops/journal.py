@@ -21,9 +21,9 @@ import datetime as dt
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from flowtui.config._files import ensure_dir
 from flowtui.config.paths import data_dir
@@ -40,6 +40,30 @@ _BLOCK = 64 * 1024
 _LOCK = threading.Lock()
 
 Clock = Callable[[], dt.datetime]
+
+
+class JournalRecord(TypedDict):
+    """One line of the journal. ``resource`` is customer, flow, field or entry; ``action`` is
+    created, updated, deleted or (a flow's field order) reordered. ``before``/``after`` hold
+    the attributes the write changed (None for a create's before and a delete's after)."""
+
+    time: str
+    profile: str
+    resource: str
+    flow_slug: str | None
+    id: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    #: The seq of the record this write undid.
+    undo_of: int | None
+    #: 1, 2, 3 … in the file.
+    seq: int
+    #: Keys the write changed but the journal never holds (passwords, secrets).
+    unrecorded: NotRequired[list[str]]
+    note: NotRequired[str]
+    #: Added when reading: the seq of the record that undid this one, or None.
+    undone_by: NotRequired[int | None]
 
 
 def _utcnow() -> dt.datetime:
@@ -102,30 +126,31 @@ class Journal:
         undo_of: int | None = None,
         unrecorded: list[str] | None = None,
         note: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> JournalRecord:
         """Write one record (secrets dropped); returns it with its ``time`` and ``seq``."""
         before, dropped_b = scrub(before)
         after, dropped_a = scrub(after)
         hidden = sorted(set(dropped_b) | set(dropped_a) | set(unrecorded or ()))
-        record: dict[str, Any] = {
-            "time": self.clock().astimezone(dt.UTC).isoformat(timespec="seconds"),
-            "profile": profile,
-            "resource": resource,
-            "flow_slug": flow_slug,
-            "id": id,
-            "action": action,
-            "before": before,
-            "after": after,
-            "undo_of": undo_of,
-        }
-        if hidden:
-            record["unrecorded"] = hidden
-        if note:
-            record["note"] = note
+        stamp = self.clock().astimezone(dt.UTC).isoformat(timespec="seconds")
         with self._locked() as fd:
             last, torn = self._tail(fd)
-            record["seq"] = (last["seq"] if last else 0) + 1
-            line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
+            record: JournalRecord = {
+                "time": stamp,
+                "profile": profile,
+                "resource": resource,
+                "flow_slug": flow_slug,
+                "id": id,
+                "action": action,
+                "before": before,
+                "after": after,
+                "undo_of": undo_of,
+                "seq": (last["seq"] if last else 0) + 1,
+            }
+            if hidden:
+                record["unrecorded"] = hidden
+            if note:
+                record["note"] = note
+            line = json.dumps(_written(record), ensure_ascii=False, default=str) + "\n"
             data = ("\n" if torn else "") + line
             os.write(fd, data.encode("utf-8"))
             os.fsync(fd)
@@ -133,7 +158,7 @@ class Journal:
             os.chmod(self.path, 0o600)
         return record
 
-    def _tail(self, fd: int) -> tuple[dict[str, Any] | None, bool]:
+    def _tail(self, fd: int) -> tuple[JournalRecord | None, bool]:
         """The last whole record, and whether the file ends in a torn line (no newline)."""
         size = os.fstat(fd).st_size
         if size == 0:
@@ -146,16 +171,18 @@ class Journal:
     # -- reading ------------------------------------------------------------------------------
 
     @staticmethod
-    def _parse(line: bytes) -> dict[str, Any] | None:
+    def _parse(line: bytes) -> JournalRecord | None:
         try:
             record = json.loads(line)
         except ValueError:
             return None
         if not isinstance(record, dict) or not isinstance(record.get("seq"), int):
             return None
-        return record
+        # A line with an int seq is taken as a record; readers use .get() for the rest, so a
+        # line written by an older or newer flowtui is still shown.
+        return cast(JournalRecord, record)
 
-    def _backwards(self, fd: int, size: int) -> Iterator[dict[str, Any]]:
+    def _backwards(self, fd: int, size: int) -> Iterator[JournalRecord]:
         """Every readable record from the end of the file to its start (malformed lines are
         skipped), reading blocks from the end so the newest come without reading it all."""
         end = size
@@ -175,7 +202,7 @@ class Journal:
                     if record is not None:
                         yield record
 
-    def records(self) -> Iterator[dict[str, Any]]:
+    def records(self) -> Iterator[JournalRecord]:
         """Every record, newest first (all profiles)."""
         try:
             fd = os.open(self.path, os.O_RDONLY)
@@ -186,23 +213,24 @@ class Journal:
         finally:
             os.close(fd)
 
-    def entries(self, profile: str | None = None, limit: int | None = 500) -> list[dict[str, Any]]:
+    def entries(self, profile: str | None = None, limit: int | None = 500) -> list[JournalRecord]:
         """The newest ``limit`` records (of ``profile`` when given), newest first; each gains
         ``undone_by``: the seq of the record that undid it, or None."""
-        out: list[dict[str, Any]] = []
+        out: list[JournalRecord] = []
         undone: dict[int, int] = {}
         for record in self.records():
             if profile is not None and record.get("profile") != profile:
                 continue
-            if isinstance(record.get("undo_of"), int):
-                undone.setdefault(record["undo_of"], record["seq"])
+            undo_of = record.get("undo_of")
+            if isinstance(undo_of, int):
+                undone.setdefault(undo_of, record["seq"])
             record["undone_by"] = undone.get(record["seq"])
             out.append(record)
             if limit is not None and len(out) >= limit:
                 break
         return out
 
-    def find(self, seq: int) -> dict[str, Any] | None:
+    def find(self, seq: int) -> JournalRecord | None:
         """The record with ``seq`` (with ``undone_by`` set), or None."""
         undone_by = None
         for record in self.records():
@@ -215,14 +243,15 @@ class Journal:
                 return None
         return None
 
-    def last_change(self, profile: str) -> dict[str, Any] | None:
+    def last_change(self, profile: str) -> JournalRecord | None:
         """The newest record of ``profile`` that is neither undone nor itself an undo."""
         undone: set[int] = set()
         for record in self.records():
             if record.get("profile") != profile:
                 continue
-            if isinstance(record.get("undo_of"), int):
-                undone.add(record["undo_of"])
+            undo_of = record.get("undo_of")
+            if isinstance(undo_of, int):
+                undone.add(undo_of)
                 continue
             if record["seq"] not in undone:
                 record["undone_by"] = None
@@ -239,10 +268,13 @@ def _short(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def summary(record: dict[str, Any]) -> str:
+def _attrs(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def summary(record: Mapping[str, Any]) -> str:
     """A short plain-text "before → after" of a record (the caller makes it safe to show)."""
-    before = record.get("before") if isinstance(record.get("before"), dict) else {}
-    after = record.get("after") if isinstance(record.get("after"), dict) else {}
+    before, after = _attrs(record.get("before")), _attrs(record.get("after"))
     action = record.get("action")
     if action == "reordered":
         return f"order of {len(after)} field(s): " + ", ".join(
@@ -258,7 +290,14 @@ def summary(record: dict[str, Any]) -> str:
     return "; ".join(parts) or "(nothing recorded)"
 
 
-def when(record: dict[str, Any]) -> str:
+def when(record: Mapping[str, Any]) -> str:
     """The record's time as ``2026-01-02 03:04:05`` (UTC)."""
     text = str(record.get("time", ""))
     return text.replace("T", " ").removesuffix("+00:00")
+
+
+def _written(record: JournalRecord) -> dict[str, Any]:
+    """``record`` in the order its keys are written (``seq`` last, as always)."""
+    line: dict[str, Any] = {k: v for k, v in record.items() if k != "seq"}
+    line["seq"] = record["seq"]
+    return line

@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from flowtui.api.errors import NotFoundError
 from flowtui.api.models import Customer
-from flowtui.api.service import (
-    ApiService,
-    customer_attrs,
-    field_attrs,
-    flow_attrs,
-    relationship_items,
-)
+from flowtui.api.recording import customer_attrs, field_attrs, flow_attrs, relationship_items
+from flowtui.api.service import ApiService
+from flowtui.ops.journal import Journal, JournalRecord
 
 REL = "relationships."
 
@@ -35,7 +32,7 @@ class UndoRefused(Exception):
     """The change cannot (or may not) be undone; ``str()`` is one sentence saying why."""
 
 
-def label(record: dict[str, Any]) -> str:
+def label(record: Mapping[str, Any]) -> str:
     """``customer 7f3c…`` / ``entry 12 in 'stores'``: the record a journal line is about."""
     resource = record.get("resource", "?")
     ident = str(record.get("id", ""))
@@ -54,7 +51,7 @@ def label(record: dict[str, Any]) -> str:
     return text + ("" if resource in ("customer", "flow") else where)
 
 
-def _static_refusal(record: dict[str, Any]) -> str | None:
+def _static_refusal(record: Mapping[str, Any]) -> str | None:
     """Why ``record`` can never be undone, or None."""
     if record.get("undone_by") is not None:
         return (
@@ -73,7 +70,7 @@ def _static_refusal(record: dict[str, Any]) -> str | None:
     return None
 
 
-def plan(record: dict[str, Any]) -> str:
+def plan(record: Mapping[str, Any]) -> str:
     """What undoing ``record`` would do, in one sentence (raises UndoRefused if it cannot)."""
     refusal = _static_refusal(record)
     if refusal:
@@ -107,7 +104,7 @@ def _same(a: Any, b: Any) -> bool:
     return _canonical(a) == _canonical(b)
 
 
-def _changed_since(record: dict[str, Any], current: dict[str, Any], updated_at: str = "") -> None:
+def _changed_since(record: JournalRecord, current: Mapping[str, Any], updated_at: str = "") -> None:
     """Refuse when any attribute the change wrote no longer holds the value it wrote."""
     after = record.get("after") or {}
     moved = [k for k, v in after.items() if not _same(current.get(k), v)]
@@ -119,18 +116,25 @@ def _changed_since(record: dict[str, Any], current: dict[str, Any], updated_at: 
         )
 
 
-async def undo(service: ApiService, record: dict[str, Any]) -> str:
+async def undo(service: ApiService, record: Mapping[str, Any]) -> str:
     """Undo ``record`` (a journal record of this service's profile); returns one sentence
     saying what was done. Raises UndoRefused (nothing written) or the service's errors.
 
     The record is read again from the journal first, so one undone meanwhile (say, from
     another window) is not undone twice."""
-    if service.journal is None:
+    journal = service.journal
+    if journal is None:
         raise UndoRefused("This session keeps no journal, so there is nothing to undo.")
-    fresh = await asyncio.to_thread(service.journal.find, int(record["seq"]))
+    if not isinstance(journal, Journal):
+        raise UndoRefused("This session's journal cannot be read back, so nothing can be undone.")
+    fresh = await asyncio.to_thread(journal.find, int(record["seq"]))
     if fresh is None:
         raise UndoRefused(f"Journal record #{record['seq']} is no longer in the journal.")
-    record = fresh
+    return await _undo(service, fresh)
+
+
+async def _undo(service: ApiService, record: JournalRecord) -> str:
+    """Undo ``record`` as just read from the journal."""
     plan(record)  # refuses what can never be undone
     if service.read_only:
         raise UndoRefused("This profile is read-only (implicit token): it cannot undo changes.")
@@ -159,7 +163,7 @@ def _gone(what: str) -> UndoRefused:
 # -- customers ---------------------------------------------------------------------------------
 
 
-async def _undo_customer(service: ApiService, record: dict[str, Any]) -> str:
+async def _undo_customer(service: ApiService, record: JournalRecord) -> str:
     action, ident, what = record["action"], record["id"], label(record)
     before = record.get("before") or {}
     if action == "deleted":
@@ -207,7 +211,7 @@ async def _current_customer(service: ApiService, ident: str, what: str) -> Custo
 # -- entries -----------------------------------------------------------------------------------
 
 
-async def _undo_entry(service: ApiService, record: dict[str, Any]) -> str:
+async def _undo_entry(service: ApiService, record: JournalRecord) -> str:
     action, ident, what = record["action"], record["id"], label(record)
     slug = str(record.get("flow_slug") or "")
     before = record.get("before") or {}
@@ -246,7 +250,7 @@ async def _undo_entry(service: ApiService, record: dict[str, Any]) -> str:
 # -- flows and fields --------------------------------------------------------------------------
 
 
-async def _undo_flow(service: ApiService, record: dict[str, Any]) -> str:
+async def _undo_flow(service: ApiService, record: JournalRecord) -> str:
     action, ident, what = record["action"], record["id"], label(record)
     try:
         current = await service.get_flow(ident)
@@ -268,7 +272,7 @@ async def _undo_flow(service: ApiService, record: dict[str, Any]) -> str:
     return f"Put back the earlier {', '.join(before)} of {what}."
 
 
-async def _undo_field(service: ApiService, record: dict[str, Any]) -> str:
+async def _undo_field(service: ApiService, record: JournalRecord) -> str:
     action, ident, what = record["action"], record["id"], label(record)
     slug = record.get("flow_slug")
     before = dict(record.get("before") or {})

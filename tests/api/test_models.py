@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from flowtui.api.errors import ProtocolError
-from flowtui.api.models import Customer, Entry, Field, Flow, Page, customer_changes
+from flowtui.api.models import Customer, Entry, Field, Flow, Page
 from flowtui.sandbox import demo
 
 from .conftest import SEEDED
@@ -227,50 +227,3 @@ def test_odd_page_meta_never_crashes(meta) -> None:
     assert [c.id for c in page.items] == ["a"]
     assert page.limit >= 1
     assert page.next_url is None
-
-
-# -- customer_changes -------------------------------------------------------------------------
-
-RON = Customer(
-    id="c1",
-    name="Ron Swanson",
-    email="ron@example.com",
-    external_ref=None,
-    custom={"delivery_details": "Do NOT leave in a government building", "tier": 3, "vip": False},
-)
-
-
-def test_changes_only_what_differs() -> None:
-    edited = {
-        "name": "Ron Swanson",
-        "email": "ron@example.com",
-        "external_ref": None,
-        "delivery_details": "Leave in Leslie Knope’s office",
-        "tier": 3,
-        "vip": False,
-    }
-    assert customer_changes(RON, edited) == {"delivery_details": "Leave in Leslie Knope’s office"}
-
-
-def test_no_changes() -> None:
-    edited = {"name": "Ron Swanson", "email": "ron@example.com", "tier": 3, "password": ""}
-    assert customer_changes(RON, edited) == {}
-
-
-def test_password_only_when_given() -> None:
-    assert customer_changes(RON, {"password": None}) == {}
-    assert customer_changes(RON, {"password": ""}) == {}
-    assert customer_changes(RON, {"password": "hunter2"}) == {"password": "hunter2"}
-
-
-def test_type_changes_count() -> None:
-    # 3 == 3.0 and 0 == False in Python, but the store would see a different value.
-    assert customer_changes(RON, {"tier": 3.0, "vip": 0}) == {"tier": 3.0, "vip": 0}
-
-
-def test_clearing_and_setting_values() -> None:
-    assert customer_changes(RON, {"external_ref": "crm-9", "tier": None, "new_field": None}) == {
-        "external_ref": "crm-9",
-        "tier": None,
-    }
-    assert customer_changes(RON, {"external_ref": None, "new_field": "x"}) == {"new_field": "x"}

@@ -7,6 +7,7 @@ bypasses flowtui, or through the sandbox's store itself.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from typing import Any
@@ -22,10 +23,11 @@ from flowtui.api.errors import (
     NotFoundError,
     ValidationError,
 )
-from flowtui.api.models import Customer, customer_changes
+from flowtui.api.models import Customer
 from flowtui.api.service import ApiService, Change
 from flowtui.sandbox import demo
 from flowtui.sandbox.store import Store
+from flowtui.ui.logic.browse import form_changes
 from tests.conftest import make_sandbox
 
 from .conftest import SEEDED, inprocess_service, raw_client, raw_token
@@ -69,6 +71,11 @@ def record_bodies(service: ApiService) -> list[tuple[str, str, Any]]:
     return sent
 
 
+def edit(customer: Customer, form: dict[str, Any]) -> dict[str, Any]:
+    """What the editor sends when a form opened on ``customer`` now holds ``form``."""
+    return form_changes({k: customer.value(k) for k in form if k != "password"}, form)
+
+
 # -- the seed walkthrough ---------------------------------------------------------------------
 
 
@@ -109,7 +116,7 @@ async def test_seed_walkthrough(bare_service: ApiService, sandbox_app) -> None:
         "email": "ron.swanson@gmail.com",
         "delivery_details": "Leave in Leslie Knope’s office",
     }
-    changes = customer_changes(got, edited)
+    changes = edit(got, edited)
     assert changes == {"delivery_details": "Leave in Leslie Knope’s office"}
     updated = await svc.update_customer(ron.id, changes)
     assert updated.custom == {"delivery_details": "Leave in Leslie Knope’s office"}
@@ -537,7 +544,7 @@ async def test_update_sends_only_changed_attributes(
         "newsletter": False,
     }
     sent = record_bodies(service)
-    updated = await service.update_customer(ben.id, customer_changes(ben, form))
+    updated = await service.update_customer(ben.id, edit(ben, form))
     assert sent == [
         (
             "PUT",
@@ -556,7 +563,7 @@ async def test_update_sends_only_changed_attributes(
     assert updated.custom["delivery_notes"] == "Leave with Champion"
 
     sent.clear()
-    again = await service.update_customer(ben.id, customer_changes(updated, {"password": "new"}))
+    again = await service.update_customer(ben.id, edit(updated, {"password": "new"}))
     assert sent[0][2] == {"data": {"type": "customer", "id": ben.id, "password": "new"}}
     assert store.get_customer(ben.id)["password_hash"] != hash_before
     assert again.name == "Benjamin Wyatt"
@@ -648,7 +655,9 @@ async def test_changes_for_every_write(service: ApiService, seeded_app) -> None:
     assert len(recorder.changes) == count
 
 
-async def test_failing_listener_does_not_break_the_service(service: ApiService) -> None:
+async def test_failing_listener_does_not_break_the_service(
+    service: ApiService, caplog: pytest.LogCaptureFixture
+) -> None:
     heard: list[Change] = []
 
     def broken(change: Change) -> None:
@@ -656,8 +665,55 @@ async def test_failing_listener_does_not_break_the_service(service: ApiService) 
 
     service.subscribe(broken)
     service.subscribe(heard.append)
-    flow = await service.create_flow("Teams", "teams", "")
+    with caplog.at_level(logging.ERROR, logger="flowtui.api"):
+        flow = await service.create_flow("Teams", "teams", "")
     assert [(c.resource, c.id) for c in heard] == [("flow", flow.id)]
+    # With no hook set, the failure is logged with its traceback, never swallowed.
+    [logged] = [r for r in caplog.records if r.name == "flowtui.api"]
+    assert logged.levelno == logging.ERROR
+    assert "broken" in logged.getMessage() and f"flow created {flow.id}" in logged.getMessage()
+    assert logged.exc_info is not None and isinstance(logged.exc_info[1], RuntimeError)
+    assert "listener bug" in caplog.text and "Traceback" in caplog.text
+
+
+async def test_failing_listener_is_reported_to_the_hook(
+    service: ApiService, caplog: pytest.LogCaptureFixture
+) -> None:
+    heard: list[Change] = []
+    reported: list[BaseException] = []
+
+    def broken(change: Change) -> None:
+        raise RuntimeError("listener bug")
+
+    service.on_listener_error = reported.append
+    assert service.on_listener_error == reported.append
+    service.subscribe(broken)
+    service.subscribe(heard.append)
+    service.subscribe(broken)
+    with caplog.at_level(logging.ERROR, logger="flowtui.api"):
+        flow = await service.create_flow("Teams", "teams", "")
+        await service.update_flow(flow.id, name="Squads")
+    # Every listener still got every change; each failure reached the hook, none the log.
+    assert [(c.action, c.id) for c in heard] == [("created", flow.id), ("updated", flow.id)]
+    assert [str(e) for e in reported] == ["listener bug"] * 4
+    assert all(isinstance(e, RuntimeError) for e in reported)
+    assert not [r for r in caplog.records if r.name == "flowtui.api"]
+
+
+async def test_a_failing_hook_falls_back_to_the_log(
+    service: ApiService, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(change: Change) -> None:
+        raise RuntimeError("listener bug")
+
+    def bad_hook(exc: BaseException) -> None:
+        raise ValueError("hook bug")
+
+    service.on_listener_error = bad_hook
+    service.subscribe(broken)
+    with caplog.at_level(logging.ERROR, logger="flowtui.api"):
+        await service.create_flow("Teams", "teams", "")
+    assert "hook bug" in caplog.text and "listener bug" in caplog.text
 
 
 async def test_read_reveals_newer_version(service: ApiService, raw: httpx.AsyncClient) -> None:

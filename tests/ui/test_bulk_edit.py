@@ -17,7 +17,7 @@ from flowtui.ui.screens.bulk import BulkEditScreen, ResumeDialog
 from flowtui.ui.screens.dialogs import ConfirmDialog
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.widgets.customers import MARK
-from tests.test_bulk import CountingApp
+from tests.ops.test_bulk import CountingApp
 from tests.ui.conftest import logged_in_app, raw_client, raw_get, run_command, until
 from tests.ui.conftest import wait_for_customers as loaded
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from flowtui.config.secrets import secret_store
-from flowtui.index import CustomerIndex, index_path
+from flowtui.index import CustomerIndex, index_path, sync_index
 from flowtui.ui.screens.dialogs import ConfirmDialog
 from tests.ui.conftest import (
     PROFILE,
@@ -38,7 +38,8 @@ async def found_ids(view) -> list[str] | None:
     """Every id the find on screen matches (all pages); None when the table shows the store."""
     if view.find_query is None:
         return None
-    return await asyncio.to_thread(view.index.matching_ids, view.find_query)
+    found = await asyncio.to_thread(view.index.search, view.find_query, limit=10**9)
+    return [c.id for c in found.customers]
 
 
 async def settle(pilot) -> None:
@@ -51,7 +52,7 @@ async def synced_app(sandbox, **kw):
     app = logged_in_app(sandbox, **kw)
     async with factory_for(sandbox)(app.initial) as service:
         index = CustomerIndex(index_path(PROFILE))
-        await index.sync(service)
+        await sync_index(index, service)
         index.close()
     return app
 

@@ -1009,13 +1009,17 @@ class CustomersView(ErrorFunnel, Vertical):
         verb = "building" if building else "syncing"
         self.set_index_note(f"index: {verb}…")
 
+        from flowtui.index import sync as index_sync
+
         def progress(done: int, total: int) -> None:
             share = done / total if total else 1.0
             self.index_note = f"index: {verb} {share:.0%}"
             self.show_info()
 
         try:
-            result = await self.index.sync(self.app.service, progress=progress, full=full)
+            result = await index_sync.sync_index(
+                self.index, self.app.service, progress=progress, full=full
+            )
         except Exception as exc:
             summary = exc.summary if isinstance(exc, ApiError) else str(exc)
             self.set_index_note(f"index: sync failed: {summary}")

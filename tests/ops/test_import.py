@@ -37,7 +37,7 @@ from flowtui.ops.importer import (
     write_failures,
 )
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
-from tests.test_export import TRICKY, cli, create_customer, jsonl, make_shop  # noqa: F401
+from tests.ops.test_export import TRICKY, cli, create_customer, jsonl, make_shop  # noqa: F401
 
 N = 250
 HOSTILE = "\x1b]0;pwned\x07\u202e"

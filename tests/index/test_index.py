@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from flowtui.api.models import Customer
-from flowtui.index import CustomerIndex, index_path
+from flowtui.index import CustomerIndex, index_path, sync_index
 from flowtui.index import sync as index_sync
 from flowtui.index.store import SCHEMA_VERSION
 from flowtui.sandbox.query import format_timestamp
@@ -24,6 +24,11 @@ from tests.api.conftest import inprocess_service
 
 async def store_customers(service) -> list[Customer]:
     return [c async for c in service.iter_customers()]
+
+
+def matching_ids(index: CustomerIndex, text: str) -> list[str]:
+    """The ids of every customer matching ``text`` (no limit), by name."""
+    return [c.id for c in index.search(text, limit=10**9).customers]
 
 
 def expected(customers: list[Customer], predicate: Callable[[Customer], Any]) -> set[str]:
@@ -60,7 +65,7 @@ def texts(c: Customer) -> list[str]:
 
 async def test_full_sync_then_searches_agree_with_the_store(index, service):
     urls = record_requests(service)
-    result = await index.sync(service)
+    result = await sync_index(index, service)
     assert (result.mode, result.count, result.deleted) == ("full", 300, 0)
     assert index.synced_at is not None and index.age() < 5
     assert all("page[offset]=0" in u for u in urls if "/v2/customers" in u)
@@ -111,7 +116,7 @@ async def test_full_sync_then_searches_agree_with_the_store(index, service):
     for query, predicate in cases.items():
         want = expected(everyone, predicate)
         assert want, f"the demo data should match {query!r}"
-        assert set(index.matching_ids(query)) == want, query
+        assert set(matching_ids(index, query)) == want, query
         found = index.search(query, limit=10)
         assert found.total == len(want), query
         names = [c.name.casefold() for c in found.customers]
@@ -123,7 +128,7 @@ async def test_full_sync_then_searches_agree_with_the_store(index, service):
 
 
 async def test_incremental_sync_sees_changes_creates_and_deletes(index, service, seeded_app):
-    await index.sync(service)
+    await sync_index(index, service)
     # Changes made by another client (not through this service: no notifications).
     async with inprocess_service(seeded_app) as other:
         everyone = await store_customers(other)
@@ -140,25 +145,25 @@ async def test_incremental_sync_sees_changes_creates_and_deletes(index, service,
         for customer_id in gone:
             await other.delete_customer(customer_id)
     urls = record_requests(service)
-    result = await index.sync(service)
+    result = await sync_index(index, service)
     assert result.mode == "incremental"
     assert result.fetched == 5 and result.deleted == 2 and result.reconciled
     assert result.count == 300 - 2 + 2
     after = await store_customers(service)
-    assert set(index.matching_ids("")) == {c.id for c in after}
+    assert set(matching_ids(index, "")) == {c.id for c in after}
     assert all(index.get(c.id) == c for c in after)
-    assert set(index.matching_ids("delivery_notes:leave")) == {
+    assert set(matching_ids(index, "delivery_notes:leave")) == {
         c.id for c in after if contains(c.custom.get("delivery_notes"), "leave")
     }
-    assert set(index.matching_ids("knope")) == {
+    assert set(matching_ids(index, "knope")) == {
         c.id for c in after if any(contains(t, "knope") for t in texts(c))
     }
-    assert set(index.matching_ids("delivery_notes:swanson-knope")) == {c.id for c in changed}
-    assert {c.id for c in created} <= set(index.matching_ids("loyalty_tier=5"))
+    assert set(matching_ids(index, "delivery_notes:swanson-knope")) == {c.id for c in changed}
+    assert {c.id for c in created} <= set(matching_ids(index, "loyalty_tier=5"))
     assert not any(index.get(i) for i in gone)
     assert all("page[offset]=0" in u for u in urls if "/v2/customers" in u)
     # Nothing changed: one cheap pass, nothing written.
-    again = await index.sync(service)
+    again = await sync_index(index, service)
     assert (again.mode, again.fetched, again.deleted, again.reconciled) == (
         "incremental",
         0,
@@ -169,22 +174,22 @@ async def test_incremental_sync_sees_changes_creates_and_deletes(index, service,
 
 async def test_deletes_are_found_by_halving_windows(index, service, seeded_app, monkeypatch):
     monkeypatch.setattr(index_sync, "SMALL_WINDOW", 20)
-    await index.sync(service)
+    await sync_index(index, service)
     everyone = await store_customers(service)
     gone = [everyone[7].id, everyone[8].id, everyone[299].id]
     store = seeded_app.state.store
     for customer_id in gone:
         assert store.delete_customer(customer_id)
     urls = record_requests(service)
-    result = await index.sync(service)
+    result = await sync_index(index, service)
     assert result.deleted == 3 and result.count == 297
-    assert set(index.matching_ids("")) == {c.id for c in everyone} - set(gone)
+    assert set(matching_ids(index, "")) == {c.id for c in everyone} - set(gone)
     pages = [u for u in urls if "page[limit]=100" in u]
     assert len(pages) < 300 // 20, "only the windows that differ are fetched"
 
 
 async def test_ties_on_updated_at_are_drained_by_id(index, service, seeded_app):
-    await index.sync(service)
+    await sync_index(index, service)
     store = seeded_app.state.store
     newest = index.meta("watermark")
     stamp = format_timestamp(
@@ -197,54 +202,54 @@ async def test_ties_on_updated_at_are_drained_by_id(index, service, seeded_app):
         for i in range(230)
     ]  # fmt: skip
     store.insert_customers(rows)  # 230 customers sharing one updated_at: more than 2 pages
-    result = await index.sync(service)
+    result = await sync_index(index, service)
     assert result.fetched == 230
     assert index.search("name:tie").total == 230
     assert index.count() == 530
 
 
 async def test_the_service_s_own_changes_show_at_once(index, service):
-    await index.sync(service)
+    await sync_index(index, service)
     unsubscribe = index.follow(service.subscribe)
     made = await service.create_customer(
         name="Tammy Two", email="tammy2@example.com", custom={"delivery_notes": "Via the library"}
     )
-    assert index.matching_ids("delivery_notes:library") == [made.id]
+    assert matching_ids(index, "delivery_notes:library") == [made.id]
     await service.update_customer(made.id, {"loyalty_tier": 4})
-    assert made.id in index.matching_ids("loyalty_tier=4 name:tammy")
+    assert made.id in matching_ids(index, "loyalty_tier=4 name:tammy")
     await service.delete_customer(made.id)
-    assert index.matching_ids("delivery_notes:library") == []
+    assert matching_ids(index, "delivery_notes:library") == []
     unsubscribe()
 
 
 async def test_a_field_change_rebuilds_with_new_defaults(index, service):
-    await index.sync(service)
+    await sync_index(index, service)
     flows = {f.slug: f for f in await service.list_flows()}
     await service.create_field(
         flows["customers"], name="Region", slug="region", field_type="string", default="north"
     )
-    result = await index.sync(service)
+    result = await sync_index(index, service)
     assert result.mode == "full"
     assert index.search("region=north").total == 300
     assert "region" in [f.column for f in index.fields()]
 
 
 async def test_interrupted_full_sync_keeps_the_old_index(index, service, seeded_app):
-    await index.sync(service)
+    await sync_index(index, service)
 
     def boom(done: int, total: int) -> None:
         if done >= 200:
             raise RuntimeError("interrupted")
 
     with pytest.raises(RuntimeError):
-        await index.sync(service, progress=boom, full=True)
+        await sync_index(index, service, progress=boom, full=True)
     assert index.count() == 300
     assert index.search("knope").total > 0
     assert not index.path.with_name(index.path.name + ".building").exists()
 
 
 async def test_another_schema_or_a_broken_file_is_rebuilt(index, service):
-    await index.sync(service)
+    await sync_index(index, service)
     path = index.path
     index.set_meta(schema=str(SCHEMA_VERSION + 1))
     index.close()
@@ -256,7 +261,7 @@ async def test_another_schema_or_a_broken_file_is_rebuilt(index, service):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
     fresh = CustomerIndex(path)
     assert fresh.count() == 0
-    assert (await fresh.sync(service)).count == 300
+    assert (await sync_index(fresh, service)).count == 300
     fresh.close()
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (
@@ -267,27 +272,27 @@ async def test_another_schema_or_a_broken_file_is_rebuilt(index, service):
 async def test_another_process_replacing_the_file_is_noticed(index, service):
     assert index.count() == 0 and index.age() is None
     other = CustomerIndex(index.path)
-    await other.sync(service)  # a full build renames a new file into place
+    await sync_index(other, service)  # a full build renames a new file into place
     assert index.count() == 300 and index.age() < 5
-    gone = index.matching_ids("")[0]
+    gone = matching_ids(index, "")[0]
     assert other.delete_ids([gone]) == 1  # a change in place: what is cached is reread
-    assert index.count() == 299 and gone not in index.matching_ids("")
+    assert index.count() == 299 and gone not in matching_ids(index, "")
     other.close()
 
 
 async def test_an_empty_store_then_its_first_customer_then_none(index, bare_service):
-    result = await index.sync(bare_service)
+    result = await sync_index(index, bare_service)
     assert (result.mode, result.count) == ("full", 0)
     assert index.search("").total == 0 and index.synced_at is not None
     made = await bare_service.create_customer(name="Ann Perkins", email="ann@example.com")
-    assert (await index.sync(bare_service)).count == 1
-    assert index.matching_ids("perkins") == [made.id]
+    assert (await sync_index(index, bare_service)).count == 1
+    assert matching_ids(index, "perkins") == [made.id]
     await bare_service.delete_customer(made.id)
-    result = await index.sync(bare_service)
+    result = await sync_index(index, bare_service)
     assert (result.count, result.deleted) == (0, 1)
 
 
 async def test_the_index_is_readable_by_its_owner_only(index, service):
-    await index.sync(service)  # a full build renames a new file into place
+    await sync_index(index, service)  # a full build renames a new file into place
     assert index.path.stat().st_mode & 0o777 == 0o600
     assert index.path.parent.stat().st_mode & 0o777 == 0o700

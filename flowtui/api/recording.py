@@ -1,0 +1,152 @@
+"""Recording the service's writes (no Textual): what the service needs of a journal, and what
+it records of each model.
+
+The service knows no journal class: anything with :meth:`WriteRecorder.append` will do
+(:class:`flowtui.ops.journal.Journal` is the real one, wired in by
+:func:`flowtui.ops.connect.service_for`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol
+
+from flowtui.api.models import Customer, Entry, Field, Flow
+
+#: The journal seq an undo in progress reverts (its writes are journaled with ``undo_of``).
+_UNDO_OF: contextvars.ContextVar[int | None] = contextvars.ContextVar("undo_of", default=None)
+
+
+class WriteRecorder(Protocol):
+    """What the service needs of a journal: appending one record per successful write."""
+
+    def append(
+        self,
+        *,
+        profile: str,
+        resource: str,
+        id: str,
+        action: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        flow_slug: str | None = None,
+        undo_of: int | None = None,
+        unrecorded: list[str] | None = None,
+        note: str | None = None,
+    ) -> object:
+        """Write one record (what it returns is not used)."""
+        ...
+
+
+@contextlib.contextmanager
+def undoing(seq: int) -> Iterator[None]:
+    """Within this block (this task only), writes are recorded as undoing ``seq``."""
+    token = _UNDO_OF.set(seq)
+    try:
+        yield
+    finally:
+        _UNDO_OF.reset(token)
+
+
+async def record_write(
+    recorder: WriteRecorder,
+    *,
+    profile: str,
+    resource: str,
+    action: str,
+    id: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    flow_slug: str | None = None,
+    unrecorded: list[str] | None = None,
+    on_error: Callable[[str], None] | None = None,
+) -> None:
+    """Append a record for a write that succeeded (in a thread: it fsyncs). A recorder that
+    fails does not make the write look failed: ``on_error`` hears one sentence instead."""
+    try:
+        await asyncio.to_thread(
+            recorder.append,
+            profile=profile,
+            resource=resource,
+            id=id,
+            action=action,
+            before=before,
+            after=after,
+            flow_slug=flow_slug,
+            undo_of=_UNDO_OF.get(),
+            unrecorded=unrecorded,
+        )
+    except Exception as exc:  # the write stands whatever went wrong here
+        text = f"The change was made but not journaled ({type(exc).__name__}: {exc})."
+        if on_error is not None:
+            with contextlib.suppress(Exception):
+                on_error(text)
+
+
+def customer_attrs(customer: Customer) -> dict[str, Any]:
+    """What the journal keeps of a customer: its writable attributes and custom values."""
+    return {
+        "name": customer.name,
+        "email": customer.email,
+        "external_ref": customer.external_ref,
+        **customer.custom,
+    }
+
+
+def flow_attrs(flow: Flow) -> dict[str, Any]:
+    """What the journal keeps of a flow."""
+    return {
+        "name": flow.name,
+        "slug": flow.slug,
+        "description": flow.description,
+        "enabled": flow.enabled,
+    }
+
+
+def field_attrs(field: Field) -> dict[str, Any]:
+    """What the journal keeps of a field (its type included, though it cannot change)."""
+    return {
+        "name": field.name,
+        "slug": field.slug,
+        "field_type": field.field_type,
+        "description": field.description,
+        "required": field.required,
+        "default": field.default,
+        "enabled": field.enabled,
+        "order": field.order,
+        "omit_null": field.omit_null,
+        "validation_rules": list(field.validation_rules),
+        "flow_id": field.flow_id,
+    }
+
+
+def entry_attrs(entry: Entry) -> dict[str, Any]:
+    """What the journal keeps of an entry: its values and (as ``relationships.<slug>``) its
+    non-empty relationships."""
+    attrs = dict(entry.values)
+    for slug, value in entry.relationships.items():
+        items = relationship_items(value)
+        if items:
+            attrs[f"relationships.{slug}"] = items
+    return attrs
+
+
+def relationship_items(value: Any) -> list[dict[str, str]]:
+    """A relationship's data (None, one item or a list) as a list of ``{type, id}``."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [
+        {"type": str(i.get("type")), "id": str(i.get("id"))} for i in items if isinstance(i, dict)
+    ]
+
+
+def diff(
+    keys: Iterable[str], before: Callable[[str], Any], after: Callable[[str], Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The values of ``keys`` before and after a write, as two dicts."""
+    keys = list(keys)
+    return {k: before(k) for k in keys}, {k: after(k) for k in keys}
