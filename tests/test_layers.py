@@ -34,7 +34,7 @@ def module_name(path: Path, root: Path) -> str:
     return ".".join(parts)
 
 
-def imports_of(path: Path, name: str) -> set[str]:
+def imports_of(path: Path, name: str, modules: set[str]) -> set[str]:
     """Every flowtui module ``path`` imports, wherever the statement stands."""
     tree = ast.parse(path.read_text(), str(path))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
@@ -49,17 +49,21 @@ def imports_of(path: Path, name: str) -> set[str]:
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            found.add(target)
-            # ``from flowtui.ops import journal`` imports the module flowtui.ops.journal
-            found.update(f"{target}.{a.name}" for a in node.names)
+            # ``from flowtui.ops import journal`` imports the module flowtui.ops.journal; a
+            # name that is no module (``from flowtui.ops.journal import Journal``) imports
+            # ``target`` itself (as import-linter's graph reads it).
+            for alias in node.names:
+                found.add(
+                    f"{target}.{alias.name}" if f"{target}.{alias.name}" in modules else target
+                )
     return {m for m in found if m == "flowtui" or m.startswith("flowtui.")}
 
 
 def graph(root: Path = ROOT) -> dict[str, set[str]]:
-    modules = {module_name(p, root): p for p in sorted(root.rglob("*.py"))}
+    paths = {module_name(p, root): p for p in sorted(root.rglob("*.py"))}
     return {
-        name: {m for m in imports_of(path, name) if m in modules and m != name}
-        for name, path in modules.items()
+        name: {m for m in imports_of(path, name, set(paths)) if m in paths and m != name}
+        for name, path in paths.items()
     }
 
 

@@ -259,6 +259,12 @@ class Journal:
         return None
 
 
+def readable(recorder: object) -> Journal | None:
+    """The journal a service writes to, when it is one that can be read back (a service may
+    be given any ``WriteRecorder``, or none)."""
+    return recorder if isinstance(recorder, Journal) else None
+
+
 def _short(value: Any, limit: int = 40) -> str:
     if isinstance(value, list) and value and all(isinstance(i, dict) and "id" in i for i in value):
         value = ", ".join(str(i["id"])[:8] for i in value)  # relationship items: their ids

@@ -9,7 +9,7 @@ record changed since, and writes through the service, so every view refreshes as
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rich.text import Text
@@ -33,7 +33,7 @@ UNDO_GROUP = "journal.undo"
 
 
 def confirm_undo(
-    screen: BaseScreen, record: dict[str, Any], then: Callable[[], object] | None = None
+    screen: BaseScreen, record: Mapping[str, Any], then: Callable[[], object] | None = None
 ) -> None:
     """Ask before undoing ``record``, then undo it in a worker of ``screen`` (errors go
     through its error funnel; a refusal is a warning). ``then()`` runs after an attempt."""
@@ -94,7 +94,7 @@ class JournalScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.records: dict[str, dict[str, Any]] = {}
+        self.records: dict[str, J.JournalRecord] = {}
 
     def compose(self) -> ComposeResult:
         yield Label("Journal", id="journal-title")
@@ -117,7 +117,7 @@ class JournalScreen(BaseScreen):
     @work(exclusive=True, group="journal.load", exit_on_error=False)
     async def load(self) -> None:
         service = self.flow_app.api
-        journal = service.journal
+        journal = J.readable(service.journal)
         status = self.query_one("#journal-status", Label)
         if journal is None:
             status.update("This session keeps no journal.")
@@ -181,7 +181,7 @@ class JournalScreen(BaseScreen):
         shown.no_wrap = False
         detail.update(shown)
 
-    def highlighted(self) -> dict[str, Any] | None:
+    def highlighted(self) -> J.JournalRecord | None:
         key = cursor_key(self.table)
         return self.records.get(key) if key else None
 
