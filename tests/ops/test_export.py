@@ -21,10 +21,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from flowtui import cli as cli_module
 from flowtui.api.models import CUSTOMER_BASE_KEYS
 from flowtui.api.service import ApiService
-from flowtui.cli import Progress, main
+from flowtui.cli import main
+from flowtui.cli import transfer as cli_module
+from flowtui.cli.progress import Progress
 from flowtui.ops.export import BASE_COLUMNS, csv_cell, export_customers
 from flowtui.sandbox import demo
 from flowtui.sandbox.server import BackgroundServer
@@ -352,38 +353,6 @@ def test_empty_store_exports_a_header_only(cli, make_shop):
     assert "Exported 0 customers" in run.err
     run = cli("export", "customers", "--format", "jsonl")
     assert run.code == 0 and run.out == ""
-
-
-# -- progress ----------------------------------------------------------------------------------
-
-
-def test_progress_on_a_terminal_redraws_one_line():
-    screen = FakeTerminal()
-    progress = Progress("customers", screen)
-    for done in range(0, 1001, 100):
-        progress(done, 1000)
-    progress.finish(1000)
-    text = screen.getvalue()
-    assert text.startswith("\r[")
-    assert "1,000/1,000 customers" in text and "100%" in text
-    assert text.count("\n") == 2  # the bar's line, then the summary
-    assert text.endswith("customers in 0.0 s\n")
-
-
-def test_progress_to_a_file_prints_a_few_lines():
-    log = io.StringIO()
-    progress = Progress("customers", log)
-    for done in range(0, 10001, 100):
-        progress(done, 10000)
-    lines = log.getvalue().splitlines()
-    assert lines == [
-        "0/10,000 customers (0%)",
-        "2,500/10,000 customers (25%)",
-        "5,000/10,000 customers (50%)",
-        "7,500/10,000 customers (75%)",
-        "10,000/10,000 customers (100%)",
-    ]
-    assert "\r" not in log.getvalue()
 
 
 # -- as a user pipes it --------------------------------------------------------------------------

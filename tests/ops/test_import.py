@@ -20,12 +20,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from flowtui import cli as cli_module
 from flowtui.api import transport
 from flowtui.api.models import Customer, Field
 from flowtui.api.service import ApiService
 from flowtui.api.transport import RetryPolicy
-from flowtui.cli import Progress, main
+from flowtui.cli import main
+from flowtui.cli import transfer as cli_module
+from flowtui.cli.progress import Progress
 from flowtui.ops.export import export_customers
 from flowtui.ops.importer import (
     Row,

@@ -1,140 +1,29 @@
-"""``flowtui profile``, ``flowtui login --check`` and the rules they keep, against a real sandbox.
-
-Commands run in-process through :func:`flowtui.cli.main` (sync tests: the CLI calls
-``asyncio.run``) against sandboxes served over loopback HTTP. The autouse fixture of conftest
-points FLOWTUI_CONFIG_DIR / FLOWTUI_DATA_DIR at temporary folders. A marker secret is planted
-so every output and every file can be scanned for it.
-"""
+"""``flowtui profile add / list / show / default / remove`` and the rules they keep, against a
+real sandbox (:mod:`flowtui.cli.profile`). Fixtures and helpers: ``tests/cli/conftest.py``."""
 
 from __future__ import annotations
 
-import io
 import os
 import re
-import socket
 import stat
 import sys
-import tomllib
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import tomli_w
 
-from flowtui.cli import main
-from flowtui.sandbox.server import BackgroundServer
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox
-
-MARKER = "MARKER-s3cret-7f3a"
-EXPIRY = re.compile(
-    r"expires \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in (\d+ h \d+ min|\d+ min \d+ s)\)"
+from tests.cli.conftest import (
+    EXPIRY,
+    MARKER,
+    add,
+    assert_no_marker_anywhere,
+    config_dir,
+    config_doc,
+    credentials_doc,
+    data_dir,
+    dead_url,
+    token_rows,
 )
-
-
-class Run:
-    """What one command printed and returned."""
-
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    @property
-    def err_lines(self) -> list[str]:
-        return self.err.splitlines()
-
-
-@pytest.fixture
-def printed() -> list[str]:
-    """Everything any command of the test printed, to scan for secrets at the end."""
-    return []
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch, printed) -> Callable[..., Run]:
-    """``cli("profile", "list", stdin="...")`` runs ``flowtui`` in-process."""
-
-    def run(*argv: str, stdin: str = "") -> Run:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        capsys.readouterr()
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        printed.extend((out, err))
-        assert "Traceback" not in err
-        return Run(code, out, err)
-
-    return run
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., tuple[str, object]]]:
-    """``url, app = serve(**config)``: a sandbox app on loopback, stopped at the end."""
-    servers: list[BackgroundServer] = []
-
-    def start(**overrides: object) -> tuple[str, object]:
-        app = make_sandbox(**overrides)
-        server = BackgroundServer(app).start()
-        servers.append(server)
-        return server.url, app
-
-    yield start
-    for server in servers:
-        server.stop()
-        server.app.state.store.close()
-
-
-@pytest.fixture
-def marker_store(serve) -> tuple[str, object]:
-    """A sandbox whose client secret is :data:`MARKER`."""
-    return serve(client_secret=MARKER)
-
-
-def config_dir() -> Path:
-    return Path(os.environ["FLOWTUI_CONFIG_DIR"])
-
-
-def data_dir() -> Path:
-    return Path(os.environ["FLOWTUI_DATA_DIR"])
-
-
-def config_doc() -> dict:
-    path = config_dir() / "config.toml"
-    return tomllib.loads(path.read_text()) if path.exists() else {}
-
-
-def credentials_doc() -> dict:
-    path = data_dir() / "credentials.toml"
-    return tomllib.loads(path.read_text()) if path.exists() else {}
-
-
-def token_rows(app) -> int:
-    return app.state.store._one("SELECT count(*) AS n FROM tokens")["n"]
-
-
-def dead_url() -> str:
-    """A loopback URL nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
-def add(cli, name: str, url: str, secret: str = CLIENT_SECRET, *extra: str) -> Run:
-    return cli(
-        "profile", "add", name, "--url", url, "--client-id", CLIENT_ID, "--secret-stdin",
-        "--rate-limit", "1000", *extra, stdin=secret + "\n",
-    )  # fmt: skip
-
-
-def assert_no_marker_anywhere(printed: list[str], tmp_path: Path) -> None:
-    """The marker is in no output and in no file but the 0600 credentials file."""
-    for text in printed:
-        assert MARKER not in text
-    files = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert files, "the commands wrote nothing at all"
-    for path in files:
-        if path == data_dir() / "credentials.toml":
-            continue
-        assert MARKER.encode() not in path.read_bytes(), f"the secret leaked into {path}"
-
+from tests.conftest import CLIENT_ID, CLIENT_SECRET
 
 # -- profile add ---------------------------------------------------------------------------
 
@@ -382,107 +271,6 @@ def test_no_profile_at_all_says_how_to_add_one(cli, argv):
     assert "flowtui profile add" in run.err
 
 
-# -- login --check ---------------------------------------------------------------------------
-
-
-def test_login_check_reports_kind_and_expiry_never_the_token(cli, serve, printed):
-    url, app = serve()
-    assert add(cli, "shop", url, CLIENT_SECRET, "--no-check").code == 0
-    assert token_rows(app) == 0
-
-    run = cli("login", "--check", "shop")
-    assert run.code == 0, run.err
-    assert run.err == ""
-    assert f"Logged in to {url} (flowtui sandbox) as 'shop'" in run.out
-    assert "client_credentials token" in run.out
-    assert EXPIRY.search(run.out), run.out
-    assert token_rows(app) == 1
-    cached = credentials_doc()["profiles"]["shop"]["token"]["access_token"]
-    assert app.state.store.get_token(cached) is not None  # the cached one is the real one
-
-    # A second check reuses the cached token: the store issues no new one.
-    again = cli("login", "--check", "shop")
-    assert again.code == 0, again.err
-    assert "client_credentials token" in again.out
-    assert "(flowtui sandbox)" in again.out
-    assert token_rows(app) == 1
-    assert credentials_doc()["profiles"]["shop"]["token"]["access_token"] == cached
-
-    # The default profile is checked when no name is given.
-    assert "as 'shop'" in cli("login", "--check").out
-    for text in printed:
-        assert cached not in text
-        assert CLIENT_SECRET not in text
-
-
-def test_login_check_with_a_cached_token_still_reaches_the_store(cli, serve):
-    url, _ = serve()
-    assert add(cli, "shop", url).code == 0  # caches a token
-    table = config_doc()
-    table["profiles"]["shop"]["base_url"] = dead_url()
-    (config_dir() / "config.toml").write_text(tomli_w.dumps(table))
-    run = cli("login", "--check", "shop")
-    assert run.code == 1
-    assert run.out == ""
-    assert len(run.err_lines) == 1 and "Cannot reach http://127.0.0.1:" in run.err
-
-
-def test_login_check_renews_a_token_the_store_no_longer_knows(cli, serve):
-    url, app = serve()
-    assert add(cli, "shop", url).code == 0
-    app.state.store.db.execute("DELETE FROM tokens")
-    run = cli("login", "--check", "shop")
-    assert run.code == 0, run.err
-    assert token_rows(app) == 1
-    fresh = credentials_doc()["profiles"]["shop"]["token"]["access_token"]
-    assert app.state.store.get_token(fresh) is not None
-
-
-def test_login_check_with_a_secret_that_stopped_working(cli, serve):
-    url, _ = serve()
-    assert add(cli, "shop", url, MARKER, "--no-check").code == 0
-    run = cli("login", "--check", "shop")
-    assert run.code == 1
-    assert len(run.err_lines) == 1
-    assert run.err.startswith("flowtui: The sandbox at ") and "refused client id" in run.err
-    assert MARKER not in run.err
-
-
-def test_environment_variables_work_without_any_profile(cli, serve, monkeypatch):
-    url, app = serve()
-    monkeypatch.setenv("EPCC_API_BASE_URL", url)
-    monkeypatch.setenv("EPCC_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("EPCC_CLIENT_SECRET", CLIENT_SECRET)
-    run = cli("login", "--check")
-    assert run.code == 0, run.err
-    assert f"Logged in to {url} (flowtui sandbox) as 'env'" in run.out
-    assert "client_credentials token" in run.out
-    assert token_rows(app) == 1
-    # Environment credentials are never written anywhere.
-    assert not (config_dir() / "config.toml").exists()
-    assert not (data_dir() / "credentials.toml").exists()
-    assert CLIENT_SECRET not in run.out + run.err
-
-    monkeypatch.setenv("EPCC_CLIENT_SECRET", "wrong-" + MARKER)
-    run = cli("login", "--check")
-    assert run.code == 1
-    assert run.err.startswith("flowtui: The sandbox at ") and "refused client id" in run.err
-    assert MARKER not in run.err
-
-
-def test_environment_overrides_a_stored_profile(cli, serve, monkeypatch):
-    url, _ = serve()
-    other_url, other = serve(client_id="other-id", client_secret="other-secret")
-    assert add(cli, "shop", url).code == 0
-    monkeypatch.setenv("EPCC_API_BASE_URL", other_url)
-    monkeypatch.setenv("EPCC_CLIENT_ID", "other-id")
-    monkeypatch.setenv("EPCC_CLIENT_SECRET", "other-secret")
-    run = cli("login", "--check", "shop")
-    assert run.code == 0, run.err
-    assert f"Logged in to {other_url}" in run.out
-    assert token_rows(other) == 1
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_secret_is_asked_on_the_terminal_without_echo(marker_store):
@@ -498,7 +286,7 @@ def test_secret_is_asked_on_the_terminal_without_echo(marker_store):
         [sys.executable, "-m", "flowtui", "profile", "add", "shop", "--url", url,
          "--client-id", CLIENT_ID],
         stdin=slave, stdout=slave, stderr=slave, start_new_session=True,  # no /dev/tty
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=Path(__file__).resolve().parents[2],
     )  # fmt: skip
     os.close(slave)
     seen = b""

@@ -1,33 +1,10 @@
 """``flowtui index sync / search / status`` in-process through :func:`flowtui.cli.main`,
-against a demo-seeded sandbox served over loopback HTTP."""
+against a demo-seeded sandbox served over loopback HTTP (the ``shop`` fixture of
+``tests/cli/conftest.py``)."""
 
 from __future__ import annotations
 
-import io
-import sys
-from collections.abc import Iterator
-
-import pytest
-
 from flowtui.cli import main
-from flowtui.sandbox import demo
-from flowtui.sandbox.server import BackgroundServer
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox
-
-
-@pytest.fixture
-def shop(capsys, monkeypatch) -> Iterator[object]:
-    """A sandbox with 300 demo customers on loopback and a default profile ``shop`` for it."""
-    app = make_sandbox()
-    assert demo.seed(app.state.store, 300)
-    server = BackgroundServer(app).start()
-    monkeypatch.setattr(sys, "stdin", io.StringIO(CLIENT_SECRET + "\n"))
-    assert main(["profile", "add", "shop", "--url", server.url, "--client-id", CLIENT_ID,
-                 "--secret-stdin", "--rate-limit", "1000", "--no-check"]) == 0  # fmt: skip
-    capsys.readouterr()
-    yield app
-    server.stop()
-    app.state.store.close()
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -17,7 +17,7 @@ import pytest
 
 from flowtui.cli import build_parser
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 SKIP = (argparse._HelpAction, argparse._VersionAction, argparse._SubParsersAction)
 

@@ -1,0 +1,292 @@
+"""``flowtui export customers`` and ``flowtui import customers FILE``: customers with their
+custom fields out to, and back in from, JSON Lines or CSV.
+
+Data goes to stdout (or a file), progress and messages to stderr, so both pipe cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TextIO
+
+from flowtui.cli.common import (
+    CommandError,
+    ExamplesFormatter,
+    add_profile_option,
+    fail_text,
+    reported,
+    resolve_for,
+    run_async,
+)
+from flowtui.cli.progress import Progress
+
+if TYPE_CHECKING:
+    from flowtui.config.resolve import Resolved
+    from flowtui.ops.export import ExportResult
+    from flowtui.ops.importer import ImportPlan
+
+EXPORT_EXAMPLES = """examples:
+  flowtui export customers > customers.jsonl
+  flowtui export customers --format csv --output customers.csv --profile shop
+"""
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``flowtui export ...`` and ``flowtui import ...``."""
+    exp = sub.add_parser(
+        "export",
+        help="export data (customers with their custom fields)",
+        description="Write every customer with its custom fields as JSON Lines or CSV. "
+        "Progress goes to stderr, data to stdout (or --output), so it pipes cleanly. "
+        "Customers are walked by creation time, never by offset, so stores of any size "
+        "export completely.",
+        epilog=EXPORT_EXAMPLES,
+        formatter_class=ExamplesFormatter,
+    )
+    exp.add_argument("what", choices=["customers"], help="what to export: customers")
+    exp.add_argument(
+        "--format",
+        choices=["jsonl", "csv"],
+        default="jsonl",
+        help="JSON Lines (one customer per line) or CSV with a header row (default: %(default)s)",
+    )
+    exp.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    add_profile_option(exp)
+    exp.set_defaults(handler=reported(run_export))
+
+    imp = sub.add_parser(
+        "import",
+        help="import customers from CSV or JSON Lines (as the export writes them)",
+        description="Check every row of FILE against the customers flow's fields and rules, "
+        "print what the import would do (create, update, unchanged, invalid), then, once "
+        "confirmed, create and update the customers. Rows are matched to customers by email "
+        "(or by id); only attributes that differ are sent. Invalid and failed rows go to a "
+        "failure file in the same format with an error column, to fix and import again. "
+        "Exit codes: 0 every row done, 1 some rows invalid or failed, 2 nothing could be "
+        "done (usage, file or connection errors).",
+    )
+    imp.add_argument("what", choices=["customers"], help="what to import (customers)")
+    imp.add_argument("file", metavar="FILE", help="a .csv or .jsonl file")
+    imp.add_argument(
+        "--format", choices=["csv", "jsonl"], help="the file's format (default: by its extension)"
+    )
+    imp.add_argument(
+        "--match",
+        choices=["email", "id"],
+        default="email",
+        help="how rows find their customer (default: %(default)s; id lets a row change an email)",
+    )
+    imp.add_argument("--dry-run", action="store_true", help="print the report, write nothing")
+    imp.add_argument("--yes", "-y", action="store_true", help="write without asking")
+    imp.add_argument(
+        "--failures",
+        metavar="PATH",
+        help="where invalid and failed rows go (default: FILE's name with .failed before "
+        "the extension)",
+    )
+    add_profile_option(imp)
+    imp.set_defaults(handler=reported(run_import))
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Every customer to stdout or ``--output``, with progress on stderr."""
+    from flowtui.ops.connect import service_for
+    from flowtui.ops.export import export_customers
+
+    resolved = resolve_for(args, args.profile)
+    with Progress("customers") as progress:
+
+        async def run(out: TextIO, for_terminal: bool) -> ExportResult:
+            async with service_for(resolved) as service:
+                return await export_customers(
+                    service, out, args.format, progress=progress, for_terminal=for_terminal
+                )
+
+        if args.output:
+            result = _export_to_file(args.output, run, progress)
+        else:
+            result = run_async(run(sys.stdout, sys.stdout.isatty()))
+            sys.stdout.flush()
+        progress.finish(result.count)
+    return 0
+
+
+def _export_to_file(
+    output: str,
+    run: Callable[[TextIO, bool], Coroutine[Any, Any, ExportResult]],
+    progress: Progress,
+) -> ExportResult:
+    """Written beside the target and renamed at the end: an interrupted export never leaves
+    a file that looks complete."""
+    target = os.path.abspath(output)
+    partial = target + ".part"
+    try:
+        out = open(partial, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise CommandError(f"cannot write {partial}: {exc.strerror or exc}") from None
+    with out:
+        try:
+            result = run_async(run(out, False))
+        except BaseException:
+            progress.close()
+            print(
+                f"flowtui: the export stopped; what was written is in {partial}",
+                file=sys.stderr,
+            )
+            raise
+    try:
+        os.replace(partial, target)
+    except OSError as exc:
+        raise CommandError(f"cannot rename {partial} to {target}: {exc.strerror or exc}") from None
+    return result
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Exit 0: every row done; 1: some rows invalid or failed (or the answer was no);
+    2: nothing could be done (usage, file or connection errors)."""
+    from flowtui.api.errors import ApiError
+    from flowtui.config.profiles import ConfigError
+    from flowtui.config.secrets import SecretsError
+
+    try:
+        return _import(args)
+    except (CommandError, ApiError, ConfigError, SecretsError) as exc:
+        print(f"flowtui: {fail_text(exc)}", file=sys.stderr)
+        return 2
+
+
+def _import(args: argparse.Namespace) -> int:
+    """Plan, report, ask, write, report again: see :func:`run_import`."""
+    from flowtui.config.resolve import resolve
+    from flowtui.core.textsafe import printable
+    from flowtui.ops.connect import service_for
+    from flowtui.ops.importer import (
+        ImportFileError,
+        default_failures_path,
+        detect_format,
+        plan_import,
+        report_lines,
+    )
+
+    try:
+        fmt = detect_format(args.file, args.format)
+    except ImportFileError as exc:
+        raise CommandError(str(exc)) from None
+    resolved = resolve(args.profile)
+    profile = resolved.profile
+    if profile.read_only:
+        raise CommandError(
+            f"profile {profile.name!r} is read-only: importing needs a profile that can "
+            "write customers"
+        )
+    failures = args.failures or default_failures_path(args.file, fmt)
+    with Progress("customers", verb="Looked up") as checking:
+
+        async def plan() -> ImportPlan:
+            async with service_for(resolved) as service:
+                return await plan_import(service, args.file, fmt, args.match, progress=checking)
+
+        try:
+            result = run_async(plan())
+        except ImportFileError as exc:
+            raise CommandError(str(exc)) from None
+        if checking.done is not None:  # the store was asked
+            checking.finish(checking.done)
+    for line in report_lines(result):
+        print(line)
+    sys.stdout.flush()
+    creates, updates = result.count("create"), result.count("update")
+    bad = result.count("invalid")
+    if args.dry_run:
+        print("Dry run: nothing was written.")
+        return 1 if bad else 0
+    if not creates and not updates:
+        print("Nothing to write.")
+        return _write_failures(result, failures)
+    question = f"Create {creates:,} and update {updates:,} customers in {printable(profile.name)}?"
+    if bad:
+        question += f" ({bad:,} invalid rows are left out)"
+    if not args.yes and not _confirmed(question):
+        print("Nothing was written.", file=sys.stderr)
+        return 1
+    return _write(resolved, result, failures)
+
+
+def _confirmed(question: str) -> bool:
+    """Ask ``question`` on the terminal; only "y" or "yes" is a yes."""
+    if not sys.stdin.isatty():
+        raise CommandError(
+            "standard input is not a terminal, so there is no one to ask: add --yes to "
+            "write without asking"
+        )
+    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline().strip().lower()
+    return answer in ("y", "yes")
+
+
+def _write(resolved: Resolved, result: ImportPlan, failures: str) -> int:
+    """Write the plan's creates and updates, print the outcome and the failed rows, and
+    write the failure file. Ctrl-C keeps the rows not written in the failure file (130)."""
+    from flowtui.ops.connect import service_for
+    from flowtui.ops.importer import apply_import, row_line
+
+    with Progress("customers", verb="Wrote") as writing:
+
+        async def write() -> Counter[str]:
+            async with service_for(resolved) as service:
+                return await apply_import(service, result, progress=writing)
+
+        interrupted = False
+        try:
+            run_async(write())
+        except KeyboardInterrupt:
+            interrupted = True
+            for row in result.rows:
+                if row.action in ("create", "update"):
+                    if row.outcome == "pending":
+                        row.outcome = "failed"
+                        row.error = "interrupted while being written: it may have been written"
+                    elif not row.outcome:
+                        row.outcome, row.error = "not attempted", "not attempted: interrupted"
+        outcomes = result.outcomes()
+        writing.finish(outcomes["created"] + outcomes["updated"])
+    failed = [r for r in result.rows if r.action in ("create", "update") and r.error]
+    recovered = sum(1 for r in result.rows if r.recovered)
+    summary = f"Created {outcomes['created']:,} and updated {outcomes['updated']:,} customers"
+    if recovered:
+        summary += f" ({recovered:,} created although the store's answer was lost)"
+    print(summary + (f"; {len(failed):,} failed:" if failed else "."))
+    for row in failed[:20]:
+        print(f"  {row_line(row)}")
+    if len(failed) > 20:
+        print(f"  ... and {len(failed) - 20:,} more")
+    code = _write_failures(result, failures)
+    if interrupted:
+        print("flowtui: interrupted", file=sys.stderr)
+        return 130
+    if result.stopped:
+        print(f"flowtui: the import stopped: {result.stopped}", file=sys.stderr)
+        return 2
+    return code
+
+
+def _write_failures(plan: ImportPlan, path: str) -> int:
+    """Write the failure file (when a row failed); the import's exit code so far."""
+    from flowtui.core.textsafe import printable
+    from flowtui.ops.importer import write_failures
+
+    try:
+        written = write_failures(plan, path)
+    except OSError as exc:
+        print(
+            f"flowtui: cannot write the failure file {printable(path)}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 2
+    if written:
+        print(f"{written:,} rows to fix and import again are in {printable(path)}")
+    return 1 if written else 0
