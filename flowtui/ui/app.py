@@ -5,6 +5,7 @@ refused" back to the login screen. Screens live in ``flowtui/ui/screens/``.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -210,8 +211,17 @@ class FlowApp(SessionApp):
         old = self.service
         if self._unsubscribe:
             self._unsubscribe()
+        if self.resolved is None or self.resolved.profile.name != resolved.profile.name:
+            self.close_index()  # another profile: another index
         self.service = service
         self.resolved = resolved
+        # The index hears of a change before the views do (they may search it at once).
+        self.follow_index()
+        if self.index is None:
+            # A profile with an index opens it with the session; when that fails, the
+            # browser tries again and says why in its status line.
+            with contextlib.suppress(Exception):
+                self.open_index(create=False)
         self._unsubscribe = service.subscribe(self.publish_change)
         service.on_journal_error = self.on_journal_error
         if old is not None and old is not service:
@@ -270,6 +280,7 @@ class FlowApp(SessionApp):
         self.exit()
 
     def on_unmount(self) -> None:
+        self.close_index()
         if self.on_exit_callback:
             self.on_exit_callback()
 

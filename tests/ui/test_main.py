@@ -61,13 +61,13 @@ async def test_paging_with_brackets(sandbox):
         first = view.highlighted()
         await pilot.press("right_square_bracket")
         await until(pilot, lambda: status(app) == f"101-200 of {SEEDED} customers")
-        assert view.page_offset == 100 and view.highlighted() != first
+        assert view.pager.position == 100 and view.highlighted() != first
         await pilot.press("right_square_bracket")
         await until(pilot, lambda: status(app) == f"201-{SEEDED} of {SEEDED} customers")
         assert view.table.row_count == SEEDED - 200
         await pilot.press("right_square_bracket")  # the last page: nothing further
         await app.workers.wait_for_complete()
-        assert view.page_offset == 200
+        assert view.pager.position == 200
         await pilot.press("left_square_bracket")
         await until(pilot, lambda: status(app) == f"101-200 of {SEEDED} customers")
 
