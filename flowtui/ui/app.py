@@ -27,7 +27,9 @@ from flowtui.config.resolve import Resolved
 from flowtui.core.textsafe import neutral
 from flowtui.ops.connect import service_for
 from flowtui.ui.screens.base import BaseScreen
+from flowtui.ui.screens.bulk import resume_bulk
 from flowtui.ui.screens.dialogs import MessageDialog
+from flowtui.ui.screens.flow_form import FlowFormScreen
 from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.login import LoginScreen
 from flowtui.ui.screens.main import MainScreen
@@ -309,8 +311,6 @@ class FlowApp(SessionApp):
 
     def action_new_flow(self) -> None:
         if self.writable("create flows"):
-            from flowtui.ui.screens.flow_form import FlowFormScreen
-
             self.push_screen(FlowFormScreen())
 
     def action_journal(self) -> None:
@@ -324,8 +324,6 @@ class FlowApp(SessionApp):
             main.action_undo_last()
 
     def action_bulk_resume(self) -> None:
-        from flowtui.ui.screens.bulk import resume_bulk
-
         resume_bulk(self)
 
     def use_theme(self, name: str) -> None:

@@ -31,7 +31,7 @@ from flowtui.core.textsafe import printable
 from flowtui.index import CustomerIndex, index_path
 
 if TYPE_CHECKING:
-    from textual.notifications import SeverityLevel
+    pass
 
 Severity = Literal["information", "warning", "error"]
 
@@ -168,7 +168,7 @@ class SessionApp(App[None]):
 
     def report(self, text: str, *, title: str = "Error", severity: Severity = "error") -> None:
         """A failure (or a refusal) told in words: a toast, shown literally."""
-        self.notify(text, title=title, severity=cast("SeverityLevel", severity))
+        self.notify(text, title=title, severity=severity)
 
     def session_expired(self, error: ApiError) -> None:
         """The credentials no longer work: FlowApp shows the login screen over the view."""

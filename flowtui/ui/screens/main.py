@@ -8,22 +8,19 @@ columns chooser, the confirmations, bulk edit, the flow and field forms, preview
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 
 from flowtui.config.profiles import Profile
 from flowtui.core.textsafe import printable
 from flowtui.ops.undo import UndoRefused, plan
-from flowtui.ui.screens.base import BaseScreen
+from flowtui.ui.screens.asking import ViewHost
 from flowtui.ui.screens.bulk import BulkEditScreen
 from flowtui.ui.screens.customer_editor import ColumnsScreen, EditCustomerScreen
-from flowtui.ui.screens.designer_dialogs import PreviewScreen, TypedConfirmDialog
-from flowtui.ui.screens.dialogs import ConfirmDialog
+from flowtui.ui.screens.designer_dialogs import PreviewScreen
 from flowtui.ui.screens.entries import EntriesScreen
 from flowtui.ui.screens.field_form import FieldFormScreen
 from flowtui.ui.screens.flow_form import FlowFormScreen
@@ -33,7 +30,6 @@ from flowtui.ui.widgets.customers import CustomersView
 from flowtui.ui.widgets.flows import FlowsView
 from flowtui.ui.widgets.footer import Footer
 from flowtui.ui.widgets.header import StoreHeader
-from flowtui.ui.widgets.view import View
 
 VIEWS = {"customers": "Customers", "flows": "Flows"}
 
@@ -42,7 +38,7 @@ VIEWS = {"customers": "Customers", "flows": "Flows"}
 FLOWS_PREFETCH_DELAY = 1.0
 
 
-class MainScreen(BaseScreen):
+class MainScreen(ViewHost):
     BINDINGS = [
         Binding(
             "f2",
@@ -110,10 +106,6 @@ class MainScreen(BaseScreen):
 
     # -- what the views ask for ---------------------------------------------------------------
 
-    def on_view_confirm_asked(self, event: View.ConfirmAsked) -> None:
-        event.stop()
-        confirm(self, event)
-
     @on(CustomersView.EditAsked)
     def edit_customer(self, event: CustomersView.EditAsked) -> None:
         self.app.push_screen(EditCustomerScreen(event.customer))
@@ -179,22 +171,3 @@ class MainScreen(BaseScreen):
             )
             return
         confirm_undo(self, record)
-
-
-def confirm(screen: Screen[Any], event: View.ConfirmAsked) -> None:
-    """Ask what a view asked (typed when it must be), then do what it said on yes or no."""
-    dialog: Screen[Any]
-    if event.typed is not None:
-        dialog = TypedConfirmDialog(
-            event.question, event.detail, expected=event.typed, yes=event.yes
-        )
-    else:
-        dialog = ConfirmDialog(event.question, event.detail, event.yes)
-
-    def answered(yes: bool | None) -> None:
-        if yes:
-            event.then()
-        elif event.otherwise is not None:
-            event.otherwise()
-
-    screen.app.push_screen(dialog, answered)

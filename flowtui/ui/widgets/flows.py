@@ -239,8 +239,8 @@ class FlowsView(View):
             self.status(f"Could not load flows: {exc.summary} (r retries)")
             return
         grouped: dict[str, list[Field]] = defaultdict(list)
-        for f in all_fields:
-            grouped[f.flow_id].append(f)
+        for field in all_fields:
+            grouped[field.flow_id].append(field)
         self.fields_by_flow = {k: L.in_order(v) for k, v in grouped.items()}
         selected = self.highlighted()
         table = self.table
