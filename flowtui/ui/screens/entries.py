@@ -49,10 +49,6 @@ class EntriesScreen(ViewHost):
     def on_mount(self) -> None:
         self.table.focus()
 
-    @property
-    def fields(self) -> list[Field]:
-        return self.view.fields
-
     @on(EntriesView.BackAsked)
     def back(self) -> None:
         self.dismiss(None)

@@ -235,8 +235,7 @@ class FlowsView(View):
         except ApiError as exc:
             if isinstance(exc, AuthError):
                 raise  # the error funnel opens the login screen
-            self.state = "error"
-            self.status(f"Could not load flows: {exc.summary} (r retries)")
+            self.load_failed("flows", exc)
             return
         grouped: dict[str, list[Field]] = defaultdict(list)
         for field in all_fields:

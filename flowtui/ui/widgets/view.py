@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.reactive import var
 from textual.widgets import Label
 
+from flowtui.api.errors import ApiError
 from flowtui.ui.session import ErrorFunnel
 
 #: What a view shows: a page (``loaded``), nothing yet (``empty``), a failure in its status
@@ -72,6 +73,18 @@ class View(ErrorFunnel, Vertical):
             text += f" · {READ_ONLY_NOTE}"
         self.status_line = text
         self.status_error = error
+
+    def load_failed(self, what: str, error: Exception) -> None:
+        """Loading ``what`` failed. The status line says so in place of the records and
+        stays until the next load (it is the view's state: ``r`` retries); the error itself
+        takes the one road for errors like every other failure (a toast naming its kind),
+        unless the view is hidden (a load ahead of time: its status line says it when
+        shown)."""
+        self.state = "error"
+        summary = error.summary if isinstance(error, ApiError) else str(error)
+        self.status(f"Could not load {what}: {summary} (r retries)", error=True)
+        if self.display:
+            self.flow_app.report_error(error)
 
     def status_text(self) -> str:
         return self.status_line

@@ -12,7 +12,7 @@ from typing import Any
 from textual import work
 from textual.timer import Timer
 
-from flowtui.api.errors import ApiError, AuthError
+from flowtui.api.errors import ApiError
 from flowtui.api.models import Customer, Page
 from flowtui.api.service import Change
 from flowtui.index import CustomerIndex, QueryError, age_text
@@ -126,14 +126,11 @@ class Finding(Marking):
         try:
             result = await index.sync(self.flow_app.api, progress=progress, full=full)
         except Exception as exc:
-            # The sync's own line, not a toast: it runs unasked in the background and says
-            # how it failed where the index's state is shown; a login that expired goes
-            # through the funnel (the login screen).
+            # The index's state says it failed (until the next sync), and the error takes
+            # the one road (a toast; a login that expired opens the login screen).
             summary = exc.summary if isinstance(exc, ApiError) else str(exc)
             self.set_index_note(f"index: sync failed: {summary}")
-            if isinstance(exc, AuthError):
-                raise
-            return
+            raise
         finally:
             self._index_syncing = False
         self.set_index_note(self._age_note(), age=True)

@@ -29,7 +29,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable
 
-from flowtui.api.errors import ApiError, AuthError, ForbiddenError, NotFoundError
+from flowtui.api.errors import AuthError, ForbiddenError, NotFoundError
 from flowtui.api.models import Customer, Page
 from flowtui.api.service import Change
 from flowtui.ui.logic import browse as B
@@ -207,19 +207,11 @@ class CustomersView(Finding, Marking):
             if isinstance(exc, AuthError):
                 raise  # the error funnel opens the login screen
             if pager.is_current(request):
-                self.failed(exc)
+                self.load_failed("customers", exc)
             return
         if not pager.is_current(request):
             return  # a newer request was made meanwhile: its answer wins
         self.show(pager.landed(plan, answer))
-
-    def failed(self, exc: Exception) -> None:
-        """A page could not be loaded: said in the status line, in place of the page, where
-        it stays until the next load (``r`` retries). Not a toast as well: the page itself
-        is what failed, and the soak tests count one message per failed request."""
-        self.state = "error"
-        summary = exc.summary if isinstance(exc, ApiError) else str(exc)
-        self.status(f"Could not load customers: {summary} (r retries)", error=True)
 
     def visible_columns(self) -> list[str]:
         options = {k for k, _ in B.column_options(self.fields)}
