@@ -473,9 +473,12 @@ def test_snapshot_loading_state(snap_compare, sandbox):
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_snapshot_error_state(snap_compare):
-    """The store answers 500: the status line says what failed, in the error colour."""
+def test_snapshot_error_state(snap_compare, monkeypatch):
+    """The store answers 500: the status line says what failed, in the error colour, and the
+    error takes the one road for errors (a toast)."""
     sandbox = seeded_sandbox(fault_seed=1)  # seeded: the same injected fault every run
+    # The hidden flows view must not load meanwhile: its request would draw the seeded fault.
+    monkeypatch.setattr("flowtui.ui.screens.main.FLOWS_PREFETCH_DELAY", 3_600.0)
     app = logged_in_app(sandbox)
 
     async def run_before(pilot) -> None:
