@@ -175,11 +175,11 @@ class FlowApp(SessionApp):
 
     def on_retry(self, notice: RetryNotice) -> None:
         if notice.delay >= 1:
-            self.notify(
+            self.report(
                 f"{notice.reason}: retrying {notice.method} {notice.path} in {notice.delay:.0f} s",
+                title="",
                 severity="warning",
                 timeout=min(notice.delay, 5),
-                markup=False,
             )
 
     @work(exclusive=True, group="app.connect", exit_on_error=False)

@@ -166,9 +166,20 @@ class SessionApp(App[None]):
         severity: Severity = "warning" if isinstance(error, NetworkError) else "error"
         self.report("\n".join(error_lines(error)), title=title, severity=severity)
 
-    def report(self, text: str, *, title: str = "Error", severity: Severity = "error") -> None:
-        """A failure (or a refusal) told in words: a toast, shown literally."""
-        self.notify(text, title=title, severity=severity)
+    def report(
+        self,
+        text: str,
+        *,
+        title: str = "Error",
+        severity: Severity = "error",
+        timeout: float | None = None,
+    ) -> None:
+        """A failure (or a refusal) told in words: a toast, shown literally (``timeout``:
+        seconds it stays; None: Textual's default)."""
+        if timeout is None:
+            self.notify(text, title=title, severity=severity)
+        else:
+            self.notify(text, title=title, severity=severity, timeout=timeout)
 
     def session_expired(self, error: ApiError) -> None:
         """The credentials no longer work: FlowApp shows the login screen over the view."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ContentSwitcher
@@ -85,23 +85,26 @@ class MainScreen(ViewHost):
             yield FlowsView(id="flows")
         yield Footer()
 
+    flows = getters.query_one(FlowsView)
+    switcher = getters.query_one("#views", ContentSwitcher)
+    header = getters.query_one(StoreHeader)
+
     def on_mount(self) -> None:
         self.focus_view(self.initial_view)
-        flows = self.query_one(FlowsView)
-        flows.ensure_loaded(later=0 if self.initial_view == "flows" else FLOWS_PREFETCH_DELAY)
+        self.flows.ensure_loaded(later=0 if self.initial_view == "flows" else FLOWS_PREFETCH_DELAY)
 
     @property
     def current_view(self) -> str:
-        return self.query_one("#views", ContentSwitcher).current or "customers"
+        return self.switcher.current or "customers"
 
     def focus_view(self, name: str) -> None:
         self.query_one(f"#{name}-table").focus()
 
     def action_show_view(self, name: str) -> None:
         if name == "flows":
-            self.query_one(FlowsView).ensure_loaded()
-        self.query_one("#views", ContentSwitcher).current = name
-        self.query_one(StoreHeader).set_view(VIEWS[name])
+            self.flows.ensure_loaded()
+        self.switcher.current = name
+        self.header.set_view(VIEWS[name])
         self.focus_view(name)
 
     # -- what the views ask for ---------------------------------------------------------------
