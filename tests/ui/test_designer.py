@@ -501,7 +501,9 @@ async def test_entries_crud_with_a_related_customer(sandbox):
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.screen is entries)
         await until(pilot, lambda: entries.table.row_count == 4)
-        created = next(e for e in entries.view.entries.values() if e.values.get("title") == "Picnic")
+        created = next(
+            e for e in entries.view.entries.values() if e.values.get("title") == "Picnic"
+        )
         # edit
         entries.table.move_cursor(row=entries.table.get_row_index(created.id))
         await pilot.press("e")
@@ -518,7 +520,10 @@ async def test_entries_crud_with_a_related_customer(sandbox):
         customer = (await raw_get(sandbox, f"/v2/customers/{owner['id']}"))["data"]
         assert customer["name"] == names[0]
         # delete
-        await until(pilot, lambda: entries.view.highlighted() and entries.view.highlighted().id == created.id)
+        await until(
+            pilot,
+            lambda: entries.view.highlighted() and entries.view.highlighted().id == created.id,
+        )
         await pilot.press("d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
