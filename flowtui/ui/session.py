@@ -11,6 +11,11 @@ catches its workers' errors (:class:`ErrorFunnel`) and hands them to
 dialog listing every message of a validation error, and the login screen (over the current
 view, nothing lost) when the credentials no longer work. Forms put errors that name a field
 next to that field. Server text is never parsed as markup.
+
+The change flow: the service's changes feed the app-level Signal ``changed``; views subscribe
+on mount (:meth:`SessionApp.follow_changes`). The profile's local index does not go through a
+widget: the app opens it (:meth:`SessionApp.open_index`) and subscribes it to the service
+itself (``CustomerIndex.follow``), ahead of the signal when it is open at log-in.
 """
 
 from __future__ import annotations
