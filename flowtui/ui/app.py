@@ -5,6 +5,7 @@ refused" back to the login screen. Screens live in ``flowtui/ui/screens/``.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -26,7 +27,9 @@ from flowtui.config.resolve import Resolved
 from flowtui.core.textsafe import neutral
 from flowtui.ops.connect import service_for
 from flowtui.ui.screens.base import BaseScreen
+from flowtui.ui.screens.bulk import resume_bulk
 from flowtui.ui.screens.dialogs import MessageDialog
+from flowtui.ui.screens.flow_form import FlowFormScreen
 from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.login import LoginScreen
 from flowtui.ui.screens.main import MainScreen
@@ -172,11 +175,11 @@ class FlowApp(SessionApp):
 
     def on_retry(self, notice: RetryNotice) -> None:
         if notice.delay >= 1:
-            self.notify(
+            self.report(
                 f"{notice.reason}: retrying {notice.method} {notice.path} in {notice.delay:.0f} s",
+                title="",
                 severity="warning",
                 timeout=min(notice.delay, 5),
-                markup=False,
             )
 
     @work(exclusive=True, group="app.connect", exit_on_error=False)
@@ -210,8 +213,17 @@ class FlowApp(SessionApp):
         old = self.service
         if self._unsubscribe:
             self._unsubscribe()
+        if self.resolved is None or self.resolved.profile.name != resolved.profile.name:
+            self.close_index()  # another profile: another index
         self.service = service
         self.resolved = resolved
+        # The index hears of a change before the views do (they may search it at once).
+        self.follow_index()
+        if self.index is None:
+            # A profile with an index opens it with the session; when that fails, the
+            # browser tries again and says why in its status line.
+            with contextlib.suppress(Exception):
+                self.open_index(create=False)
         self._unsubscribe = service.subscribe(self.publish_change)
         service.on_journal_error = self.on_journal_error
         if old is not None and old is not service:
@@ -270,6 +282,7 @@ class FlowApp(SessionApp):
         self.exit()
 
     def on_unmount(self) -> None:
+        self.close_index()
         if self.on_exit_callback:
             self.on_exit_callback()
 
@@ -298,8 +311,6 @@ class FlowApp(SessionApp):
 
     def action_new_flow(self) -> None:
         if self.writable("create flows"):
-            from flowtui.ui.screens.flow_form import FlowFormScreen
-
             self.push_screen(FlowFormScreen())
 
     def action_journal(self) -> None:
@@ -313,8 +324,6 @@ class FlowApp(SessionApp):
             main.action_undo_last()
 
     def action_bulk_resume(self) -> None:
-        from flowtui.ui.screens.bulk import resume_bulk
-
         resume_bulk(self)
 
     def use_theme(self, name: str) -> None:

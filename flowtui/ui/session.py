@@ -11,6 +11,11 @@ catches its workers' errors (:class:`ErrorFunnel`) and hands them to
 dialog listing every message of a validation error, and the login screen (over the current
 view, nothing lost) when the credentials no longer work. Forms put errors that name a field
 next to that field. Server text is never parsed as markup.
+
+The change flow: the service's changes feed the app-level Signal ``changed``; views subscribe
+on mount (:meth:`SessionApp.follow_changes`). The profile's local index does not go through a
+widget: the app opens it (:meth:`SessionApp.open_index`) and subscribes it to the service
+itself (``CustomerIndex.follow``), ahead of the signal when it is open at log-in.
 """
 
 from __future__ import annotations
@@ -28,9 +33,10 @@ from flowtui.api.service import ApiService, Change
 from flowtui.config.profiles import ProfileStore
 from flowtui.config.resolve import Resolved
 from flowtui.core.textsafe import printable
+from flowtui.index import CustomerIndex, index_path
 
 if TYPE_CHECKING:
-    from textual.notifications import SeverityLevel
+    pass
 
 Severity = Literal["information", "warning", "error"]
 
@@ -57,6 +63,14 @@ class SessionApp(App[None]):
         #: Every change the service reports ("customer 42 updated", "session renewed").
         #: Subscribe with :meth:`follow_changes`, which reports a listener that raises.
         self.changed: Signal[Change] = Signal(self, "changed")
+        #: The profile's local search index (flowtui.index) while it is open: opened with the
+        #: session when the profile has one, or when the browser first finds (``f``). It
+        #: follows the service's changes itself, not through a widget.
+        self.index: CustomerIndex | None = None
+        #: Set when the index could not follow a change (the next sync puts it right); the
+        #: browser says so and clears it.
+        self.index_behind = False
+        self._unfollow_index: Callable[[], None] | None = None
 
     # -- the session ------------------------------------------------------------------------
 
@@ -80,6 +94,53 @@ class SessionApp(App[None]):
             )
             return False
         return True
+
+    def profile_name(self) -> str | None:
+        return self.resolved.profile.name if self.resolved is not None else None
+
+    def open_index(self, *, create: bool = True) -> CustomerIndex | None:
+        """The profile's index, opened (created empty when missing and ``create``) and
+        following the service; None without a session. Opening errors propagate."""
+        if self.index is not None:
+            return self.index
+        name = self.profile_name()
+        if name is None or self.service is None:
+            return None
+        path = index_path(name)
+        if not create and not path.exists():
+            return None
+        self.index = CustomerIndex(path)
+        self.follow_index()
+        return self.index
+
+    def follow_index(self) -> None:
+        """(Re)subscribe the open index to the session's service."""
+        if self._unfollow_index is not None:
+            self._unfollow_index()
+            self._unfollow_index = None
+        if self.index is None or self.service is None:
+            return
+        subscribe = self.service.subscribe
+
+        def guarded(listener: Callable[[Change], None]) -> Callable[[], None]:
+            def apply(change: Change) -> None:
+                try:
+                    listener(change)
+                except Exception:  # the next sync puts it right; the browser says so
+                    self.index_behind = True
+
+            return subscribe(apply)
+
+        self._unfollow_index = self.index.follow(guarded)
+
+    def close_index(self) -> None:
+        if self._unfollow_index is not None:
+            self._unfollow_index()
+            self._unfollow_index = None
+        if self.index is not None:
+            self.index.close()
+            self.index = None
+        self.index_behind = False
 
     def follow_changes(self, node: DOMNode, callback: Callable[[Change], object]) -> None:
         """Call ``callback`` with every change while ``node`` is mounted. A callback that
@@ -110,9 +171,20 @@ class SessionApp(App[None]):
         severity: Severity = "warning" if isinstance(error, NetworkError) else "error"
         self.report("\n".join(error_lines(error)), title=title, severity=severity)
 
-    def report(self, text: str, *, title: str = "Error", severity: Severity = "error") -> None:
-        """A failure (or a refusal) told in words: a toast, shown literally."""
-        self.notify(text, title=title, severity=cast("SeverityLevel", severity))
+    def report(
+        self,
+        text: str,
+        *,
+        title: str = "Error",
+        severity: Severity = "error",
+        timeout: float | None = None,
+    ) -> None:
+        """A failure (or a refusal) told in words: a toast, shown literally (``timeout``:
+        seconds it stays; None: Textual's default)."""
+        if timeout is None:
+            self.notify(text, title=title, severity=severity)
+        else:
+            self.notify(text, title=title, severity=severity, timeout=timeout)
 
     def session_expired(self, error: ApiError) -> None:
         """The credentials no longer work: FlowApp shows the login screen over the view."""

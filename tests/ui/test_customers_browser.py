@@ -12,6 +12,7 @@ from flowtui.api.transport import RetryPolicy
 from flowtui.sandbox import demo
 from flowtui.sandbox.store import Store
 from flowtui.ui.logic import browse as B
+from flowtui.ui.logic.pager import Request
 from flowtui.ui.screens.customer_editor import ColumnsScreen, EditCustomerScreen
 from flowtui.ui.screens.main import MainScreen
 from tests.conftest import make_sandbox
@@ -102,17 +103,17 @@ async def test_paging_past_the_offset_cap_by_key_and_from_the_end(big_store):
         # the last page comes from the other end (reversed sort from offset 0)
         await press_and_wait(pilot, "G", status_is=f"10,201-10,300 of {BIG:,} customers")
         oldest = await raw_ids(sandbox, sort="created_at", **{"page[limit]": 100})
-        assert row_ids(view) == oldest[::-1] and view.plan.how == "from-end"
+        assert row_ids(view) == oldest[::-1] and view.pager.plan.how == "from-end"
         # back from the last page past the cap: by key (ge created_at of the first row)
         await press_and_wait(pilot, "pageup", status_is=f"10,101-10,200 of {BIG:,} customers")
-        assert view.plan.how == "keyset"
+        assert view.pager.plan.how == "keyset"
         second = await raw_ids(sandbox, sort="created_at", **{"page[offset]": 100})
         assert row_ids(view) == second[::-1]
         await press_and_wait(pilot, "pageup", status_is=f"10,001-10,100 of {BIG:,} customers")
-        assert view.plan.how == "offset"
+        assert view.pager.plan.how == "offset"
         # and forward again by key from the page at the cap
         await press_and_wait(pilot, "pagedown", status_is=f"10,101-10,200 of {BIG:,} customers")
-        assert view.plan.how == "keyset" and row_ids(view) == second[::-1]
+        assert view.pager.plan.how == "keyset" and row_ids(view) == second[::-1]
         # sorted by name past the cap: from the other end, still exact
         await press_and_wait(pilot, "s", "s", "G")
         assert "name A→Z" in info(app)
@@ -120,7 +121,7 @@ async def test_paging_past_the_offset_cap_by_key_and_from_the_end(big_store):
         by_name = await raw_ids(sandbox, sort="-name", **{"page[limit]": 100})
         assert row_ids(view) == by_name[::-1]
         await press_and_wait(pilot, "pageup", status_is=f"10,101-10,200 of {BIG:,} customers")
-        assert view.plan.how == "from-end"
+        assert view.pager.plan.how == "from-end"
 
 
 UNREACHABLE = 20_500  # more than twice the 10,000 offset cap
@@ -143,7 +144,7 @@ async def test_name_sort_says_the_middle_of_a_big_store_cannot_be_reached():
             assert status(app) == f"10,001-10,100 of {UNREACHABLE:,} customers"
             shown = row_ids(view)
             await press_and_wait(pilot, "pagedown")
-            assert view.state == "error" and isinstance(view.plan, B.Unreachable)
+            assert view.state == "error" and isinstance(view.pager.plan, B.Unreachable)
             assert status(app).startswith(
                 "Sorted by name, the store can reach only the first and last 10,000 customers"
             )
@@ -160,12 +161,12 @@ async def test_search_as_you_type_is_debounced_and_server_side(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=(120, 36)) as pilot:
         view = await wait_for_customers(pilot)
-        before = view.generation
+        before = view.pager.generation
         await pilot.press("slash", *"knope")
         await until(pilot, lambda: view.search.terms != ())
         await until(pilot, lambda: view.state == "loaded")
         await settle(pilot)
-        assert view.generation == before + 1  # one request for five keys
+        assert view.pager.generation == before + 1  # one request for five keys
         expected = await raw_get(sandbox, "/v2/customers", filter="like(name,*knope*)")
         total = expected["meta"]["results"]["total"]
         assert 0 < total < SEEDED
@@ -206,8 +207,8 @@ async def test_a_stale_answer_never_overwrites_a_newer_one(sandbox):
     async with app.run_test(size=(120, 36)) as pilot:
         view = await wait_for_customers(pilot)
         shown = row_ids(view)
-        worker = view._load(100, view.generation)  # an answer on its way ...
-        view.generation += 1  # ... when a newer request is made
+        worker = view._load(Request(100, view.pager.generation))  # an answer on its way ...
+        view.pager.invalidate()  # ... when a newer request is made
         await worker.wait()
         await settle(pilot)
         assert row_ids(view) == shown and view.page.offset == 0
@@ -472,9 +473,12 @@ def test_snapshot_loading_state(snap_compare, sandbox):
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_snapshot_error_state(snap_compare):
-    """The store answers 500: the status line says what failed, in the error colour."""
+def test_snapshot_error_state(snap_compare, monkeypatch):
+    """The store answers 500: the status line says what failed, in the error colour, and the
+    error takes the one road for errors (a toast)."""
     sandbox = seeded_sandbox(fault_seed=1)  # seeded: the same injected fault every run
+    # The hidden flows view must not load meanwhile: its request would draw the seeded fault.
+    monkeypatch.setattr("flowtui.ui.screens.main.FLOWS_PREFETCH_DELAY", 3_600.0)
     app = logged_in_app(sandbox)
 
     async def run_before(pilot) -> None:

@@ -214,3 +214,30 @@ async def test_mark_all_with_an_invalid_find_marks_nothing_and_raises_nothing(sa
         await settle(pilot)
         assert view.marks == {} and not view.marking
         assert [n for n in app._notifications if n.severity == "error"] == []
+
+
+async def test_the_index_follows_the_service_from_the_app_not_from_the_browser(sandbox):
+    """The app opens the profile's index with the session and subscribes it to the service:
+    a change made while the browser is not even mounted still reaches the index; an index
+    that cannot follow a change says it will catch up at the next sync."""
+    app = await synced_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await wait_for_customers(pilot)
+        index = app.index
+        assert index is not None and view.index is index
+        customer = view.highlighted()
+        await view.remove()  # no browser any more: the index must follow on its own
+        saved = await app.api.update_customer(customer.id, {"name": "Followed Directly"})
+        assert saved.name == "Followed Directly"
+        assert index.get(customer.id).name == "Followed Directly"
+        await app.api.delete_customer(customer.id)
+        assert index.get(customer.id) is None
+
+    app = await synced_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await wait_for_customers(pilot)
+        await until(pilot, lambda: "index: up to date" in info(app))
+        app.index.close()  # the index can no longer be written: it falls behind
+        other = next(iter(view.customers.values()))
+        await app.api.update_customer(other.id, {"name": "Fell Behind"})
+        await until(pilot, lambda: "index: will catch up at the next sync" in info(app))

@@ -501,7 +501,9 @@ async def test_entries_crud_with_a_related_customer(sandbox):
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.screen is entries)
         await until(pilot, lambda: entries.table.row_count == 4)
-        created = next(e for e in entries.entries.values() if e.values.get("title") == "Picnic")
+        created = next(
+            e for e in entries.view.entries.values() if e.values.get("title") == "Picnic"
+        )
         # edit
         entries.table.move_cursor(row=entries.table.get_row_index(created.id))
         await pilot.press("e")
@@ -518,7 +520,10 @@ async def test_entries_crud_with_a_related_customer(sandbox):
         customer = (await raw_get(sandbox, f"/v2/customers/{owner['id']}"))["data"]
         assert customer["name"] == names[0]
         # delete
-        await until(pilot, lambda: entries.highlighted() and entries.highlighted().id == created.id)
+        await until(
+            pilot,
+            lambda: entries.view.highlighted() and entries.view.highlighted().id == created.id,
+        )
         await pilot.press("d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
@@ -648,7 +653,7 @@ async def test_open_entries_and_entry_form_follow_field_changes(sandbox):
         await until(pilot, lambda: app.screen is entries)
         await until(pilot, lambda: "f:notes" in [k.value for k in entries.table.columns])
         # renamed, then disabled (through the service, as the designer does it)
-        notes = next(f for f in entries.fields if f.slug == "notes")
+        notes = next(f for f in entries.view.fields if f.slug == "notes")
         await app.service.update_field(notes.id, flow_slug="wishlists", name="Remarks")
         await until(
             pilot, lambda: "Remarks" in [str(c.label) for c in entries.table.columns.values()]
@@ -674,7 +679,7 @@ async def test_relationship_to_products_takes_typed_ids(sandbox):
         await until(pilot, lambda: isinstance(app.screen, EntriesScreen))
         entries = app.screen
         await until(pilot, lambda: entries.table.row_count == 3)
-        entry = entries.highlighted()
+        entry = entries.view.highlighted()
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, EntryFormScreen) and app.screen.specs)
         form = app.screen

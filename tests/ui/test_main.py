@@ -3,6 +3,9 @@ text shown literally. Every test runs against the demo-seeded in-process sandbox
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 from rich.text import Text
 from textual.widgets import ContentSwitcher, DataTable
 
@@ -19,6 +22,33 @@ from tests.ui.conftest import (
     until,
     wait_for_customers,
 )
+
+WIDGETS = Path(__file__).resolve().parents[2] / "flowtui" / "ui" / "widgets"
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, at any level (function bodies included)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_no_widget_imports_a_screen():
+    """Screens push screens; widgets post messages (``CustomersView.EditAsked``, ...)."""
+    modules = sorted(WIDGETS.rglob("*.py"))
+    assert len(modules) > 10
+    offenders = {
+        str(path.relative_to(WIDGETS)): sorted(
+            name for name in imported_modules(path) if name.startswith("flowtui.ui.screens")
+        )
+        for path in modules
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
 
 
 def help_open(app) -> bool:
@@ -61,13 +91,13 @@ async def test_paging_with_brackets(sandbox):
         first = view.highlighted()
         await pilot.press("right_square_bracket")
         await until(pilot, lambda: status(app) == f"101-200 of {SEEDED} customers")
-        assert view.page_offset == 100 and view.highlighted() != first
+        assert view.pager.position == 100 and view.highlighted() != first
         await pilot.press("right_square_bracket")
         await until(pilot, lambda: status(app) == f"201-{SEEDED} of {SEEDED} customers")
         assert view.table.row_count == SEEDED - 200
         await pilot.press("right_square_bracket")  # the last page: nothing further
         await app.workers.wait_for_complete()
-        assert view.page_offset == 200
+        assert view.pager.position == 200
         await pilot.press("left_square_bracket")
         await until(pilot, lambda: status(app) == f"101-200 of {SEEDED} customers")
 

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from flowtui.core import fields as F
 
@@ -40,12 +40,19 @@ class FlowLike(Protocol):
 
 
 class FieldLike(Protocol):
+    """What the designer's helpers read of a field (a :class:`Field`, or a test's stand-in)."""
+
     @property
     def id(self) -> str: ...
+
     @property
     def slug(self) -> str: ...
+
     @property
     def order(self) -> int | None: ...
+
+
+FieldT = TypeVar("FieldT", bound=FieldLike)
 
 
 @dataclass(frozen=True)
@@ -273,7 +280,7 @@ def flow_changes(flow: Any, values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def in_order(fields: Iterable[FieldLike]) -> list[Any]:
+def in_order(fields: Iterable[FieldT]) -> list[FieldT]:
     """Fields as the store orders them: by ``order`` (missing last), stable otherwise."""
     items = list(fields)
     return sorted(items, key=lambda f: (f.order is None, f.order if f.order is not None else 0))

@@ -7,205 +7,60 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static, TextArea
 
 from flowtui.api.errors import ApiError, NotFoundError
-from flowtui.api.models import Entry, Field, Flow, Page
-from flowtui.api.service import Change
+from flowtui.api.models import Entry, Field, Flow
 from flowtui.core import fields as F
 from flowtui.ui.logic import designer as L
-from flowtui.ui.screens.base import BaseModal, BaseScreen
-from flowtui.ui.screens.dialogs import ConfirmDialog, ask
+from flowtui.ui.screens.asking import ViewHost
+from flowtui.ui.screens.base import BaseModal
 from flowtui.ui.screens.forms import FormScreen
+from flowtui.ui.widgets.entries import EntriesView, relation_items, relation_text
 from flowtui.ui.widgets.form import FormField
 from flowtui.ui.widgets.inputs import TextInput
 from flowtui.ui.widgets.safe import display, safe
-from flowtui.ui.widgets.tables import cursor_key
-
-PAGE_SIZE = 100
 
 
-def relation_items(value: Any) -> list[tuple[str, str]]:
-    """An entry's relationship data (one object, a list, or null) as ``(type, id)`` items."""
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list):
-        return []
-    return [
-        (str(v.get("type", "")), str(v.get("id", "")))
-        for v in value
-        if isinstance(v, dict) and v.get("id")
-    ]
-
-
-def relation_text(items: list[tuple[str, str]], labels: dict[str, str] | None = None) -> str:
-    if not items:
-        return "(none)"
-    labels = labels or {}
-    return ", ".join(labels.get(i, i[:8]) for _, i in items)
-
-
-class EntriesScreen(BaseScreen):
-    """Browse, create, edit and delete the entries of one custom flow."""
+class EntriesScreen(ViewHost):
+    """Browse, create, edit and delete the entries of one custom flow: the screen hosts an
+    :class:`EntriesView` and opens the entry form it asks for."""
 
     DEFAULT_CSS = """
     EntriesScreen #entries-title { text-style: bold; padding: 0 1; }
     """
-    BINDINGS = [
-        Binding("escape", "back", "Back", id="entries.back", tooltip="Back to the designer"),
-        Binding("n", "new", "New", id="entries.new", tooltip="Create an entry"),
-        Binding("e,enter", "edit", "Edit", id="entries.edit", tooltip="Edit the entry"),
-        Binding("d,delete", "delete", "Delete", id="entries.delete", tooltip="Delete the entry"),
-        Binding(
-            "right_square_bracket",
-            "page(1)",
-            "Next page",
-            id="entries.next_page",
-            tooltip="Load the next page from the store",
-        ),
-        Binding(
-            "left_square_bracket",
-            "page(-1)",
-            "Prev page",
-            id="entries.prev_page",
-            tooltip="Load the previous page",
-        ),
-        Binding("r", "reload", "Reload", id="entries.reload", tooltip="Reload this page"),
-    ]
+    view = getters.query_one(EntriesView)
+    table = getters.query_one("#entries-table", DataTable)
 
     def __init__(self, flow: Flow, fields: list[Field]) -> None:
         super().__init__()
         self.flow = flow
-        self.fields = [f for f in L.in_order(fields) if f.enabled]
-        self.entries: dict[str, Entry] = {}
-        self.page: Page[Entry] | None = None
-        self.page_offset = 0
-        self._unsubscribe = None
-        #: The flow's fields changed since they were read: the next load reads them again.
-        self.fields_stale = False
+        self.initial_fields = fields
 
     def compose(self) -> ComposeResult:
         yield Label(Text(f"Entries of {self.flow.name} ({self.flow.slug})"), id="entries-title")
-        yield Label("Loading entries…", id="entries-status", classes="status")
-        yield DataTable(id="entries-table", cursor_type="row", zebra_stripes=True)
+        yield EntriesView(self.flow, self.initial_fields, id="entries")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#entries-table", DataTable).focus()
-        self.flow_app.follow_changes(self, self.store_changed)
-        self.load()
+        self.table.focus()
 
-    @property
-    def table(self) -> DataTable:
-        return self.query_one("#entries-table", DataTable)
-
-    def status(self, text: str) -> None:
-        if getattr(self.app.service, "read_only", False):
-            text += " · read-only profile (implicit token): you can look, not change"
-        self.query_one("#entries-status", Label).update(Text(text))
-
-    @work(exclusive=True, group="entries.load", exit_on_error=False)
-    async def load(self) -> None:
-        if self.fields_stale:
-            try:
-                fields = await self.app.service.list_fields(self.flow.slug)
-            except NotFoundError:
-                fields = []
-            self.fields = [f for f in L.in_order(fields) if f.enabled]
-            self.fields_stale = False
-        page = await self.app.service.list_entries(
-            self.flow.slug, limit=PAGE_SIZE, offset=self.page_offset
-        )
-        self.page = page
-        table = self.table
-        cursor = table.cursor_row
-        table.clear(columns=True)
-        table.add_column("Id", key="id")
-        for f in self.fields:
-            table.add_column(safe(f.name or f.slug, 30), key=f"f:{f.slug}")
-        self.entries = {e.id: e for e in page.items}
-        for e in page.items:
-            cells: list[Any] = [safe(e.id[:8])]
-            for f in self.fields:
-                if f.field_type == "relationship":
-                    cells.append(safe(relation_text(relation_items(e.relationships.get(f.slug)))))
-                else:
-                    cells.append(safe(e.values.get(f.slug), 40))
-            table.add_row(*cells, key=e.id)
-        if page.items:
-            table.move_cursor(row=min(max(cursor, 0), len(page.items) - 1))
-        if page.total == 0:
-            self.status("No entries yet. Press n to create one.")
-        else:
-            self.status(f"{page.first_index:,}-{page.last_index:,} of {page.total:,} entries")
-
-    def highlighted(self) -> Entry | None:
-        key = cursor_key(self.table)
-        return self.entries.get(key) if key else None
-
-    def store_changed(self, change: Change) -> None:
-        if change.resource == "entry" and change.flow_slug == self.flow.slug:
-            self.load()
-        elif change.resource == "field" and change.flow_slug in (self.flow.slug, None):
-            # A field of this flow was added, renamed, disabled…: columns follow.
-            self.fields_stale = True
-            self.load()
-
-    def action_back(self) -> None:
+    @on(EntriesView.BackAsked)
+    def back(self) -> None:
         self.dismiss(None)
 
-    def action_reload(self) -> None:
-        self.load()
-
-    def action_page(self, delta: int) -> None:
-        if delta > 0 and self.page and self.page.has_next:
-            self.page_offset += PAGE_SIZE
-            self.load()
-        elif delta < 0 and self.page_offset > 0:
-            self.page_offset = max(0, self.page_offset - PAGE_SIZE)
-            self.load()
-
-    def action_new(self) -> None:
-        if self.flow_app.writable("create entries"):
-            self.app.push_screen(EntryFormScreen(self.flow, self.fields), self.after_save)
-
-    def action_edit(self) -> None:
-        entry = self.highlighted()
-        if entry is None:
-            self.app.bell()
-        elif self.flow_app.writable("change entries"):
-            self.app.push_screen(EntryFormScreen(self.flow, self.fields, entry), self.after_save)
-
-    def after_save(self, entry: Entry | None) -> None:
-        self.load()
-
-    def action_delete(self) -> None:
-        entry = self.highlighted()
-        if entry is None:
-            self.app.bell()
-            return
-        if not self.flow_app.writable("delete entries"):
-            return
-
-        ask(
-            self.app,
-            ConfirmDialog(
-                f"Delete entry {entry.id[:8]} of {self.flow.slug}?",
-                "Its values and relationships are deleted. This cannot be undone.",
-                "Delete",
-            ),
-            lambda: self.delete(entry),
+    @on(EntriesView.EditAsked)
+    def open_form(self, event: EntriesView.EditAsked) -> None:
+        self.app.push_screen(
+            EntryFormScreen(event.flow, event.fields, event.entry), self.after_save
         )
 
-    @work(exclusive=True, group="entries.write", exit_on_error=False)
-    async def delete(self, entry: Entry) -> None:
-        await self.app.service.delete_entry(self.flow.slug, entry.id)
-        self.app.notify(f"Deleted entry {entry.id[:8]}", markup=False)
-        self.load()
+    def after_save(self, entry: Entry | None) -> None:
+        self.view.load()
 
 
 class RelationRow(Horizontal):
@@ -278,11 +133,13 @@ class EntryFormScreen(FormScreen):
     async def prepare(self) -> None:
         await self.show_fields()
 
+    # A worker replaces the form's plain hook: Textual's @work makes the method return its
+    # Worker, which callers ignore.
     @work(exclusive=True, group="form.fields", exit_on_error=False)
     async def load_fields(self) -> None:
         """The flow's fields changed while the form was open: read them and follow."""
         try:
-            fields = await self.app.service.list_fields(self.flow.slug)
+            fields = await self.flow_app.api.list_fields(self.flow.slug)
         except NotFoundError:
             return
         self.fields = [f for f in L.in_order(fields) if f.enabled]
@@ -329,8 +186,8 @@ class EntryFormScreen(FormScreen):
         return super().dirty() or any(r.items != r.initial for r in self.relation_rows())
 
     @work(exclusive=True, group="form.save", exit_on_error=False)
-    async def submit(self, values: dict) -> None:
-        service = self.app.service
+    async def submit(self, values: dict[str, Any]) -> None:
+        service = self.flow_app.api
         try:
             if self.entry is None:
                 entry = await service.create_entry(
@@ -452,18 +309,18 @@ class RecordPicker(BaseModal):
 
     @work(exclusive=True, group="picker.search", exit_on_error=False)
     async def search(self, query: str) -> None:
-        service = self.app.service
+        service = self.flow_app.api
         table = self.query_one("#picker-table", DataTable)
         rows: list[tuple[str, list[str]]] = []
         if self.target == "customer":
             terms = [("like", "name", f"*{query.strip()}*")] if query.strip() else []
-            page = await service.list_customers(filters=terms, sort="name", limit=50)
-            rows = [(c.id, [c.name, c.email]) for c in page.items]
+            customers = await service.list_customers(filters=terms, sort="name", limit=50)
+            rows = [(c.id, [c.name, c.email]) for c in customers.items]
             headers = ["Name", "Email"]
         else:
-            page = await service.list_entries(self.target, limit=100)
+            entries = await service.list_entries(self.target, limit=100)
             headers = ["Id", "Values"]
-            for e in page.items:
+            for e in entries.items:
                 shown = ", ".join(display(v) for v in e.values.values() if v is not None)
                 if query.strip().lower() in shown.lower():
                     rows.append((e.id, [e.id[:8], shown]))

@@ -1,15 +1,31 @@
-"""The main screen: header, the Customers and Flows views, and the footer of keys."""
+"""The main screen: header, the Customers and Flows views, and the footer of keys.
+
+The views never push screens: they post what they want (``CustomersView.EditAsked``,
+``FlowsView.EntriesAsked``, ``View.ConfirmAsked``, ...) and this screen pushes the editor, the
+columns chooser, the confirmations, bulk edit, the flow and field forms, previews, entries.
+"""
 
 from __future__ import annotations
 
 import asyncio
 
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ContentSwitcher
 
 from flowtui.config.profiles import Profile
-from flowtui.ui.screens.base import BaseScreen
+from flowtui.core.textsafe import printable
+from flowtui.ops.undo import UndoRefused, plan
+from flowtui.ui.screens.asking import ViewHost
+from flowtui.ui.screens.bulk import BulkEditScreen
+from flowtui.ui.screens.customer_editor import ColumnsScreen, EditCustomerScreen
+from flowtui.ui.screens.designer_dialogs import PreviewScreen
+from flowtui.ui.screens.entries import EntriesScreen
+from flowtui.ui.screens.field_form import FieldFormScreen
+from flowtui.ui.screens.flow_form import FlowFormScreen
+from flowtui.ui.screens.forms import NewCustomerScreen
+from flowtui.ui.screens.journal import JournalScreen, confirm_undo
 from flowtui.ui.widgets.customers import CustomersView
 from flowtui.ui.widgets.flows import FlowsView
 from flowtui.ui.widgets.footer import Footer
@@ -22,7 +38,7 @@ VIEWS = {"customers": "Customers", "flows": "Flows"}
 FLOWS_PREFETCH_DELAY = 1.0
 
 
-class MainScreen(BaseScreen):
+class MainScreen(ViewHost):
     BINDINGS = [
         Binding(
             "f2",
@@ -69,28 +85,68 @@ class MainScreen(BaseScreen):
             yield FlowsView(id="flows")
         yield Footer()
 
+    flows = getters.query_one(FlowsView)
+    switcher = getters.query_one("#views", ContentSwitcher)
+    header = getters.query_one(StoreHeader)
+
     def on_mount(self) -> None:
         self.focus_view(self.initial_view)
-        flows = self.query_one(FlowsView)
-        flows.ensure_loaded(later=0 if self.initial_view == "flows" else FLOWS_PREFETCH_DELAY)
+        self.flows.ensure_loaded(later=0 if self.initial_view == "flows" else FLOWS_PREFETCH_DELAY)
 
     @property
     def current_view(self) -> str:
-        return self.query_one("#views", ContentSwitcher).current or "customers"
+        return self.switcher.current or "customers"
 
     def focus_view(self, name: str) -> None:
         self.query_one(f"#{name}-table").focus()
 
     def action_show_view(self, name: str) -> None:
         if name == "flows":
-            self.query_one(FlowsView).ensure_loaded()
-        self.query_one("#views", ContentSwitcher).current = name
-        self.query_one(StoreHeader).set_view(VIEWS[name])
+            self.flows.ensure_loaded()
+        self.switcher.current = name
+        self.header.set_view(VIEWS[name])
         self.focus_view(name)
 
-    def action_journal(self) -> None:
-        from flowtui.ui.screens.journal import JournalScreen
+    # -- what the views ask for ---------------------------------------------------------------
 
+    @on(CustomersView.EditAsked)
+    def edit_customer(self, event: CustomersView.EditAsked) -> None:
+        self.app.push_screen(EditCustomerScreen(event.customer))
+
+    @on(CustomersView.NewAsked)
+    def new_customer(self) -> None:
+        if self.flow_app.writable("create customers"):
+            self.app.push_screen(NewCustomerScreen())
+
+    @on(CustomersView.ColumnsAsked)
+    def choose_columns(self, event: CustomersView.ColumnsAsked) -> None:
+        self.app.push_screen(ColumnsScreen(event.options, event.chosen), event.then)
+
+    @on(CustomersView.BulkEditAsked)
+    def bulk_edit(self, event: CustomersView.BulkEditAsked) -> None:
+        self.app.push_screen(BulkEditScreen(event.customers))
+
+    @on(FlowsView.EntriesAsked)
+    def open_entries(self, event: FlowsView.EntriesAsked) -> None:
+        self.app.push_screen(EntriesScreen(event.flow, event.fields))
+
+    @on(FlowsView.FlowFormAsked)
+    def flow_form(self, event: FlowsView.FlowFormAsked) -> None:
+        self.app.push_screen(FlowFormScreen(event.flow, taken=event.taken))
+
+    @on(FlowsView.FieldFormAsked)
+    def field_form(self, event: FlowsView.FieldFormAsked) -> None:
+        self.app.push_screen(
+            FieldFormScreen(event.flow, event.fields, event.custom_flows, field=event.field)
+        )
+
+    @on(FlowsView.PreviewAsked)
+    def preview(self, event: FlowsView.PreviewAsked) -> None:
+        self.app.push_screen(PreviewScreen(event.flow, event.fields))
+
+    # -- the journal ---------------------------------------------------------------------------
+
+    def action_journal(self) -> None:
         if not isinstance(self.app.screen, JournalScreen):
             self.app.push_screen(JournalScreen())
 
@@ -99,11 +155,7 @@ class MainScreen(BaseScreen):
         self.run_worker(self.undo_last(), group="journal.find", exclusive=True, exit_on_error=False)
 
     async def undo_last(self) -> None:
-        from flowtui.core.textsafe import printable
-        from flowtui.ops.undo import UndoRefused, plan
-        from flowtui.ui.screens.journal import confirm_undo
-
-        service = self.app.service
+        service = self.flow_app.api
         journal = getattr(service, "journal", None)
         if journal is None:
             self.notify("This session keeps no journal: nothing to undo.", markup=False)
@@ -115,11 +167,10 @@ class MainScreen(BaseScreen):
         try:
             plan(record)
         except UndoRefused as exc:
-            self.notify(
+            self.flow_app.report(
                 printable(f"{exc} Press j to pick another change in the journal."),
                 title="Cannot undo the last change",
                 severity="warning",
-                markup=False,
             )
             return
         confirm_undo(self, record)

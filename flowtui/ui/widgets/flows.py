@@ -5,34 +5,36 @@ Flows: ``n`` new, ``e`` edit, ``space`` enable/disable, ``d`` delete (core flows
 confirmation), ``enter`` opens a custom flow's entries (or the fields of a core flow), ``p``
 previews the form the flow produces. Fields: ``a`` add, ``e`` edit, ``space`` enable/disable,
 ``d`` delete, ``K``/``J`` (shift+up/down) reorder. Every write asks the service from a worker;
-the view reloads from the service's change notifications. Read-only profiles can look, and
-are told why they cannot change anything.
+the view reloads from the app's change signal. Read-only profiles can look, and are told
+why they cannot change anything. The view pushes no screen: it posts ``EntriesAsked``,
+``FlowFormAsked``, ``FieldFormAsked``, ``PreviewAsked`` and ``ConfirmAsked`` to its screen.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import DataTable, Label
 
 from flowtui.api.errors import ApiError, AuthError
 from flowtui.api.models import Field, Flow
 from flowtui.api.service import Change
 from flowtui.ui.logic import designer as L
-from flowtui.ui.session import ErrorFunnel
 from flowtui.ui.widgets.safe import safe
 from flowtui.ui.widgets.tables import cursor_key
+from flowtui.ui.widgets.view import READ_ONLY_NOTE, StatusLine, View
 
-READ_ONLY_NOTE = "read-only profile (implicit token): you can look, not change"
+__all__ = ["READ_ONLY_NOTE", "FieldTable", "FlowTable", "FlowsView"]
 
 
-class DesignerTable(DataTable):
+class DesignerTable(DataTable[Any]):
     """A table whose keys run designer actions on the :class:`FlowsView` it sits in."""
 
     def action_designer(self, name: str) -> None:
@@ -124,8 +126,40 @@ class FieldTable(DesignerTable):
     ]
 
 
-class FlowsView(ErrorFunnel, Vertical):
+class FlowsView(View):
     """The designer: flows and the fields of the highlighted flow."""
+
+    @dataclass
+    class EntriesAsked(Message):
+        """Browse the entries of the custom ``flow`` (the host pushes the entries screen)."""
+
+        flow: Flow
+        fields: list[Field]
+
+    @dataclass
+    class FlowFormAsked(Message):
+        """Create a flow (``flow`` None) or edit ``flow``; ``taken``: the flows there are."""
+
+        flow: Flow | None
+        taken: list[Flow]
+
+    @dataclass
+    class FieldFormAsked(Message):
+        """Add a field to ``flow`` (``field`` None) or edit ``field``."""
+
+        flow: Flow
+        fields: list[Field]
+        custom_flows: list[str]
+        field: Field | None = None
+
+    @dataclass
+    class PreviewAsked(Message):
+        """Preview the form ``flow`` produces."""
+
+        flow: Flow
+        fields: list[Field]
+
+    NOTE_READ_ONLY = True
 
     DEFAULT_CSS = """
     FlowsView #flows-table { height: auto; max-height: 40%; min-height: 3; }
@@ -138,8 +172,12 @@ class FlowsView(ErrorFunnel, Vertical):
         Binding("r", "reload", "Reload", id="flows.reload", tooltip="Reload flows and fields"),
     ]
 
-    def __init__(self, **kwargs) -> None:
+    table = getters.query_one("#flows-table", FlowTable)
+    fields_table = getters.query_one("#fields-table", FieldTable)
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.set_reactive(FlowsView.status_line, "Loading flows…")
         self.flows: dict[str, Flow] = {}
         self.fields_by_flow: dict[str, list[Field]] = {}
         self.shown_flow_id: str | None = None
@@ -149,7 +187,9 @@ class FlowsView(ErrorFunnel, Vertical):
         self._reload_after_reorder = False
 
     def compose(self) -> ComposeResult:
-        yield Label("Loading flows…", id="flows-status", classes="status")
+        yield StatusLine("Loading flows…", id="flows-status", classes="status").data_bind(
+            text=FlowsView.status_line
+        )
         yield FlowTable(id="flows-table", cursor_type="row", zebra_stripes=True)
         yield Label("", id="fields-status", classes="status")
         yield FieldTable(id="fields-table", cursor_type="row", zebra_stripes=True)
@@ -167,19 +207,6 @@ class FlowsView(ErrorFunnel, Vertical):
             self.load()
 
     # -- state -----------------------------------------------------------------------------
-
-    @property
-    def table(self) -> DataTable:
-        return self.query_one("#flows-table", DataTable)
-
-    @property
-    def fields_table(self) -> DataTable:
-        return self.query_one("#fields-table", DataTable)
-
-    def status(self, text: str) -> None:
-        read_only = getattr(self.app.service, "read_only", False)
-        suffix = f" · {READ_ONLY_NOTE}" if read_only else ""
-        self.query_one("#flows-status", Label).update(Text(text + suffix))
 
     def highlighted(self) -> Flow | None:
         key = cursor_key(self.table)
@@ -199,7 +226,8 @@ class FlowsView(ErrorFunnel, Vertical):
     @work(exclusive=True, group="flows.load", exit_on_error=False)
     async def load(self) -> None:
         self.requested = True
-        service = self.app.service
+        service = self.flow_app.api
+        self.state = "loading"
         self.status("Loading flows…")
         try:
             flows = await service.list_flows()
@@ -207,11 +235,11 @@ class FlowsView(ErrorFunnel, Vertical):
         except ApiError as exc:
             if isinstance(exc, AuthError):
                 raise  # the error funnel opens the login screen
-            self.status(f"Could not load flows: {exc.summary} (r retries)")
+            self.load_failed("flows", exc)
             return
         grouped: dict[str, list[Field]] = defaultdict(list)
-        for f in all_fields:
-            grouped[f.flow_id].append(f)
+        for field in all_fields:
+            grouped[field.flow_id].append(field)
         self.fields_by_flow = {k: L.in_order(v) for k, v in grouped.items()}
         selected = self.highlighted()
         table = self.table
@@ -231,6 +259,7 @@ class FlowsView(ErrorFunnel, Vertical):
         if selected is not None and selected.id in self.flows:
             table.move_cursor(row=table.get_row_index(selected.id))
         self.status(f"{len(flows)} flows" if flows else "No flows yet. Press n to create one.")
+        self.state = "loaded" if flows else "empty"
         self.loaded = True
         self.show_fields(keep_cursor=True)
 
@@ -279,12 +308,6 @@ class FlowsView(ErrorFunnel, Vertical):
                 return
             self.load()
 
-    # -- guards ----------------------------------------------------------------------------
-
-    def writable(self, what: str) -> bool:
-        """Whether writes are allowed; if not, say why (read-only profiles)."""
-        return self.flow_app.writable(what)
-
     # -- flow actions ----------------------------------------------------------------------
 
     def action_reload(self) -> None:
@@ -292,9 +315,7 @@ class FlowsView(ErrorFunnel, Vertical):
 
     def action_new(self) -> None:
         if self.writable("create flows"):
-            from flowtui.ui.screens.flow_form import FlowFormScreen
-
-            self.app.push_screen(FlowFormScreen(taken=list(self.flows.values())))
+            self.post_message(self.FlowFormAsked(None, list(self.flows.values())))
 
     def do_copy(self) -> None:
         flow = self.highlighted()
@@ -302,7 +323,7 @@ class FlowsView(ErrorFunnel, Vertical):
             self.app.bell()
             return
         self.app.copy_to_clipboard(flow.id)
-        self.app.notify(f"Copied id: {flow.id}", markup=False, timeout=2)
+        self.notify(f"Copied id: {flow.id}", markup=False, timeout=2)
 
     def do_open(self) -> None:
         flow = self.highlighted()
@@ -312,18 +333,14 @@ class FlowsView(ErrorFunnel, Vertical):
         if flow.is_core:
             self.fields_table.focus()
             return
-        from flowtui.ui.screens.entries import EntriesScreen
-
-        self.app.push_screen(EntriesScreen(flow, self.fields_by_flow.get(flow.id, [])))
+        self.post_message(self.EntriesAsked(flow, self.fields_by_flow.get(flow.id, [])))
 
     def do_edit_flow(self) -> None:
         flow = self.highlighted()
         if flow is None:
             self.app.bell()
         elif self.writable("change flows"):
-            from flowtui.ui.screens.flow_form import FlowFormScreen
-
-            self.app.push_screen(FlowFormScreen(flow, taken=list(self.flows.values())))
+            self.post_message(self.FlowFormAsked(flow, list(self.flows.values())))
 
     def do_toggle_flow(self) -> None:
         flow = self.highlighted()
@@ -333,10 +350,10 @@ class FlowsView(ErrorFunnel, Vertical):
             self.write_flow(flow, enabled=not flow.enabled)
 
     @work(exclusive=True, group="flows.write", exit_on_error=False)
-    async def write_flow(self, flow: Flow, **changes) -> None:
-        updated = await self.app.service.update_flow(flow.id, **changes)
+    async def write_flow(self, flow: Flow, **changes: Any) -> None:
+        updated = await self.flow_app.api.update_flow(flow.id, **changes)
         state = "enabled" if updated.enabled else "disabled"
-        self.app.notify(f"Flow {updated.slug} {state}", markup=False, timeout=3)
+        self.notify(f"Flow {updated.slug} {state}", markup=False, timeout=3)
 
     def do_delete_flow(self) -> None:
         flow = self.highlighted()
@@ -347,7 +364,7 @@ class FlowsView(ErrorFunnel, Vertical):
 
     async def record_count(self, flow: Flow) -> int | None:
         """How many records hold values of this flow's fields (None when unknown)."""
-        service = self.app.service
+        service = self.flow_app.api
         try:
             if flow.slug == "customers":
                 return await service.count_customers()
@@ -359,37 +376,34 @@ class FlowsView(ErrorFunnel, Vertical):
 
     @work(exclusive=True, group="flows.ask", exit_on_error=False)
     async def ask_delete_flow(self, flow: Flow) -> None:
-        from flowtui.ui.screens.designer_dialogs import TypedConfirmDialog
-        from flowtui.ui.screens.dialogs import ConfirmDialog, ask
-
         count = await self.record_count(flow)
         nfields = len(self.fields_by_flow.get(flow.id, []))
         warning = L.delete_flow_warning(flow.slug, flow.resource, nfields, count)
 
         if flow.is_core:
-            dialog = TypedConfirmDialog(
+            self.ask(
                 f"Delete the core flow {flow.slug!r}?",
                 f"{flow.slug!r} extends the {flow.resource} resource. {warning}",
-                expected=flow.slug,
-                yes="Rename and delete",
+                "Rename and delete",
+                lambda: self.delete_flow(flow),
+                typed=flow.slug,
             )
         else:
-            dialog = ConfirmDialog(f"Delete the flow {flow.slug!r}?", warning, "Delete")
-        ask(self.app, dialog, lambda: self.delete_flow(flow))
+            self.ask(
+                f"Delete the flow {flow.slug!r}?", warning, "Delete", lambda: self.delete_flow(flow)
+            )
 
     @work(exclusive=True, group="flows.write", exit_on_error=False)
     async def delete_flow(self, flow: Flow) -> None:
-        await self.app.service.delete_flow(flow, core_confirmed=flow.is_core)
-        self.app.notify(f"Deleted flow {flow.slug}", markup=False)
+        await self.flow_app.api.delete_flow(flow, core_confirmed=flow.is_core)
+        self.notify(f"Deleted flow {flow.slug}", markup=False)
 
     def do_preview(self) -> None:
         flow = self.highlighted()
         if flow is None:
             self.app.bell()
             return
-        from flowtui.ui.screens.designer_dialogs import PreviewScreen
-
-        self.app.push_screen(PreviewScreen(flow, self.fields_by_flow.get(flow.id, [])))
+        self.post_message(self.PreviewAsked(flow, self.fields_by_flow.get(flow.id, [])))
 
     # -- field actions ---------------------------------------------------------------------
 
@@ -401,9 +415,7 @@ class FlowsView(ErrorFunnel, Vertical):
         if flow is None:
             self.app.bell()
         elif self.writable("add fields"):
-            from flowtui.ui.screens.field_form import FieldFormScreen
-
-            self.app.push_screen(FieldFormScreen(flow, self.current_fields(), self.custom_flows()))
+            self.post_message(self.FieldFormAsked(flow, self.current_fields(), self.custom_flows()))
 
     def custom_flows(self) -> list[str]:
         return sorted(f.slug for f in self.flows.values() if not f.is_core)
@@ -413,10 +425,8 @@ class FlowsView(ErrorFunnel, Vertical):
         if flow is None or field is None:
             self.app.bell()
         elif self.writable("change fields"):
-            from flowtui.ui.screens.field_form import FieldFormScreen
-
-            self.app.push_screen(
-                FieldFormScreen(flow, self.current_fields(), self.custom_flows(), field=field)
+            self.post_message(
+                self.FieldFormAsked(flow, self.current_fields(), self.custom_flows(), field)
             )
 
     def do_toggle_field(self) -> None:
@@ -427,10 +437,10 @@ class FlowsView(ErrorFunnel, Vertical):
             self.write_field(flow, field, enabled=not field.enabled)
 
     @work(exclusive=True, group="fields.write", exit_on_error=False)
-    async def write_field(self, flow: Flow, field: Field, **changes) -> None:
-        updated = await self.app.service.update_field(field.id, flow_slug=flow.slug, **changes)
+    async def write_field(self, flow: Flow, field: Field, **changes: Any) -> None:
+        updated = await self.flow_app.api.update_field(field.id, flow_slug=flow.slug, **changes)
         state = "enabled" if updated.enabled else "disabled"
-        self.app.notify(f"Field {updated.slug} {state}", markup=False, timeout=3)
+        self.notify(f"Field {updated.slug} {state}", markup=False, timeout=3)
 
     def do_delete_field(self) -> None:
         flow, field = self.highlighted(), self.highlighted_field()
@@ -441,20 +451,19 @@ class FlowsView(ErrorFunnel, Vertical):
 
     @work(exclusive=True, group="fields.ask", exit_on_error=False)
     async def ask_delete_field(self, flow: Flow, field: Field) -> None:
-        from flowtui.ui.screens.dialogs import ConfirmDialog, ask
-
         count = await self.record_count(flow)
         warning = L.delete_field_warning(field.name or field.slug, flow.slug, flow.resource, count)
-
-        dialog = ConfirmDialog(
-            f"Delete the field {field.slug!r} of {flow.slug}?", warning, "Delete"
+        self.ask(
+            f"Delete the field {field.slug!r} of {flow.slug}?",
+            warning,
+            "Delete",
+            lambda: self.delete_field(flow, field),
         )
-        ask(self.app, dialog, lambda: self.delete_field(flow, field))
 
     @work(exclusive=True, group="fields.write", exit_on_error=False)
     async def delete_field(self, flow: Flow, field: Field) -> None:
-        await self.app.service.delete_field(field, flow.slug)
-        self.app.notify(f"Deleted field {field.slug} of {flow.slug}", markup=False)
+        await self.flow_app.api.delete_field(field, flow.slug)
+        self.notify(f"Deleted field {field.slug} of {flow.slug}", markup=False)
 
     def do_move_up(self) -> None:
         self.move(-1)
@@ -489,13 +498,13 @@ class FlowsView(ErrorFunnel, Vertical):
                 desired = list(self.fields_by_flow.get(flow.id, []))
                 if all(f.order == i for i, f in enumerate(desired, start=1)):
                     break
-                updated = await self.app.service.reorder_fields(desired, flow.slug)
+                updated = await self.flow_app.api.reorder_fields(desired, flow.slug)
                 by_id = {f.id: f for f in updated}
                 current = self.fields_by_flow.get(flow.id, [])
                 self.fields_by_flow[flow.id] = [
                     replace(f, order=by_id[f.id].order) if f.id in by_id else f for f in current
                 ]
-            self.app.notify(f"Saved the field order of {flow.slug}", markup=False, timeout=2)
+            self.notify(f"Saved the field order of {flow.slug}", markup=False, timeout=2)
         finally:
             self._reordering = False
             if self._reload_after_reorder:

@@ -1,0 +1,431 @@
+"""The customer browser: a server-paged table of customers, custom fields included.
+
+Pages come from the service in a worker (never blocking the UI), 100 at a time, planned by
+the :class:`~flowtui.ui.logic.pager.Pager` so paging works past EPCC's 10,000 offset cap.
+``/`` searches (debounced; a stale answer never overwrites a newer one), ``s``/``S`` sort on
+the server, ``o`` chooses columns, ``v`` shows the detail pane, ``e``/``enter`` edits, ``n``
+creates, ``d`` deletes. Every cell is server text shown literally. A saved customer's row is
+updated in place from the app's change signal.
+
+The view owns the state (reactives) and its small widgets show it, bound with ``data_bind``:
+the table (:mod:`.table`), the search and find bars (:mod:`.bars`), the detail pane
+(:mod:`.detail`) and the badges of the status bar (:mod:`.badges`). Marks and bulk edit live
+in :mod:`.marking`, find-by-any-field in the local index in :mod:`.finding`. The view never
+pushes a screen: it posts ``EditAsked``, ``ColumnsAsked``, ``NewAsked``, ``BulkEditAsked``
+and ``ConfirmAsked``, which the main screen answers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import DataTable
+
+from flowtui.api.errors import AuthError, ForbiddenError, NotFoundError
+from flowtui.api.models import Customer, Page
+from flowtui.api.service import Change
+from flowtui.ui.logic import browse as B
+from flowtui.ui.logic.pager import Request
+from flowtui.ui.widgets.customers.badges import IndexBadge, MarksBadge
+from flowtui.ui.widgets.customers.bars import Bar, FindBar, SearchBar
+from flowtui.ui.widgets.customers.detail import DetailPane
+from flowtui.ui.widgets.customers.finding import Finding
+from flowtui.ui.widgets.customers.keys import BINDINGS
+from flowtui.ui.widgets.customers.marking import Marking
+from flowtui.ui.widgets.customers.table import CustomerTable
+from flowtui.ui.widgets.safe import display, safe
+from flowtui.ui.widgets.tables import cursor_key
+from flowtui.ui.widgets.view import StatusLine
+
+PAGE_SIZE = B.PAGE_SIZE
+
+
+def page_status(page: Page[Customer], noun: str = "customers") -> str:
+    """``"201-300 of 12,345 customers"`` (or an empty-state sentence)."""
+    return B.page_range(page.offset, len(page.items), page.total, noun)
+
+
+class CustomersView(Finding, Marking):
+    """Browse, search, sort and edit customers page by page."""
+
+    DEFAULT_CSS = """
+    CustomersView #customers-bar { height: 1; }
+    CustomersView #customers-status { width: auto; }
+    CustomersView #customers-marks { width: auto; text-style: bold; display: none; }
+    CustomersView #customers-marks.shown { display: block; }
+    CustomersView #customers-info { width: 1fr; text-align: right; }
+    CustomersView #customers-search { height: 1; margin: 0 1; display: none; }
+    CustomersView #customers-search.shown { display: block; }
+    CustomersView #customers-find { height: 1; margin: 0 1; display: none; }
+    CustomersView #customers-find.shown { display: block; }
+    CustomersView #customers-body { height: 1fr; }
+    CustomersView #customers-table { width: 1fr; height: 1fr; }
+    CustomersView #customers-detail {
+        width: 38; height: 1fr; border-left: solid $accent; padding: 0 1; display: none;
+    }
+    CustomersView #customers-detail.shown { display: block; }
+    CustomersView #customers-status.error { color: $error; }
+    """
+
+    BINDINGS = BINDINGS
+
+    @dataclass
+    class EditAsked(Message):
+        """Edit ``customer`` (the host pushes the customer editor)."""
+
+        customer: Customer
+
+    @dataclass
+    class NewAsked(Message):
+        """Create a customer (the host pushes the new-customer form)."""
+
+    @dataclass
+    class ColumnsAsked(Message):
+        """Choose columns among ``options`` (``chosen`` first); ``then`` takes the choice
+        (None: cancelled)."""
+
+        options: list[tuple[str, str]]
+        chosen: list[str]
+        then: Callable[[list[str] | None], None]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.set_reactive(CustomersView.status_line, "Loading customers…")
+        self.columns: list[str] | None = None  # None: the default (every custom field)
+        #: perf_counter() when the last page was drawn (the benchmark reads it).
+        self.drawn_at = 0.0
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="customers-bar"):
+            yield StatusLine(
+                "Loading customers…", id="customers-status", classes="status"
+            ).data_bind(text=CustomersView.status_line, error=CustomersView.status_error)
+            yield MarksBadge("", id="customers-marks", classes="status").data_bind(
+                text=CustomersView.marks_note
+            )
+            yield IndexBadge("", id="customers-info", classes="status").data_bind(
+                CustomersView.sort,
+                CustomersView.search,
+                CustomersView.index_note,
+                CustomersView.note_is_age,
+                finding=CustomersView.finding,
+            )
+        yield SearchBar(
+            placeholder="search: name, or email when it has an @ (enter: done, esc: clear)",
+            compact=True,
+            id="customers-search",
+        ).data_bind(shown=CustomersView.searching)
+        yield FindBar(
+            placeholder="find: delivery_notes:knope loyalty_tier>=4 … (enter: done, esc: back)",
+            compact=True,
+            id="customers-find",
+        ).data_bind(shown=CustomersView.finding)
+        with Horizontal(id="customers-body"):
+            yield CustomerTable(
+                id="customers-table", cursor_type="row", zebra_stripes=True
+            ).data_bind(CustomersView.marks)
+            yield DetailPane(id="customers-detail").data_bind(
+                customer=CustomersView.current,
+                fields=CustomersView.fields_shown,
+                shown=CustomersView.detail_shown,
+            )
+
+    def on_mount(self) -> None:
+        if self.app.size.width >= 110:
+            self.detail_shown = True
+        self.flow_app.follow_changes(self, self.store_changed)
+        self.load()
+        self.start_index()
+
+    # -- state the pager keeps ---------------------------------------------------------------
+
+    def watch_sort(self, sort: B.Sort) -> None:
+        self.pager.set_sort(sort)
+
+    def watch_search(self, search: B.Search) -> None:
+        self.pager.set_search(search)
+
+    # -- loading ------------------------------------------------------------------------
+
+    def load(self, target: int | None = None, *, reset: bool = False) -> None:
+        """Fetch the page at ``target`` (default: the current one) in a worker."""
+        if self.find_query is not None:  # index results: page through those instead
+            self.find(0 if reset else (self.pager.position if target is None else target))
+            return
+        self._load(self.pager.request(target, reset=reset))
+
+    async def ensure_fields(self) -> None:
+        if self.fields_loaded:
+            return
+        self.fields = await self.flow_app.api.value_fields("customers")
+        self.fields_loaded = True
+
+    @work(exclusive=True, group="customers.load", exit_on_error=False)
+    async def _load(self, request: Request) -> None:
+        service = self.flow_app.api
+        pager = self.pager
+        self.state = "loading"
+        self.status("Loading customers…")
+        try:
+            # The fields first (for the columns), then the page: one failed request, one
+            # message (tests/soak counts them); only the first load fetches the fields.
+            await self.ensure_fields()
+            search = pager.search
+            if search.problem:
+                self.state = "error"
+                self.status(f"Cannot search: {search.problem}", error=True)
+                return
+            plan = pager.plan_for(request.target)
+            if isinstance(plan, B.Unreachable):
+                self.state = "error"
+                self.status(plan.reason, error=True)
+                return
+            query = pager.query(plan)
+            answer = await service.list_customers(
+                filters=list(query.filters), sort=query.sort, limit=query.limit, offset=query.offset
+            )
+        except ForbiddenError:
+            if not service.read_only:
+                raise
+            self.state = "forbidden"
+            self.table.clear(columns=True)
+            self._heads = []
+            self.status(
+                "Read-only profile: EPCC does not let implicit tokens read or change customers, "
+                "so writes are disabled. Flows and fields (f3) are readable."
+            )
+            return
+        except Exception as exc:
+            if isinstance(exc, AuthError):
+                raise  # the error funnel opens the login screen
+            if pager.is_current(request):
+                self.load_failed("customers", exc)
+            return
+        if not pager.is_current(request):
+            return  # a newer request was made meanwhile: its answer wins
+        self.show(pager.landed(plan, answer))
+
+    def visible_columns(self) -> list[str]:
+        options = {k for k, _ in B.column_options(self.fields)}
+        wanted = self.columns if self.columns is not None else B.default_columns(self.fields)
+        return [k for k in wanted if k in options] or ["name", "email"]
+
+    def column_label(self, key: str) -> str:
+        return dict(B.column_options(self.fields)).get(key, key)
+
+    def show(self, page: Page[Customer]) -> None:
+        self.pager.shown(page)
+        table = self.table
+        cursor = table.cursor_row
+        columns = self.visible_columns()
+        heads = [(key, self.column_label(key)) for key in columns]
+        if heads == self._heads:
+            table.clear()  # same columns: keep them (cheaper to lay out)
+        else:
+            table.clear(columns=True)
+            for key, label in heads:
+                table.add_column(safe(label, 30), key=key, width=B.column_width(key, label))
+            self._heads = heads
+        self.customers = {c.id: c for c in page.items}
+        for c in page.items:
+            table.add_row(*self.cells(c, columns), key=c.id)
+        if page.items:
+            table.move_cursor(row=min(max(cursor, 0), len(page.items) - 1), scroll=False)
+        self.state = "loaded" if page.items else "empty"
+        search = self.pager.search
+        if page.total == 0 and search.terms:
+            self.status(f"No customers match: {search.description}. Esc in / clears it.")
+        elif page.total == 0:
+            self.status("No customers yet. Press n to create one.")
+        else:
+            self.status(page_status(page))
+        self.show_detail()
+        self.drawn_at = time.perf_counter()
+
+    def cells(self, customer: Customer, columns: list[str]) -> list[Text]:
+        return [safe(B.cell_value(customer, key), 60) for key in columns]
+
+    def highlighted(self) -> Customer | None:
+        key = cursor_key(self.table)
+        return self.customers.get(key) if key else None
+
+    def show_detail(self) -> None:
+        """Hand the detail pane the highlighted customer (it shows it when shown)."""
+        self.fields_shown = tuple(self.fields)
+        self.current = self.highlighted()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_detail()
+
+    def on_customer_table_opened(self, event: CustomerTable.Opened) -> None:
+        event.stop()
+        self.action_edit()
+
+    def update_customer(self, customer: Customer) -> bool:
+        """Show a changed customer in its row (no reload); False if it is not on this page."""
+        if customer.id not in self.customers:
+            return False
+        self.customers[customer.id] = customer
+        table = self.table
+        columns = self.visible_columns()
+        for key, cell in zip(columns, self.cells(customer, columns), strict=True):
+            table.update_cell(customer.id, key, cell)
+        self.show_detail()
+        return True
+
+    def store_changed(self, change: Change) -> None:
+        """Follow a change the service reported: update a row in place, or reload."""
+        self.follow_marks(change)
+        self.follow_index_change(change)
+        if change.resource == "customer":
+            if change.action == "updated" and isinstance(change.item, Customer):
+                self.update_customer(change.item)  # in place; not on this page: nothing to do
+                return
+            self.load()
+        elif change.resource in ("field", "flow") and change.flow_slug in ("customers", None):
+            self.fields_loaded = False
+            self.load()
+
+    # -- paging -------------------------------------------------------------------------
+
+    def on_customer_table_page_asked(self, event: CustomerTable.PageAsked) -> None:
+        event.stop()
+        getattr(self, f"action_{event.action}")()
+
+    def action_next_page(self) -> None:
+        target = self.pager.next_target()
+        if target is None:
+            self.app.bell()
+        else:
+            self.load(target)
+
+    def action_prev_page(self) -> None:
+        target = self.pager.prev_target()
+        if target is None:
+            self.app.bell()
+        else:
+            self.load(target)
+
+    def action_first_page(self) -> None:
+        self.load(0)
+
+    def action_last_page(self) -> None:
+        target = self.pager.last_target()
+        if target is not None:
+            self.load(target)
+
+    def action_reload(self) -> None:
+        self.load()
+
+    # -- search and sort ----------------------------------------------------------------
+
+    def action_search(self) -> None:
+        if self.find_query is not None:
+            self.close_find()  # a store search replaces the index results
+        self.searching = True
+        self.search_input.focus()
+
+    def on_bar_settled(self, event: Bar.Settled) -> None:
+        event.stop()
+        if isinstance(event.bar, FindBar):
+            self.find_settled(event.value)
+        else:
+            self.apply_search(event.value)
+        if event.done:
+            self.table.focus()
+
+    def apply_search(self, text: str) -> None:
+        search = B.search_for(text)
+        if search == self.search:
+            return
+        self.search = search
+        self.load(0, reset=True)
+
+    def on_search_bar_cleared(self, event: SearchBar.Cleared) -> None:
+        event.stop()
+        box = self.search_input
+        box.value = ""
+        self.searching = False
+        self.table.focus()
+        if self.search != B.Search():
+            self.search = B.Search()
+            self.load(0, reset=True)
+
+    def action_cycle_sort(self) -> None:
+        self.sort = B.next_sort(self.sort)
+        self.load(0, reset=True)
+
+    def action_flip_sort(self) -> None:
+        self.sort = self.sort.reversed()
+        self.load(0, reset=True)
+
+    # -- columns and detail -------------------------------------------------------------
+
+    def action_columns(self) -> None:
+        def chosen(columns: list[str] | None) -> None:
+            if columns:
+                self.columns = columns
+                if self.page is not None:
+                    self.show(self.page)
+
+        options = B.column_options(self.fields)
+        self.post_message(self.ColumnsAsked(options, self.visible_columns(), chosen))
+
+    def action_toggle_detail(self) -> None:
+        self.detail_shown = not self.detail_shown
+        self.show_detail()
+
+    # -- writes -------------------------------------------------------------------------
+
+    def action_edit(self) -> None:
+        customer = self.highlighted()
+        if customer is None:
+            self.app.bell()
+            return
+        if self.writable("change customers"):
+            self.post_message(self.EditAsked(customer))
+
+    def action_new(self) -> None:
+        self.post_message(self.NewAsked())
+
+    def action_delete(self) -> None:
+        customer = self.highlighted()
+        if customer is None:
+            self.app.bell()
+            return
+        if not self.writable("delete customers"):
+            return
+        self.ask(
+            f"Delete customer {display(customer.name)} <{display(customer.email)}>?",
+            f"Id {customer.id}. This cannot be undone.",
+            "Delete",
+            lambda: self.delete(customer),
+        )
+
+    @work(exclusive=True, group="customers.delete", exit_on_error=False)
+    async def delete(self, customer: Customer) -> None:
+        try:
+            await self.flow_app.api.delete_customer(customer.id)
+        except NotFoundError:
+            # Gone already (e.g. an earlier attempt whose answer was lost): what was asked.
+            self.notify(f"Customer {customer.email} was already deleted", markup=False, timeout=3)
+            self.load()
+            return
+        self.notify(f"Deleted customer {customer.email}", markup=False, timeout=3)
+
+    def action_copy(self, what: str) -> None:
+        customer = self.highlighted()
+        if customer is None:
+            self.app.bell()
+            return
+        value = customer.email if what == "email" else customer.id
+        self.app.copy_to_clipboard(value)
+        self.notify(f"Copied {what}: {value}", markup=False, timeout=2)
