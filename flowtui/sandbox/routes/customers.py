@@ -30,7 +30,7 @@ from flowtui.sandbox.errors import (
     unauthorized,
 )
 from flowtui.sandbox.routes.base import Handlers
-from flowtui.sandbox.serialisation import JSONResponse, check_id, customer_out, data_of
+from flowtui.sandbox.serialisation import JSONResponse, customer_out, data_of
 from flowtui.sandbox.store import CUSTOMER_SORT_COLUMNS, Row
 from flowtui.sandbox.values import apply_values
 
@@ -106,19 +106,20 @@ class CustomerHandlers(Handlers):
         customer_id = request.path_params["customer_id"]
         row = self.store.get_customer(customer_id)
         if row is None:
-            raise not_found(f"No customer with id {customer_id!r}")
+            raise not_found("Customer", f"No customer with id {customer_id!r}")
         fields = self.customer_fields()
         if request.method == "GET":
             return JSONResponse({"data": customer_out(row, fields)})
         if request.method == "DELETE":
             self.store.delete_customer(customer_id)
             return Response(status_code=204)
+        # A data.id is ignored: the URL's id wins (Elastic Path's import tooling sends the
+        # source store's id when it re-runs).
         data = data_of(await self.body(request), "customer", customer=True)
-        check_id(data, customer_id, customer=True)
         changes = await self._customer_changes(data, fields, row)
         row = self.store.update_customer(customer_id, changes)
         if row is None:  # deleted by another request while this one read its body
-            raise not_found(f"No customer with id {customer_id!r}")
+            raise not_found("Customer", f"No customer with id {customer_id!r}")
         return JSONResponse({"data": customer_out(row, fields)})
 
     async def _customer_changes(
