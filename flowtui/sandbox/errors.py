@@ -60,6 +60,12 @@ def unauthorized(detail: str) -> SandboxError:
     return SandboxError(401, [error(401, "Unauthorized", detail)])
 
 
+def bad_customer_token(detail: str) -> SandboxError:
+    """401 for an ``X-Moltin-Customer-Token`` that is expired, forged or unknown. Its title
+    differs from the access token's, so a client does not re-authenticate for it."""
+    return SandboxError(401, [error(401, "Unable to validate customer token", detail)])
+
+
 def forbidden(detail: str) -> SandboxError:
     return SandboxError(403, [error(403, "Forbidden", detail)])
 
