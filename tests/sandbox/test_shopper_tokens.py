@@ -13,6 +13,8 @@ import uuid
 import httpx
 import jwt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flowtui.sandbox.auth import CUSTOMER_TOKEN_KEY
 from flowtui.sandbox.server import BackgroundServer
@@ -349,3 +351,40 @@ async def test_a_reset_forgets_customer_tokens_but_not_access_tokens(wire_api, s
     assert_refused(response, "not known")
     headers = {"Authorization": f"Bearer {shop['implicit']}"}
     assert (await wire_api.get("/v2/flows", headers=headers)).status_code == 200
+
+
+async def test_any_customer_token_header_is_a_401_never_a_crash(sandbox_app):
+    """Whatever a client puts in the header (here: JWT-looking garbage), a JSON 401."""
+    transport = httpx.ASGITransport(app=sandbox_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox.test") as c:
+        c.headers["Authorization"] = f"Bearer {await get_token(c)}"
+        ann = await create_customer(c, "Ann Perkins", "ann@example.com", password="nurse")
+        implicit = await get_token(c, "implicit")
+        real = (await log_in(c, "ann@example.com", "nurse", implicit))["token"]
+        part = st.text(alphabet="AZaz09-_+/=.é~ ", max_size=16)
+        garbage = st.one_of(
+            st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0xFF), max_size=80),
+            st.lists(part, min_size=1, max_size=4).map(".".join),
+            part.map(lambda p: real[: len(real) // 2] + p),
+        )
+        values = find_all(garbage, 150)
+        for value in values:
+            headers = {"Authorization": f"Bearer {implicit}", HEADER: value.encode("latin-1")}
+            response = await c.get(f"/v2/customers/{ann['id']}", headers=headers)
+            if value.strip(" \t"):
+                assert_refused(response, "customer token")
+            else:  # an empty header is no customer token: an implicit token alone
+                errors_of(response, 403)
+
+
+def find_all(strategy: st.SearchStrategy[str], count: int) -> list[str]:
+    """``count`` examples of ``strategy``, drawn deterministically."""
+    found: list[str] = []
+
+    @given(strategy)
+    @settings(max_examples=count, derandomize=True, database=None, deadline=None)
+    def collect(value: str) -> None:
+        found.append(value)
+
+    collect()
+    return found
