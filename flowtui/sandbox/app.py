@@ -28,7 +28,7 @@ from flowtui.sandbox.errors import (
     duplicate_email,
     error,
     error_response,
-    not_found,
+    no_route,
 )
 from flowtui.sandbox.faults import FaultCounts, SandboxMiddleware
 from flowtui.sandbox.routes.admin import AdminHandlers
@@ -87,7 +87,7 @@ def create_app(
                 SandboxError(405, [error(405, "Method Not Allowed", detail)], headers=exc.headers)
             )
         if exc.status_code == 404:
-            return error_response(not_found(f"No route {request.url.path}"))
+            return error_response(no_route(request.url.path))
         return error_response(
             SandboxError(exc.status_code, [error(exc.status_code, "Error", str(exc.detail))])
         )

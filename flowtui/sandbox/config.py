@@ -17,6 +17,8 @@ class SandboxConfig:
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
     #: Lifetime of access tokens, seconds.
     token_ttl: int = 3600
+    #: Lifetime of shoppers' customer tokens (``POST /v2/customers/tokens``), seconds.
+    customer_token_ttl: int = 24 * 3600
     #: Requests per second above which the sandbox answers 429 (``None``: no limit).
     rate_limit: float | None = None
     #: Share (0..1) of API requests answered 500 or 503 before they are processed.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from starlette.responses import Response
 
@@ -60,12 +60,29 @@ def unauthorized(detail: str) -> SandboxError:
     return SandboxError(401, [error(401, "Unauthorized", detail)])
 
 
+def bad_customer_token(detail: str) -> SandboxError:
+    """401 for an ``X-Moltin-Customer-Token`` that is expired, forged or unknown. Its title
+    differs from the access token's, so a client does not re-authenticate for it."""
+    return SandboxError(401, [error(401, "Unable to validate customer token", detail)])
+
+
 def forbidden(detail: str) -> SandboxError:
     return SandboxError(403, [error(403, "Forbidden", detail)])
 
 
-def not_found(detail: str) -> SandboxError:
-    return SandboxError(404, [error(404, "Not Found", detail)])
+#: What a 404 can be about. Each titles its error ``"<Resource> not found"``, as Elastic
+#: Path's own tooling compares ``errors[0].title`` with ``Flow not found`` and the like.
+Missing = Literal["Flow", "Field", "Entry", "Customer"]
+
+
+def not_found(resource: Missing, detail: str) -> SandboxError:
+    """404 for a missing resource: titled by the resource, ``detail`` saying which id."""
+    return SandboxError(404, [error(404, f"{resource} not found", detail)])
+
+
+def no_route(path: str) -> SandboxError:
+    """404 for a path the sandbox does not serve: titled ``Not Found``."""
+    return SandboxError(404, [error(404, "Not Found", f"No route {path}")])
 
 
 def too_large(limit: int) -> SandboxError:

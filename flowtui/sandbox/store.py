@@ -87,6 +87,14 @@ CREATE TABLE IF NOT EXISTS tokens (
     kind TEXT NOT NULL,
     expires REAL NOT NULL
 );
+-- A shopper's customer tokens, by their JWT id: a token whose id is not here is unknown. They
+-- go with their customer.
+CREATE TABLE IF NOT EXISTS customer_tokens (
+    jti TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    expires REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS customer_tokens_customer ON customer_tokens (customer_id);
 CREATE TABLE IF NOT EXISTS settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -199,7 +207,8 @@ class Store:
 
     @_locked
     def reset(self) -> None:
-        """Remove every flow, field, entry and customer (tokens stay valid)."""
+        """Remove every flow, field, entry and customer (access tokens stay valid; customer
+        tokens go with their customers)."""
         with self._tx():
             for table in ("entries", "fields", "flows", "customers"):
                 self.db.execute(f"DELETE FROM {table}")
@@ -230,6 +239,33 @@ class Store:
     @_locked
     def get_token(self, token: str) -> Row | None:
         return self._one("SELECT token, kind, expires FROM tokens WHERE token = ?", (token,))
+
+    @_locked
+    def setting_or(self, key: str, make: Callable[[], str]) -> str:
+        """The setting ``key``; when there is none, ``make()`` is stored and returned."""
+        value = self.get_setting(key)
+        if value is None:
+            value = make()
+            self.set_setting(key, value)
+        return value
+
+    @_locked
+    def add_customer_token(self, jti: str, customer_id: str, expires: float) -> None:
+        """Record a customer token issued to ``customer_id`` (forgetting long-expired ones)."""
+        with self._tx():
+            self.db.execute(
+                "DELETE FROM customer_tokens WHERE expires < ?", (expires - 30 * 86400,)
+            )
+            self.db.execute(
+                "INSERT INTO customer_tokens (jti, customer_id, expires) VALUES (?, ?, ?)",
+                (jti, customer_id, expires),
+            )
+
+    @_locked
+    def get_customer_token(self, jti: str) -> Row | None:
+        return self._one(
+            "SELECT jti, customer_id, expires FROM customer_tokens WHERE jti = ?", (jti,)
+        )
 
     # -- flows ----------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Fixtures of the sandbox tests: ``flowtui sandbox`` run as a user runs it, in a subprocess.
+"""Fixtures of the sandbox tests: ``flowtui sandbox`` run as a user runs it, in a subprocess,
+and one sandbox reached both in process and over real HTTP.
 
 Every process started through ``run`` is killed at the end of the test. The autouse fixture of
 tests/conftest.py points FLOWTUI_DATA_DIR (and the other directories) at a temporary folder;
@@ -13,10 +14,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+
+from flowtui.sandbox.server import BackgroundServer
+from tests.conftest import get_token
 
 REPO = Path(__file__).resolve().parents[2]
 READY = "Press Ctrl-C to stop."
@@ -96,3 +101,27 @@ def run(tmp_path) -> Iterator:
     finally:
         for process in started:
             process.kill()
+
+
+@pytest.fixture(params=["in-process", "http"])
+async def wire(request, sandbox_app) -> AsyncIterator[httpx.AsyncClient]:
+    """An unauthenticated client of ``sandbox_app``, run twice: in process through
+    ``httpx.ASGITransport``, and over real HTTP to uvicorn on a free loopback port."""
+    if request.param == "in-process":
+        transport = httpx.ASGITransport(app=sandbox_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox.test") as c:
+            yield c
+        return
+    server = BackgroundServer(sandbox_app).start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=10) as c:
+            yield c
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def wire_api(wire) -> httpx.AsyncClient:
+    """``wire`` with a client_credentials token in ``Authorization: Bearer``."""
+    wire.headers["Authorization"] = f"Bearer {await get_token(wire)}"
+    return wire

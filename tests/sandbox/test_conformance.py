@@ -240,8 +240,7 @@ def make_plausible(label: str, case: Any, draw: Any, ids: dict[str, Any]) -> Non
     data = body.get("data") if isinstance(body.get("data"), dict) else {}
     data = dict(data)
     if path.startswith("/v2/flows") and "entries" not in path:
-        data["type"] = "flow"
-        data.pop("id", None)
+        data["type"] = "flow"  # a generated data.id stays: the URL's id wins
         if method == "POST" or "slug" in data:
             data["slug"] = draw(SLUGS)
         if method == "POST":
@@ -249,8 +248,7 @@ def make_plausible(label: str, case: Any, draw: Any, ids: dict[str, Any]) -> Non
             data.setdefault("description", draw(st.text(max_size=20)))
             data.setdefault("enabled", draw(st.booleans()))
     elif path.startswith("/v2/fields"):
-        data["type"] = "field"
-        data.pop("id", None)
+        data["type"] = "field"  # a generated data.id stays: the URL's id wins
         data.pop("validation_rules", None)
         if not isinstance(data.get("default"), str):
             data.pop("default", None)

@@ -352,7 +352,6 @@ async def test_put_is_partial(api, notes):
 async def test_put_errors_change_nothing(api, notes):
     entry = await create_entry(api, "notes", title="T")
     failed(await put_entry(api, entry["id"], count=99, tag="z"), "data.count", "data.tag")
-    failed(await put_entry(api, entry["id"], id="other", title="X"), "data.id")
     body = {"data": {"type": "flow", "title": "X"}}
     errors_of(await api.put(f"{ENTRIES}/{entry['id']}", json=body), 422)
     assert (await api.get(f"{ENTRIES}/{entry['id']}")).json()["data"] == entry

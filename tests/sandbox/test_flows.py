@@ -319,8 +319,6 @@ async def test_put_errors(api):
     errors_of(await api.put(missing, json={"data": {"type": "flow", "name": "X"}}), 404)
     failed(await api.put(path, json={"data": {"type": "flow", "enabled": "no"}}), "data.enabled")
     failed(await api.put(path, json={"data": {"type": "flow", "name": 3}}), "data.name")
-    response = await api.put(path, json={"data": {"type": "flow", "id": "other", "name": "X"}})
-    failed(response, "data.id")
     errors_of(await api.put(path, json={"data": {"name": "X"}}), 422)
     errors_of(await api.put(path, json={"data": {"type": "entry", "name": "X"}}), 422)
     errors_of(await api.put(path, content=b"{", headers={"Content-Type": "application/json"}), 400)

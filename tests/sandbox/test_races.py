@@ -34,16 +34,16 @@ async def put_while_deleted(api: httpx.AsyncClient, path: str, data: dict) -> ht
     )
 
 
-def assert_gone(response: httpx.Response, detail: str) -> None:
+def assert_gone(response: httpx.Response, title: str, detail: str) -> None:
     assert response.status_code == 404, response.text
-    assert response.json() == {"errors": [{"status": 404, "title": "Not Found", "detail": detail}]}
+    assert response.json() == {"errors": [{"status": 404, "title": title, "detail": detail}]}
 
 
 async def test_flow_deleted_during_its_update(api):
     flow = await create_flow(api, "widgets")
     path = f"/v2/flows/{flow['id']}"
     response = await put_while_deleted(api, path, {"type": "flow", "name": "Renamed"})
-    assert_gone(response, f"No flow with id {flow['id']!r}")
+    assert_gone(response, "Flow not found", f"No flow with id {flow['id']!r}")
     assert (await api.get(path)).status_code == 404
 
 
@@ -52,7 +52,7 @@ async def test_field_deleted_during_its_update(api):
     field = await create_field(api, flow["id"], "colour")
     path = f"/v2/fields/{field['id']}"
     response = await put_while_deleted(api, path, {"type": "field", "name": "Color"})
-    assert_gone(response, f"No field with id {field['id']!r}")
+    assert_gone(response, "Field not found", f"No field with id {field['id']!r}")
 
 
 async def test_entry_deleted_during_its_update(api):
@@ -61,7 +61,7 @@ async def test_entry_deleted_during_its_update(api):
     entry = await create_entry(api, "widgets", colour="red")
     path = f"/v2/flows/widgets/entries/{entry['id']}"
     response = await put_while_deleted(api, path, {"type": "entry", "colour": "blue"})
-    assert_gone(response, f"No entry with id {entry['id']!r} in flow 'widgets'")
+    assert_gone(response, "Entry not found", f"No entry with id {entry['id']!r} in flow 'widgets'")
 
 
 async def test_customer_deleted_during_its_update(api):
@@ -73,5 +73,5 @@ async def test_customer_deleted_during_its_update(api):
     customer_id = created.json()["data"]["id"]
     path = f"/v2/customers/{customer_id}"
     response = await put_while_deleted(api, path, {"type": "customer", "name": "Ann P."})
-    assert_gone(response, f"No customer with id {customer_id!r}")
+    assert_gone(response, "Customer not found", f"No customer with id {customer_id!r}")
     assert (await api.get(path)).status_code == 404

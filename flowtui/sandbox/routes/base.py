@@ -49,5 +49,5 @@ class Handlers(ABC):
         """The flow with this slug; 404 when there is none."""
         flow = self.store.get_flow_by_slug(slug)
         if flow is None:
-            raise not_found(f"No flow with slug {slug!r}")
+            raise not_found("Flow", f"No flow with slug {slug!r}")
         return flow

@@ -7,9 +7,6 @@ Customers answer errors as a real store does for them: 422 objects without ``sta
 
 from __future__ import annotations
 
-import secrets
-import time
-import uuid
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +16,7 @@ from starlette.routing import Route
 
 from flowtui.core import fields as F
 from flowtui.sandbox import query as Q
-from flowtui.sandbox.auth import authorize, check_password, hash_password
+from flowtui.sandbox.auth import authorize, check_password, hash_password, issue_customer_token
 from flowtui.sandbox.errors import (
     ErrorObject,
     bad_request,
@@ -30,13 +27,11 @@ from flowtui.sandbox.errors import (
     unauthorized,
 )
 from flowtui.sandbox.routes.base import Handlers
-from flowtui.sandbox.serialisation import JSONResponse, check_id, customer_out, data_of
+from flowtui.sandbox.serialisation import JSONResponse, customer_out, data_of
 from flowtui.sandbox.store import CUSTOMER_SORT_COLUMNS, Row
 from flowtui.sandbox.values import apply_values
 
 MAX_EXTERNAL_REF = 2048
-#: Lifetime of a customer token, seconds.
-CUSTOMER_TOKEN_TTL = 24 * 3600
 
 #: What may be filtered on customers, and with which operators.
 CUSTOMER_FILTERS: dict[str, frozenset[str]] = {
@@ -102,23 +97,24 @@ class CustomerHandlers(Handlers):
         return JSONResponse({"data": customer_out(row, fields)}, status_code=201)
 
     async def customer(self, request: Request) -> Response:
-        authorize(self.store, request)
         customer_id = request.path_params["customer_id"]
+        authorize(self.store, request, customer_id)
         row = self.store.get_customer(customer_id)
         if row is None:
-            raise not_found(f"No customer with id {customer_id!r}")
+            raise not_found("Customer", f"No customer with id {customer_id!r}")
         fields = self.customer_fields()
         if request.method == "GET":
             return JSONResponse({"data": customer_out(row, fields)})
         if request.method == "DELETE":
             self.store.delete_customer(customer_id)
             return Response(status_code=204)
+        # A data.id is ignored: the URL's id wins (Elastic Path's import tooling sends the
+        # source store's id when it re-runs).
         data = data_of(await self.body(request), "customer", customer=True)
-        check_id(data, customer_id, customer=True)
         changes = await self._customer_changes(data, fields, row)
         row = self.store.update_customer(customer_id, changes)
         if row is None:  # deleted by another request while this one read its body
-            raise not_found(f"No customer with id {customer_id!r}")
+            raise not_found("Customer", f"No customer with id {customer_id!r}")
         return JSONResponse({"data": customer_out(row, fields)})
 
     async def _customer_changes(
@@ -212,14 +208,5 @@ class CustomerHandlers(Handlers):
             or not (await run_in_threadpool(check_password, data["password"], row["password_hash"]))
         ):
             raise unauthorized("Invalid email or password")
-        return JSONResponse(
-            {
-                "data": {
-                    "type": "token",
-                    "id": str(uuid.uuid4()),
-                    "customer_id": row["id"],
-                    "token": secrets.token_urlsafe(32),
-                    "expires": int(time.time()) + CUSTOMER_TOKEN_TTL,
-                }
-            }
-        )
+        token = issue_customer_token(self.store, row, self.config.customer_token_ttl)
+        return JSONResponse({"data": {"type": "token", **token}})

@@ -13,7 +13,7 @@ from flowtui.sandbox import query as Q
 from flowtui.sandbox.auth import authorize
 from flowtui.sandbox.errors import bad_request, failed, invalid, not_found
 from flowtui.sandbox.routes.base import Handlers
-from flowtui.sandbox.serialisation import JSONResponse, check_id, data_of, entry_out
+from flowtui.sandbox.serialisation import JSONResponse, data_of, entry_out
 from flowtui.sandbox.store import ENTRY_SORT_COLUMNS, Row
 from flowtui.sandbox.values import apply_values
 
@@ -92,7 +92,7 @@ class EntryHandlers(Handlers):
         flow = self._custom_flow(slug)
         row = self.store.get_entry(flow["id"], entry_id)
         if row is None:
-            raise not_found(f"No entry with id {entry_id!r} in flow {slug!r}")
+            raise not_found("Entry", f"No entry with id {entry_id!r} in flow {slug!r}")
         fields = self.store.list_fields(flow["id"])
         base = self.base(request)
         if request.method == "GET":
@@ -100,14 +100,13 @@ class EntryHandlers(Handlers):
         if request.method == "DELETE":
             self.store.delete_entry(flow["id"], entry_id)
             return Response(status_code=204)
-        data = data_of(await self.body(request), "entry")
-        check_id(data, entry_id)
+        data = data_of(await self.body(request), "entry")  # a data.id is ignored
         vals, errors = apply_values(data, fields, row["vals"], creating=False, make=failed)
         if errors:
             raise invalid(errors)
         row = self.store.update_entry(flow["id"], entry_id, vals)
         if row is None:  # deleted by another request while this one read its body
-            raise not_found(f"No entry with id {entry_id!r} in flow {slug!r}")
+            raise not_found("Entry", f"No entry with id {entry_id!r} in flow {slug!r}")
         return JSONResponse({"data": entry_out(row, fields, slug, base)})
 
     async def entry_relationship(self, request: Request) -> Response:
@@ -117,7 +116,7 @@ class EntryHandlers(Handlers):
         flow = self._custom_flow(slug)
         row = self.store.get_entry(flow["id"], entry_id)
         if row is None:
-            raise not_found(f"No entry with id {entry_id!r} in flow {slug!r}")
+            raise not_found("Entry", f"No entry with id {entry_id!r} in flow {slug!r}")
         fld = next(
             (
                 f
@@ -127,7 +126,7 @@ class EntryHandlers(Handlers):
             None,
         )
         if fld is None:
-            raise not_found(f"Flow {slug!r} has no enabled field {field_slug!r}")
+            raise not_found("Field", f"Flow {slug!r} has no enabled field {field_slug!r}")
         if fld["field_type"] != "relationship":
             raise invalid([failed(f"Field {field_slug!r} is not a relationship field.")])
         rels = dict(row["rels"])

@@ -14,7 +14,7 @@ from flowtui.core import fields as F
 from flowtui.sandbox.auth import authorize
 from flowtui.sandbox.errors import ErrorObject, failed, invalid, not_found
 from flowtui.sandbox.routes.base import Handlers
-from flowtui.sandbox.serialisation import JSONResponse, check_id, data_of, field_out
+from flowtui.sandbox.serialisation import JSONResponse, data_of, field_out
 from flowtui.sandbox.store import Row
 
 #: A flow holds at most this many fields.
@@ -57,20 +57,19 @@ class FieldHandlers(Handlers):
         field_id = request.path_params["field_id"]
         row = self.store.get_field(field_id)
         if row is None:
-            raise not_found(f"No field with id {field_id!r}")
+            raise not_found("Field", f"No field with id {field_id!r}")
         if request.method == "GET":
             return JSONResponse({"data": field_out(row, self.base(request))})
         if request.method == "DELETE":
             self.store.delete_field(field_id)
             return Response(status_code=204)
-        data = data_of(await self.body(request), "field")
-        check_id(data, field_id)
+        data = data_of(await self.body(request), "field")  # a data.id is ignored
         values, errors = self._field_values(data, row)
         if errors:
             raise invalid(errors)
         row = self.store.update_field(field_id, values)
         if row is None:  # deleted by another request while this one read its body
-            raise not_found(f"No field with id {field_id!r}")
+            raise not_found("Field", f"No field with id {field_id!r}")
         return JSONResponse({"data": field_out(row, self.base(request))})
 
     def _field_values(

@@ -13,7 +13,7 @@ from flowtui.core import fields as F
 from flowtui.sandbox.auth import authorize
 from flowtui.sandbox.errors import ErrorObject, SandboxError, error, failed, invalid, not_found
 from flowtui.sandbox.routes.base import Handlers
-from flowtui.sandbox.serialisation import JSONResponse, check_id, data_of, field_out, flow_out
+from flowtui.sandbox.serialisation import JSONResponse, data_of, field_out, flow_out
 
 #: The attributes a flow has besides its id.
 FLOW_ATTRIBUTES = ("name", "slug", "description", "enabled")
@@ -86,7 +86,7 @@ class FlowHandlers(Handlers):
         flow_id = request.path_params["flow_id"]
         flow = self.store.get_flow(flow_id)
         if flow is None:
-            raise not_found(f"No flow with id {flow_id!r}")
+            raise not_found("Flow", f"No flow with id {flow_id!r}")
         if request.method == "GET":
             return JSONResponse({"data": flow_out(flow, self.base(request))})
         if request.method == "DELETE":
@@ -106,15 +106,14 @@ class FlowHandlers(Handlers):
                 )
             self.store.delete_flow(flow_id)
             return Response(status_code=204)
-        data = data_of(await self.body(request), "flow")
-        check_id(data, flow_id)
+        data = data_of(await self.body(request), "flow")  # a data.id is ignored
         errors = self._flow_errors(data, creating=False, flow_id=flow_id)
         if errors:
             raise invalid(errors)
         changes = {k: data[k] for k in FLOW_ATTRIBUTES if k in data}
         flow = self.store.update_flow(flow_id, changes)
         if flow is None:  # deleted by another request while this one read its body
-            raise not_found(f"No flow with id {flow_id!r}")
+            raise not_found("Flow", f"No flow with id {flow_id!r}")
         return JSONResponse({"data": flow_out(flow, self.base(request))})
 
     async def flow_fields(self, request: Request) -> Response:
@@ -129,5 +128,7 @@ class FlowHandlers(Handlers):
         authorize(self.store, request)
         row = self.store.get_field(request.path_params["field_id"])
         if row is None or row["flow_id"] != request.path_params["flow_id"]:
-            raise not_found(f"No field with id {request.path_params['field_id']!r} in that flow")
+            raise not_found(
+                "Field", f"No field with id {request.path_params['field_id']!r} in that flow"
+            )
         return JSONResponse({"data": field_out(row, self.base(request))})
