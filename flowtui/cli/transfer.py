@@ -337,9 +337,9 @@ def _warn_unjournaled(texts: list[str], journal_name: str) -> None:
 
     found = _REASON.search(texts[0])
     reason = found.group(1) if found else texts[0]
-    changes = "1 change" if len(texts) == 1 else f"{len(texts):,} changes"
+    changes = "1 change was" if len(texts) == 1 else f"{len(texts):,} changes were"
     print(
-        f"flowtui: warning: {changes} to customers were made but not journaled "
+        f"flowtui: warning: {changes} made to customers but not journaled "
         f"({printable(journal_name)} could not be written: {printable(reason)}), so undo "
         "does not know them; the changes stand",
         file=sys.stderr,

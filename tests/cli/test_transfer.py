@@ -1,9 +1,11 @@
 """``flowtui import`` when the journal cannot be written (issue 15, item 5): the writes stand,
 a warning on stderr says how many were not journaled and why, and the exit status is 3.
 
-The faults are real files, not mocks: the journal's path taken by a folder (it cannot be
-opened for writing), and the journal pointing at ``/dev/full`` (every write fails with "No
-space left on device", as on a full disk).
+The faults are real, not mocks: the journal's path taken by a folder (it cannot be opened
+for writing); the journal pointing at ``/dev/full`` (every write fails with "No space left on
+device", as on a full disk); and, where this machine lets a process mount (``unshare -m``,
+as root in most containers), the data folder bind-mounted read-only for one ``flowtui import``
+run as a subprocess.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +24,7 @@ import pytest
 
 from flowtui.cli import main
 from flowtui.ops.journal import Journal
-from tests.cli.conftest import data_dir
+from tests.cli.conftest import Run, data_dir
 
 DISK_FULL = Path("/dev/full")  # Linux: writes fail with ENOSPC
 
@@ -34,9 +40,48 @@ def _disk_full(journal: Path) -> str:
     return "No space left on device"
 
 
+#: Mounts ``$0`` read-only in a private mount namespace, then runs the command.
+READ_ONLY = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" "$0" && exec "$@"'
+
+
+def _read_only_data_folder(journal: Path) -> str:
+    journal.parent.mkdir(parents=True, exist_ok=True)  # the journal itself is never created
+    return "Read-only file system"
+
+
+def _can_mount_read_only() -> bool:
+    if not sys.platform.startswith("linux") or shutil.which("unshare") is None:
+        return False
+    probe = Path(os.environ.get("TMPDIR", "/tmp"))
+    try:
+        done = subprocess.run(
+            ["unshare", "-m", "sh", "-c", READ_ONLY, str(probe), "true"],
+            capture_output=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
 FAULTS: dict[str, Callable[[Path], str]] = {"a folder in its place": _folder_in_its_place}
 if DISK_FULL.exists():
     FAULTS["a full disk"] = _disk_full
+if _can_mount_read_only():
+    FAULTS["a read-only data folder"] = _read_only_data_folder
+
+
+def _import_with_read_only_data(*argv: str) -> Run:
+    """``flowtui import ...`` in a subprocess that sees the data folder read-only."""
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", READ_ONLY, str(data_dir()),
+         sys.executable, "-m", "flowtui", "import", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    return Run(done.returncode, done.stdout, done.stderr)
 
 
 def _edited_export(cli, tmp_path: Path, invalid: bool = False) -> tuple[str, dict[str, str]]:
@@ -82,13 +127,17 @@ def test_writes_that_cannot_be_journaled_warn_and_exit_3(cli, shop, tmp_path, fa
     journal = data_dir() / "journal.jsonl"
     reason = FAULTS[fault](journal)
 
-    run = cli("import", "customers", path, "--yes")
+    if fault == "a read-only data folder":
+        run = _import_with_read_only_data("customers", path, "--yes")
+        assert "Traceback" not in run.err
+    else:
+        run = cli("import", "customers", path, "--yes")
     assert run.code == 3, run.out + run.err
     assert "Created 1 and updated 3 customers." in run.out
     warning = [line for line in run.err.splitlines() if "warning" in line]
     assert len(warning) == 1, run.err
     assert warning[0].startswith(
-        "flowtui: warning: 4 changes to customers were made but not journaled ("
+        "flowtui: warning: 4 changes were made to customers but not journaled ("
     )
     assert str(journal) in warning[0] or "journal.jsonl" in warning[0]
     assert reason in warning[0]
@@ -97,7 +146,27 @@ def test_writes_that_cannot_be_journaled_warn_and_exit_3(cli, shop, tmp_path, fa
     names = _names(cli)
     assert all(names[email] == name for email, name in wanted.items())
     # The fault is untouched (never "repaired" into a journal that lost the old records).
-    assert journal.is_dir() if fault == "a folder in its place" else journal.is_symlink()
+    if fault == "a folder in its place":
+        assert journal.is_dir()
+    elif fault == "a full disk":
+        assert journal.is_symlink()
+    else:
+        assert not journal.exists()
+
+
+def test_one_change_not_journaled_is_one_change(cli, shop, tmp_path):
+    run = cli("export", "customers", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(run.out, newline="")))
+    rows[0]["name"] += " (renamed)"
+    path = tmp_path / "one.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, list(rows[0]), lineterminator="\n", quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerows(rows)
+    _folder_in_its_place(data_dir() / "journal.jsonl")
+    run = cli("import", "customers", str(path), "--yes")
+    assert run.code == 3, run.out + run.err
+    assert "flowtui: warning: 1 change was made to customers but not journaled (" in run.err
 
 
 def test_not_journaled_outranks_invalid_rows_but_not_a_failed_failure_file(cli, shop, tmp_path):
