@@ -27,6 +27,13 @@ def test_too_deep_counts_brackets_outside_strings_only():
     assert not too_deep('{"notes": "' + "[{" * DEEP + '"}')  # inside a string: text
     assert not too_deep('{"q": "\\"' + "[" * DEEP + '"}')  # an escaped quote stays in the string
     assert not too_deep("[]" * DEEP)  # wide, not deep
+    # Escapes: an escaped quote does not end a string, an escaped backslash does not escape.
+    assert not too_deep(json.dumps({"q": '"' + "[" * DEEP, "r": "\\" + "[" * DEEP}))
+    assert too_deep(json.dumps({"q": "\\"}) + "[" * DEEP)
+    assert too_deep('{"q": "\\\\", "r": ' + "[" * DEEP + "]" * DEEP + "}")
+    for depth in (MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1):
+        text = json.dumps({"s": '\\"[{', "v": json.loads("[" * depth + "]" * depth)})
+        assert too_deep(text) is (depth + 1 > MAX_JSON_DEPTH)  # the outer object counts
 
 
 def _deep_file(tmp_path):
