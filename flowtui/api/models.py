@@ -55,7 +55,9 @@ def _json_type(value: Any) -> str:
         return "a number" if math.isfinite(value) else "not a number"
     if isinstance(value, str):
         return "a string"
-    return {dict: "an object", list: "an array"}.get(type(value), f"a {type(value).__name__}")
+    if isinstance(value, dict):
+        return "an object"
+    return "an array" if isinstance(value, list) else f"a {type(value).__name__}"
 
 
 def _scalar(value: Any) -> bool:
