@@ -95,9 +95,7 @@ def _rules(data: dict[str, Any], name: str) -> tuple[dict[str, Any], ...]:
                     raise _bad("field", f"{where} (enum) option {j + 1} is {_json_type(option)}")
         elif kind == "between":
             if not isinstance(options, dict):
-                raise _bad(
-                    "field", f"{where} (between) has options that are {_json_type(options)}"
-                )
+                raise _bad("field", f"{where} (between) has options that are {_json_type(options)}")
             for end in ("from", "to"):
                 if end in options and not _scalar(options[end]):
                     raise _bad(
@@ -105,9 +103,7 @@ def _rules(data: dict[str, Any], name: str) -> tuple[dict[str, Any], ...]:
                         f"{where} (between) has a {end!r} that is {_json_type(options[end])}",
                     )
         elif kind in ("one-to-one", "one-to-many") and not isinstance(rule.get("to"), str):
-            raise _bad(
-                "field", f"{where} ({kind}) has a 'to' that is {_json_type(rule.get('to'))}"
-            )
+            raise _bad("field", f"{where} ({kind}) has a 'to' that is {_json_type(rule.get('to'))}")
         kept.append(rule)
     return tuple(kept)
 
