@@ -17,7 +17,7 @@ from flowtui.cli.sandbox import _loopback
 from flowtui.sandbox import demo
 from flowtui.sandbox.app import create_app
 from flowtui.sandbox.guard import split_host
-from flowtui.sandbox.server import BackgroundServer
+from flowtui.sandbox.server import MAX_CONCURRENCY, BackgroundServer
 from flowtui.sandbox.store import Store
 
 TOKEN = "access-token-0123456789"
@@ -215,6 +215,27 @@ def test_a_request_head_over_16_kib_is_refused(quick_server):
         closed, answer = closed_within(sock, 5)
     assert closed
     assert answer.startswith(b"HTTP/1.1 400 ")
+
+
+def test_connections_beyond_the_concurrency_limit_are_answered_503():
+    with BackgroundServer(app_with_data()) as server:
+        address = server.sock.getsockname()[:2]
+        held = [socket.create_connection(address) for _ in range(MAX_CONCURRENCY)]
+        try:
+            for sock in held:
+                sock.sendall(b"GET /_sandbox/health HTTP/1.1\r\nHost: x")  # a head, unfinished
+            time.sleep(0.3)
+            assert httpx.get(f"{server.url}/_sandbox/health", timeout=10).status_code == 503
+        finally:
+            for sock in held:
+                sock.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # served again once they are gone
+            if httpx.get(f"{server.url}/_sandbox/health", timeout=10).status_code == 200:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("still refusing after the held connections closed")
 
 
 # -- sizes ----------------------------------------------------------------------------------
