@@ -188,7 +188,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
         print(
             f"WARNING: the sandbox listens on {args.host}, beyond this machine: anyone who "
             "can reach it can read and change its customers with the printed credentials. "
-            "Use --host 127.0.0.1 unless you mean it.",
+            "Use --host 127.0.0.1 unless you mean it. Clients reach it by an address of "
+            "this machine, or by a name given with --allow-host.",
             file=sys.stderr,
             flush=True,
         )

@@ -18,15 +18,14 @@ FILE_MODE, FOLDER_MODE = 0o600, 0o700
 
 
 def make_folder(folder: Path) -> None:
-    """Create ``folder`` (and missing parents) 0700; an existing folder is left as it is."""
-    missing = []
-    while not folder.exists() and folder != folder.parent:
-        missing.append(folder)
-        folder = folder.parent
-    for path in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            path.mkdir(mode=FOLDER_MODE)
-        os.chmod(path, FOLDER_MODE)  # mkdir's mode is filtered by the umask
+    """Create ``folder`` 0700 when it is missing (its missing parents with the usual mode, as
+    they hold other things too); an existing folder is left as it is."""
+    if folder.exists():
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=FOLDER_MODE)
+        os.chmod(folder, FOLDER_MODE)  # mkdir's mode is filtered by the umask
 
 
 def prepare_database(path: str) -> None:
