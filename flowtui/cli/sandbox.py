@@ -6,6 +6,7 @@ uvicorn and the sandbox are imported only when the command runs.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
 import time
@@ -111,6 +112,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     sb.add_argument(
         "--allow-reset", action="store_true", help="allow POST /_sandbox/reset to empty the store"
     )
+    sb.add_argument(
+        "--epcc-sizes",
+        action="store_true",
+        help="accept Elastic Path's sizes (16 MB strings, 20 MB bodies) instead of the "
+        "sandbox's (16 KiB strings, 64 KiB of custom values, 1 MiB bodies)",
+    )
+    sb.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="also accept this name in the Host header (a LAN name, a container's name); "
+        "repeatable. Other names are refused, against DNS rebinding",
+    )
     sb.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate")
     sb.add_argument("--tls-key", metavar="PEM", help="the certificate's private key")
 
@@ -138,12 +153,23 @@ def _credentials(args: argparse.Namespace, store: Store) -> tuple[str, str, str]
     return cid, secret, "generated"
 
 
+def _loopback(host: str) -> bool:
+    """Whether ``host`` (an address to listen on) is reachable from this machine only."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def run_sandbox(args: argparse.Namespace) -> int:
     """Serve until Ctrl-C. Exit 1 when the TLS files, the address or the database cannot
     be used; 2 when the port is taken."""
     from flowtui.config.paths import sandbox_db
     from flowtui.sandbox import demo
     from flowtui.sandbox.app import SandboxConfig, create_app
+    from flowtui.sandbox.config import epcc_sizes
     from flowtui.sandbox.server import PortInUse, base_url, bind, check_tls, serve_forever
     from flowtui.sandbox.store import Store
 
@@ -158,6 +184,15 @@ def run_sandbox(args: argparse.Namespace) -> int:
     except OSError as exc:  # PortInUse included
         print(f"flowtui sandbox: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, PortInUse) else 1
+    if not _loopback(args.host):
+        print(
+            f"WARNING: the sandbox listens on {args.host}, beyond this machine: anyone who "
+            "can reach it can read and change its customers with the printed credentials. "
+            "Use --host 127.0.0.1 unless you mean it. Clients reach it by an address of "
+            "this machine, or by a name given with --allow-host.",
+            file=sys.stderr,
+            flush=True,
+        )
     path = ":memory:" if args.memory else (args.db or str(sandbox_db()))
     try:
         store = Store(path)
@@ -183,8 +218,9 @@ def run_sandbox(args: argparse.Namespace) -> int:
         drop_rate=args.drop_rate,
         latency_ms=args.latency_ms,
         allow_reset=args.allow_reset,
+        allowed_hosts=tuple(args.allow_host),
     )
-    app = create_app(config, store)
+    app = create_app(epcc_sizes(config) if args.epcc_sizes else config, store)
     url = base_url(sock, tls=tls is not None)
 
     def announce() -> None:

@@ -31,6 +31,7 @@ from flowtui.sandbox.errors import (
     no_route,
 )
 from flowtui.sandbox.faults import FaultCounts, SandboxMiddleware
+from flowtui.sandbox.guard import HostGuard
 from flowtui.sandbox.routes.admin import AdminHandlers
 from flowtui.sandbox.routes.base import Handlers
 from flowtui.sandbox.routes.customers import CustomerHandlers
@@ -109,6 +110,7 @@ def create_app(
     )
     app.router.redirect_slashes = False
     app.add_middleware(SandboxMiddleware, config=config, counts=counts)
+    app.add_middleware(HostGuard, config=config)  # outermost: a foreign Host goes no further
     app.state.store = store
     app.state.config = config
     app.state.counts = counts

@@ -86,6 +86,27 @@ async def read_json(request: Request, limit: int) -> Any:
         raise bad_request(f"The request body is not valid JSON: {reason}") from None
 
 
+def long_string(value: Any, limit: int, path: str = "") -> str | None:
+    """Where (``data.name``) the first string longer than ``limit`` characters sits in a parsed
+    body, keys included; None when there is none."""
+    if isinstance(value, str):
+        return (path or "body") if len(value) > limit else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if len(key) > limit:
+                return where[: limit // 2]
+            found = long_string(item, limit, where)
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = long_string(item, limit, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
 def data_of(body: Any, type_: str, customer: bool = False) -> dict[str, Any]:
     """``body["data"]`` checked to be an object of the given ``type`` (else 422).
 

@@ -20,8 +20,10 @@ from collections.abc import Callable, Iterator
 import uvicorn
 from starlette.applications import Starlette
 
+from flowtui.sandbox.config import SandboxConfig
 from flowtui.sandbox.faults import Dropped
 from flowtui.sandbox.listen import PortInUse, base_url, bind
+from flowtui.sandbox.protocol import protocol_for
 
 __all__ = [
     "BackgroundServer",
@@ -57,15 +59,30 @@ class _QuietDrops(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], Dropped))
 
 
+#: The largest request head (request line and headers) a client may send, bytes.
+MAX_HEAD_BYTES = 16 * 1024
+#: Connections (and their requests) served at once; beyond that uvicorn answers 503. It bounds
+#: the memory many clients can make the sandbox hold.
+MAX_CONCURRENCY = 64
+
+
 def make_server(
     app: Starlette, log_level: str = "warning", tls: Tls | None = None
 ) -> uvicorn.Server:
-    """A uvicorn server for ``app``; with ``tls`` (certificate, key) it speaks HTTPS."""
+    """A uvicorn server for ``app``; with ``tls`` (certificate, key) it speaks HTTPS.
+
+    Timeouts come from the app's :class:`~flowtui.sandbox.config.SandboxConfig`: idle
+    kept-alive connections, request heads (:mod:`~flowtui.sandbox.protocol`) and bodies."""
+    sandbox: SandboxConfig = getattr(app.state, "config", None) or SandboxConfig()
     config = uvicorn.Config(
         app,
         log_level=log_level,
         access_log=False,
         lifespan="off",
+        http=protocol_for(sandbox.head_timeout),
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+        timeout_keep_alive=sandbox.keep_alive_timeout,
+        limit_concurrency=MAX_CONCURRENCY,
         timeout_graceful_shutdown=5,
         ssl_certfile=tls[0] if tls else None,
         ssl_keyfile=tls[1] if tls else None,

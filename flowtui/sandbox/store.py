@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar, overload
 
+from flowtui.sandbox.files import prepare_database
 from flowtui.sandbox.query import Term, format_timestamp, like_pattern, normalise_timestamp
 
 SCHEMA = """
@@ -163,7 +164,7 @@ class Store:
     ):
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            prepare_database(self.path)
         self._lock = threading.RLock()
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
         self._last_stamp: dt.datetime | None = None

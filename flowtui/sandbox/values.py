@@ -3,6 +3,7 @@ against the enabled fields of their flow, by the rules of :mod:`flowtui.core.fie
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -21,11 +22,13 @@ def apply_values(
     *,
     creating: bool,
     make: MakeError,
+    limit: int,
 ) -> tuple[dict[str, Any], list[ErrorObject]]:
     """Check the custom values in ``data`` against the flow's enabled fields.
 
     Returns the new stored values (keyed by field id; null removes a value so the default shows
-    again) and one error per bad field. Keys that are not enabled fields are ignored.
+    again) and one error per bad field. Keys that are not enabled fields are ignored. The new
+    values together may take ``limit`` bytes of JSON (UTF-8).
     """
     out = dict(stored)
     errors: list[ErrorObject] = []
@@ -58,4 +61,12 @@ def apply_values(
             errors.append(make(f"The data.{slug} field {problem}.", source))
         else:
             out[f["id"]] = value
+    if not errors and out != stored:
+        size = len(json.dumps(out, ensure_ascii=False).encode("utf-8", "replace"))
+        if size > limit:
+            detail = (
+                f"The custom values would take {size} bytes; together they may take at most "
+                f"{limit} bytes."
+            )
+            errors.append(make(detail, "data"))
     return out, errors

@@ -82,7 +82,8 @@ async def test_reset_is_refused_without_allow_reset():
 
 async def test_reset_with_allow_reset_empties_the_store():
     app = app_with_data(allow_reset=True)
-    response = await request(app, "POST", "/_sandbox/reset")
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    response = await request(app, "POST", "/_sandbox/reset", headers=headers, json={})
     assert response.status_code == 204
     assert app.state.store.count_customers() == 0
     assert app.state.store.list_flows() == []
@@ -93,14 +94,23 @@ def test_https_sandbox_from_the_command_line_and_reset_only_when_allowed(run, tm
     certs = make_certs(tmp_path / "tls")
     tls = ("--tls-cert", str(certs.cert), "--tls-key", str(certs.key))
     closed = run("--port", "0", "--memory", *tls)
-    opened = run("--port", "0", "--memory", "--allow-reset", *tls)
+    opened = run(
+        "--port", "0", "--memory", "--allow-reset", "--client-id", "id", "--client-secret", "s",
+        *tls,
+    )  # fmt: skip
     for sandbox in (closed, opened):
         sandbox.wait_ready()
         assert sandbox.url.startswith("https://127.0.0.1:")
     with httpx.Client(verify=ssl.create_default_context(cafile=certs.ca), timeout=10) as client:
         assert client.get(f"{closed.url}/_sandbox/health").json()["status"] == "ok"
         assert client.post(f"{closed.url}/_sandbox/reset").status_code == 403
-        assert client.post(f"{opened.url}/_sandbox/reset").status_code == 204
+        # A reset needs the sandbox's credentials (issue 15).
+        assert client.post(f"{opened.url}/_sandbox/reset", json={}).status_code == 401
+        form = {"grant_type": "client_credentials", "client_id": "id", "client_secret": "s"}
+        token = client.post(f"{opened.url}/oauth/access_token", data=form).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        reset = client.post(f"{opened.url}/_sandbox/reset", json={}, headers=headers)
+        assert reset.status_code == 204
     with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
         httpx.get(f"{closed.url}/_sandbox/health", timeout=10)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from flowtui.sandbox.config import epcc_sizes
+
 from .helpers import (
     TIMESTAMP,
     UUID,
@@ -555,7 +557,8 @@ async def test_relationship_to_a_custom_flow(api, notes):
     assert memos["slug"] == "memos"
 
 
-async def test_string_values_up_to_16_mb(api, notes):
+async def test_string_values_up_to_16_mb_with_epcc_sizes(sandbox_app, api, notes):
+    epcc_sizes(sandbox_app.state.config)  # flowtui sandbox --epcc-sizes
     limit = 16 * 1024 * 1024
     failed(await post_entry(api, title="x" * (limit + 1)), "data.title")
     failed(await post_entry(api, title="\u20ac" * (limit // 3 + 1)), "data.title")  # bytes count

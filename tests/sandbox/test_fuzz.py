@@ -473,7 +473,7 @@ def test_a_body_over_the_limit_is_413_declared_or_streamed(method, route):
         app.state.store.close()
 
 
-def test_the_default_limit_is_20_mb():
+def test_the_default_limit_is_1_mib():
     app = fresh_app()
     body = b'{"data":' + b" " * MAX_BODY_BYTES + b"}"
     try:
@@ -487,7 +487,7 @@ def test_the_default_limit_is_20_mb():
             )
         )
         assert response.status_code == 413
-        assert_good_answer(response, "20 MB + 9 bytes")
+        assert_good_answer(response, "1 MiB + 9 bytes")
     finally:
         app.state.store.close()
 

@@ -11,9 +11,9 @@ from starlette.routing import Route
 
 from flowtui.sandbox import query as Q
 from flowtui.sandbox.config import SandboxConfig
-from flowtui.sandbox.errors import bad_request, not_found
+from flowtui.sandbox.errors import bad_request, customer_failed, failed, invalid, not_found
 from flowtui.sandbox.faults import FaultCounts
-from flowtui.sandbox.serialisation import read_json
+from flowtui.sandbox.serialisation import long_string, read_json
 from flowtui.sandbox.store import Row, Store
 
 
@@ -35,8 +35,16 @@ class Handlers(ABC):
         return str(request.base_url).rstrip("/")
 
     async def body(self, request: Request) -> Any:
-        """The JSON body (``None`` when empty); 400 when not JSON, 413 when too large."""
-        return await read_json(request, self.config.max_body_bytes)
+        """The JSON body (``None`` when empty); 400 when not JSON, 413 when too large, 422
+        when a string in it is longer than ``max_string_chars``."""
+        body = await read_json(request, self.config.max_body_bytes)
+        limit = self.config.max_string_chars
+        where = long_string(body, limit)
+        if where is not None:
+            make = customer_failed if request.url.path.startswith("/v2/customers") else failed
+            detail = f"The {where} value is too long: strings may have at most {limit} characters."
+            raise invalid([make(detail, where)])
+        return body
 
     def params(self, request: Request) -> dict[str, str]:
         """The query parameters; 400 when the query string cannot be parsed."""

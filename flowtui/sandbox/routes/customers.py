@@ -167,7 +167,12 @@ class CustomerHandlers(Handlers):
             )
         stored = {} if current is None else current["custom"]
         custom, custom_errors = apply_values(
-            data, fields, stored, creating=current is None, make=customer_failed
+            data,
+            fields,
+            stored,
+            creating=current is None,
+            make=customer_failed,
+            limit=self.config.max_values_bytes,
         )
         errors += custom_errors
         if errors:

@@ -80,7 +80,9 @@ class EntryHandlers(Handlers):
                 )
             )
         data = data_of(await self.body(request), "entry")
-        vals, errors = apply_values(data, fields, {}, creating=True, make=failed)
+        vals, errors = apply_values(
+            data, fields, {}, creating=True, make=failed, limit=self.config.max_values_bytes
+        )
         if errors:
             raise invalid(errors)
         row = self.store.create_entry(flow["id"], vals)
@@ -101,7 +103,14 @@ class EntryHandlers(Handlers):
             self.store.delete_entry(flow["id"], entry_id)
             return Response(status_code=204)
         data = data_of(await self.body(request), "entry")  # a data.id is ignored
-        vals, errors = apply_values(data, fields, row["vals"], creating=False, make=failed)
+        vals, errors = apply_values(
+            data,
+            fields,
+            row["vals"],
+            creating=False,
+            make=failed,
+            limit=self.config.max_values_bytes,
+        )
         if errors:
             raise invalid(errors)
         row = self.store.update_entry(flow["id"], entry_id, vals)
