@@ -351,6 +351,10 @@ class CustomersView(Finding, Marking):
 
     def on_search_bar_cleared(self, event: SearchBar.Cleared) -> None:
         event.stop()
+        self.clear_search()
+
+    def clear_search(self) -> None:
+        """Empty and hide the ``/`` box, back to the table, the store's unsearched pages."""
         box = self.search_input
         box.value = ""
         self.searching = False
@@ -358,6 +362,33 @@ class CustomersView(Finding, Marking):
         if self.search != B.Search():
             self.search = B.Search()
             self.load(0, reset=True)
+
+    def back_step(self) -> str | None:
+        """What ``esc`` in the table undoes next: ``"find"`` (leave the index results),
+        ``"detail"`` (close the pane), ``"search"`` (clear it), or None: nothing to back out of
+        (the key then goes on to the screen)."""
+        if self.find_query is not None:
+            return "find"
+        if self.detail_shown:
+            return "detail"
+        if self.search != B.Search() or self.searching:
+            return "search"
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return self.back_step() is not None
+        return True
+
+    def action_back(self) -> None:
+        """Back out one level (issue 16): find mode, then the detail pane, then the search."""
+        step = self.back_step()
+        if step == "find":
+            self.close_find()
+        elif step == "detail":
+            self.action_toggle_detail()
+        elif step == "search":
+            self.clear_search()
 
     def action_cycle_sort(self) -> None:
         self.sort = B.next_sort(self.sort)
