@@ -41,7 +41,7 @@ from flowtui.config.resolve import Resolved
 from flowtui.config.secrets import secret_store
 from flowtui.core.textsafe import printable
 from flowtui.ui.screens.base import BaseModal
-from flowtui.ui.widgets.inputs import TextInput
+from flowtui.ui.widgets.inputs import TextInput, TickBox
 
 NEW = "__new__"
 REGION_CHOICES = [("EU West", "eu-west"), ("US East", "us-east"), ("Custom URL", "custom")]
@@ -136,7 +136,7 @@ class LoginScreen(BaseModal):
                         yield TextInput(
                             password=True, id="secret", placeholder="not shown", compact=True
                         )
-                    yield Checkbox("Read-only (implicit token, no secret)", id="read-only")
+                    yield TickBox("Read-only (implicit token, no secret)", id="read-only")
                     with Horizontal(id="login-buttons"):
                         yield Button("Test connection", id="test")
                         yield Button("Save & connect", variant="primary", id="save")
@@ -261,6 +261,11 @@ class LoginScreen(BaseModal):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in any field means Save & connect (e.g. after typing a new secret)."""
+        event.stop()
+        self.save()
+
+    def on_tick_box_submitted(self, event: TickBox.Submitted) -> None:
+        """Enter on *Read-only* saves and connects too (space ticks it)."""
         event.stop()
         self.save()
 
