@@ -34,6 +34,7 @@ from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.login import LoginScreen
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.session import SessionApp
+from flowtui.ui.widgets.keys import KeysHelp, KeysPanel
 from flowtui.ui.widgets.safe import install_terminal_guard
 
 ServiceFactory = Callable[..., ApiService]
@@ -119,6 +120,25 @@ class FlowApp(SessionApp):
             id="app.help_alt",
             show=False,
             tooltip="Show or hide the keys that work where the focus is",
+        ),
+        # Only while the keys panel is open (check_action): it cannot take the focus.
+        Binding(
+            "ctrl+down,shift+pagedown",
+            "scroll_help(1)",
+            "Scroll keys",
+            id="app.help_down",
+            priority=True,
+            show=False,
+            tooltip="Scroll this keys panel down",
+        ),
+        Binding(
+            "ctrl+up,shift+pageup",
+            "scroll_help(-1)",
+            "Scroll keys up",
+            id="app.help_up",
+            priority=True,
+            show=False,
+            tooltip="Scroll this keys panel up",
         ),
     ]
 
@@ -294,6 +314,20 @@ class FlowApp(SessionApp):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+    def action_show_help_panel(self) -> None:
+        """Open flowtui's keys panel (its own keys first), whichever way it was asked for."""
+        if not self.screen.query("HelpPanel"):
+            self.screen.mount(KeysHelp())
+
+    def action_scroll_help(self, pages: int) -> None:
+        for panel in self.screen.query(KeysPanel):
+            panel.scroll_to(y=panel.scroll_y + pages * max(1, panel.size.height - 2))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "scroll_help":
+            return bool(self.screen.query(KeysPanel))
+        return super().check_action(action, parameters)
 
     def action_switch_profile(self) -> None:
         self.push_screen(LoginScreen(self.profiles, mode="switch"))
