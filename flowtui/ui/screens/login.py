@@ -40,6 +40,7 @@ from flowtui.config.profiles import (
 from flowtui.config.resolve import Resolved
 from flowtui.config.secrets import secret_store
 from flowtui.core.textsafe import printable
+from flowtui.core.urls import without_api_version
 from flowtui.ui.screens.base import BaseModal
 from flowtui.ui.widgets.inputs import TextInput, TickBox
 
@@ -219,7 +220,11 @@ class LoginScreen(BaseModal):
         name = self.query_one("#name", Input).value.strip()
         region = self.query_one("#region", Select).value
         if region == "custom" or not isinstance(region, str):
-            url = self.query_one("#url", Input).value.strip()
+            url_input = self.query_one("#url", Input)
+            # A URL pasted from the API docs ends in /v2, which flowtui adds itself.
+            url = without_api_version(url_input.value)
+            if url != url_input.value.strip():
+                url_input.value = url
         else:
             url = REGIONS[region]
         client_id = self.query_one("#client-id", Input).value.strip()
