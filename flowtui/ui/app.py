@@ -80,6 +80,7 @@ class FlowtuiCommands(Provider):
                 ("journal: undo last", app.action_undo_last, "Undo the last change (asks)"),
             ]
         items.append(("keys: show", app.action_toggle_help, "The keys that work where you are"))
+        items.append(("theme: choose", app.action_change_theme, "Pick the colours from a list"))
         for theme in sorted(app.available_themes):
             items.append((f"theme: {theme}", partial(app.use_theme, theme), "Change the colours"))
         return items
@@ -365,4 +366,7 @@ class FlowApp(SessionApp):
         self.theme = name
 
     def get_system_commands(self, screen) -> Iterable:
-        yield from super().get_system_commands(screen)
+        # "keys: show" and "theme: …" are ours (issue 16: the palette listed both twice).
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys", "Theme"):
+                yield command
