@@ -436,7 +436,8 @@ class CustomersView(Finding, Marking):
             return
         self.ask(
             f"Delete customer {display(customer.name)} <{display(customer.email)}>?",
-            f"Id {customer.id}. This cannot be undone.",
+            f"Id {customer.id}. Undo (u, or the journal: j) re-creates it with a new id; its "
+            "password and anything linked to the old id (addresses, orders) are not restored.",
             "Delete",
             lambda: self.delete(customer),
         )
