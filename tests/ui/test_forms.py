@@ -143,6 +143,20 @@ async def test_read_only_profile_shows_a_badge_and_refuses_new_customers(sandbox
         assert "cannot create flows" in messages[2]
 
 
+async def test_the_read_only_message_is_whole_at_80_columns(sandbox):
+    """Issue 16: at 80 columns the read-only message was cut off."""
+    app = logged_in_app(sandbox, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: "Read-only profile" in status(app))
+        await pilot.pause()
+        line = app.screen.query_one("#customers-status")
+        assert line.region.right <= 80 and line.region.height >= 2
+        shown = " ".join(
+            strip.text.strip() for strip in line.render_lines(line.region.reset_offset)
+        )
+        assert shown.endswith("Flows and fields (f3) are readable.")
+
+
 async def test_new_flow_checks_the_slug_and_creates_it(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=(120, 36)) as pilot:

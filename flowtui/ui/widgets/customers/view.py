@@ -57,8 +57,8 @@ class CustomersView(Finding, Marking):
     """Browse, search, sort and edit customers page by page."""
 
     DEFAULT_CSS = """
-    CustomersView #customers-bar { height: 1; }
-    CustomersView #customers-status { width: auto; }
+    CustomersView #customers-bar { height: auto; max-height: 3; }
+    CustomersView #customers-status { width: auto; max-width: 100%; height: auto; }
     CustomersView #customers-marks { width: auto; text-style: bold; display: none; }
     CustomersView #customers-marks.shown { display: block; }
     CustomersView #customers-info { width: 1fr; text-align: right; }
@@ -226,13 +226,15 @@ class CustomersView(Finding, Marking):
         table = self.table
         cursor = table.cursor_row
         columns = self.visible_columns()
-        heads = [(key, self.column_label(key)) for key in columns]
+        labels = [(key, self.column_label(key)) for key in columns]
+        widths = B.column_widths(labels, table.scrollable_content_region.width - 1)
+        heads = [(key, label, width) for (key, label), width in zip(labels, widths, strict=True)]
         if heads == self._heads:
             table.clear()  # same columns: keep them (cheaper to lay out)
         else:
             table.clear(columns=True)
-            for key, label in heads:
-                table.add_column(safe(label, 30), key=key, width=B.column_width(key, label))
+            for key, label, width in heads:
+                table.add_column(safe(label, 30), key=key, width=width)
             self._heads = heads
         self.customers = {c.id: c for c in page.items}
         for c in page.items:
@@ -249,6 +251,16 @@ class CustomersView(Finding, Marking):
             self.status(page_status(page))
         self.show_detail()
         self.drawn_at = time.perf_counter()
+
+    def on_resize(self) -> None:
+        """A wider (or narrower) table shares its room out again: redraw when widths change."""
+        page = self.page
+        if page is None or self.state != "loaded" or not self._heads:
+            return
+        labels = [(key, label) for key, label, _ in self._heads]
+        widths = B.column_widths(labels, self.table.scrollable_content_region.width - 1)
+        if widths != [width for _, _, width in self._heads]:
+            self.call_after_refresh(self.show, page)
 
     def cells(self, customer: Customer, columns: list[str]) -> list[Text]:
         return [safe(B.cell_value(customer, key), 60) for key in columns]
