@@ -135,6 +135,34 @@ def test_a_refusal_from_any_other_store_says_where_to_check(sandbox_app):
     assert advice(AuthError(status=401, path="/v2/flows"), EU_WEST) is None
 
 
+def test_a_profile_whose_base_url_ends_in_v2_is_told_so(capsys, live_sandbox):
+    """Issue 16: a base URL pasted from the API docs (``…/v2``) read as refused credentials."""
+    add_profile("shop", f"{live_sandbox}/v2")  # e.g. written by hand in config.toml
+    code, line = cli(capsys, "login", "--check")
+    assert code == 1
+    assert line == (
+        f"flowtui: The base URL {live_sandbox}/v2 ends in /v2, which flowtui adds itself: "
+        f"use {live_sandbox} instead."
+    )
+
+
+async def test_the_login_screen_drops_a_pasted_v2_and_connects(live_sandbox):
+    app = FlowApp(ProfileStore(), service_factory=real_network_factory, cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        screen = app.screen
+        screen.query_one("#name", Input).value = "shop"
+        screen.query_one("#region", Select).value = "custom"
+        await pilot.pause()
+        screen.query_one("#url", Input).value = f" {live_sandbox}/v2/ "
+        screen.query_one("#client-id", Input).value = CLIENT_ID
+        screen.query_one("#secret", Input).value = CLIENT_SECRET
+        await pilot.press("ctrl+t")
+        message = screen.query_one("#login-message", Static)
+        await until(pilot, lambda: "Connected to" in str(message.render()), timeout=10)
+        assert screen.query_one("#url", Input).value == live_sandbox  # shown as used
+
+
 # -- offline ---------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flowtui.api.errors import ApiError, AuthError, NetworkError
 from flowtui.config.profiles import EU_WEST, LEGACY_EU_WEST, US_EAST, Profile
+from flowtui.core.urls import ends_in_api_version, without_api_version
 
 _REGIONS = {
     EU_WEST: ("EU West", "US East", "us-east", US_EAST),
@@ -32,6 +33,11 @@ def login_refused(error: BaseException) -> bool:
 def advice(error: BaseException, base_url: str, client_id: str | None = None) -> str | None:
     """What to do about ``error`` met while talking to ``base_url``, as one sentence."""
     url = base_url.rstrip("/")
+    if ends_in_api_version(url) and isinstance(error, ApiError):
+        return (
+            f"The base URL {url} ends in /v2, which flowtui adds itself: use "
+            f"{without_api_version(url)} instead."
+        )
     if login_refused(error):
         who = f"client id {client_id!r}" if client_id else "the client id"
         region = _REGIONS.get(url)

@@ -1,4 +1,5 @@
-"""``flowtui login --check [NAME]``: prove a profile's credentials work against its store."""
+"""``flowtui login [--check [NAME]]``: prove a profile's credentials work against its store
+(checking is what ``login`` does: ``flowtui login`` alone checks the default profile)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ if TYPE_CHECKING:
     from flowtui.config.secrets import CachedToken
 
 LOGIN_EXAMPLES = """examples:
-  flowtui login --check          the default profile
+  flowtui login                  the default profile
+  flowtui login --check          the same
   flowtui login --check shop     the profile named shop
 """
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``flowtui login --check [NAME]``."""
+    """``flowtui login [--check [NAME]]``."""
     login = sub.add_parser(
         "login",
         help="log in with a profile and report the token",
@@ -32,8 +34,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="NAME",
         nargs="?",
         const="",
-        required=True,
-        help="the profile to check (default: the default profile)",
+        help="the profile to check (default, or --check alone: the default profile)",
     )
 
 

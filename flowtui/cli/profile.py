@@ -262,12 +262,13 @@ def add_profile(args: argparse.Namespace) -> int:
         validate_profile,
     )
     from flowtui.config.secrets import CachedToken, secret_store
+    from flowtui.core.urls import without_api_version
 
     store = ProfileStore()
     problem = validate_name(args.name)
     if problem:
         raise CommandError(f"profile name: {problem}")
-    base = args.url or REGIONS[args.region or "eu-west"]
+    base = without_api_version(args.url or REGIONS[args.region or "eu-west"])
     problem = validate_base_url(base)
     if problem:
         raise CommandError(f"base URL: {problem}")

@@ -36,6 +36,12 @@ EXPORT_EXAMPLES = """examples:
   flowtui export customers --format csv --output customers.csv --profile shop
 """
 
+IMPORT_EXAMPLES = """examples:
+  flowtui import customers customers.csv                 shows the plan, asks, then imports
+  flowtui import customers customers.csv --dry-run       the plan only, nothing written
+  flowtui import customers customers.jsonl --yes --profile shop
+"""
+
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``flowtui export ...`` and ``flowtui import ...``."""
@@ -82,6 +88,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "Exit codes: 0 every row done, 1 some rows invalid or failed, 2 nothing could be "
         "done (usage, file or connection errors), 3 written but not journaled (undo does not "
         "know those changes), 130 interrupted.",
+        epilog=IMPORT_EXAMPLES,
+        formatter_class=ExamplesFormatter,
     )
     imp.add_argument("what", choices=["customers"], help="what to import (customers)")
     imp.add_argument("file", metavar="FILE", help="a .csv or .jsonl file")

@@ -34,6 +34,7 @@ from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.login import LoginScreen
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.session import SessionApp
+from flowtui.ui.widgets.keys import KeysHelp, KeysPanel
 from flowtui.ui.widgets.safe import install_terminal_guard
 
 ServiceFactory = Callable[..., ApiService]
@@ -79,6 +80,7 @@ class FlowtuiCommands(Provider):
                 ("journal: undo last", app.action_undo_last, "Undo the last change (asks)"),
             ]
         items.append(("keys: show", app.action_toggle_help, "The keys that work where you are"))
+        items.append(("theme: choose", app.action_change_theme, "Pick the colours from a list"))
         for theme in sorted(app.available_themes):
             items.append((f"theme: {theme}", partial(app.use_theme, theme), "Change the colours"))
         return items
@@ -119,6 +121,25 @@ class FlowApp(SessionApp):
             id="app.help_alt",
             show=False,
             tooltip="Show or hide the keys that work where the focus is",
+        ),
+        # Only while the keys panel is open (check_action): it cannot take the focus.
+        Binding(
+            "ctrl+down,shift+pagedown",
+            "scroll_help(1)",
+            "Scroll keys",
+            id="app.help_down",
+            priority=True,
+            show=False,
+            tooltip="Scroll this keys panel down",
+        ),
+        Binding(
+            "ctrl+up,shift+pageup",
+            "scroll_help(-1)",
+            "Scroll keys up",
+            id="app.help_up",
+            priority=True,
+            show=False,
+            tooltip="Scroll this keys panel up",
         ),
     ]
 
@@ -295,6 +316,20 @@ class FlowApp(SessionApp):
         else:
             self.action_show_help_panel()
 
+    def action_show_help_panel(self) -> None:
+        """Open flowtui's keys panel (its own keys first), whichever way it was asked for."""
+        if not self.screen.query("HelpPanel"):
+            self.screen.mount(KeysHelp())
+
+    def action_scroll_help(self, pages: int) -> None:
+        for panel in self.screen.query(KeysPanel):
+            panel.scroll_to(y=panel.scroll_y + pages * max(1, panel.size.height - 2))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "scroll_help":
+            return bool(self.screen.query(KeysPanel))
+        return super().check_action(action, parameters)
+
     def action_switch_profile(self) -> None:
         self.push_screen(LoginScreen(self.profiles, mode="switch"))
 
@@ -331,4 +366,7 @@ class FlowApp(SessionApp):
         self.theme = name
 
     def get_system_commands(self, screen) -> Iterable:
-        yield from super().get_system_commands(screen)
+        # "keys: show" and "theme: …" are ours (issue 16: the palette listed both twice).
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys", "Theme"):
+                yield command

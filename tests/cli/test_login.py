@@ -3,8 +3,11 @@ that stand in for a profile (:mod:`flowtui.cli.login`)."""
 
 from __future__ import annotations
 
+import argparse
+
 import tomli_w
 
+from flowtui.cli import build_parser
 from tests.cli.conftest import (
     EXPIRY,
     MARKER,
@@ -49,6 +52,27 @@ def test_login_check_reports_kind_and_expiry_never_the_token(cli, serve, printed
     for text in printed:
         assert cached not in text
         assert CLIENT_SECRET not in text
+
+
+def test_login_alone_checks_the_default_profile(cli, serve):
+    """Issue 16: ``flowtui login`` alone was a usage error (it needed ``--check``)."""
+    url, _app = serve()
+    assert add(cli, "shop", url, CLIENT_SECRET, "--no-check").code == 0
+    run = cli("login")
+    assert run.code == 0, run.err
+    assert f"Logged in to {url} (flowtui sandbox) as 'shop'" in run.out
+
+
+def test_login_and_import_help_show_examples():
+    commands = {
+        name: parser
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name, parser in action.choices.items()
+    }
+    assert "flowtui login                  the default profile" in commands["login"].format_help()
+    shown = commands["import"].format_help()
+    assert "examples:" in shown and "flowtui import customers customers.csv --dry-run" in shown
 
 
 def test_login_check_with_a_cached_token_still_reaches_the_store(cli, serve):

@@ -68,6 +68,14 @@ def test_a_second_profile_is_not_made_default_unless_asked(cli, serve):
     assert config_doc()["default_profile"] == "three"
 
 
+def test_add_drops_a_v2_pasted_from_the_api_docs(cli, serve):
+    """Issue 16: ``…/v2`` was saved as it was and every login was refused."""
+    url, _ = serve()
+    run = add(cli, "docs", f"{url}/v2/")
+    assert run.code == 0, run.err
+    assert config_doc()["profiles"]["docs"]["base_url"] == url
+
+
 def test_wrong_secret_is_refused_and_nothing_is_saved(cli, serve, printed, tmp_path):
     url, _ = serve()  # accepts CLIENT_SECRET, so the marker is the wrong secret
     run = add(cli, "shop", url, MARKER)

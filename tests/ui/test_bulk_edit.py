@@ -188,11 +188,17 @@ async def test_mark_all_asks_past_the_limit_then_stop_and_resume(sandbox, monkey
 
         await pilot.press("b")  # opening the bulk screen offers it too
         await until(pilot, lambda: isinstance(app.screen, ResumeDialog))
-        await pilot.press("r")
+        dialog = app.screen.query_one(".dialog")  # centred (issue 16: it was top-left)
+        (x, y), (cx, cy) = dialog.region.center, app.screen.region.center
+        assert abs(x - cx) <= 1 and abs(y - cy) <= 1 and dialog.region.x > 0
+        assert "sends them now to 127.0.0.1:8710 (the SANDBOX)" in label(app, ".dialog-body")
+        await pilot.press("r")  # the one confirmation: the run starts at once
         await until(pilot, lambda: isinstance(app.screen, BulkEditScreen))
         screen = app.screen
-        await until(pilot, lambda: screen.stage == "preview")
-        await confirm_apply(pilot, screen)
+        await until(pilot, lambda: screen.stage == "report", timeout=20)
+        assert not any(isinstance(s, ConfirmDialog) for s in app.screen_stack)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert screen.plan.state == "finished" and screen.plan.count("failed") == 0
         assert not screen.query_one("#bulk-resume").display
     sent = [i.id for i in screen.plan.items if i.status == "done"]

@@ -325,6 +325,10 @@ async def test_delete_confirmation_names_the_customer(sandbox):
         await pilot.press("d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert app.screen.question == f"Delete customer {customer.name} <{customer.email}>?"
+        # issue 16: not "This cannot be undone": undo re-creates it, and says what it cannot
+        detail = str(app.screen.detail)
+        assert "cannot be undone" not in detail
+        assert "re-creates it with a new id" in detail and "are not restored" in detail
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, MainScreen))
         await pilot.press("d")

@@ -493,3 +493,35 @@ def test_snapshot_error_state(snap_compare, monkeypatch):
         assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
     finally:
         sandbox.state.store.close()
+
+
+async def test_a_wide_terminal_gives_its_room_to_the_email_and_name_columns(sandbox):
+    """Issue 16: at 200 columns the email column stayed 28 characters wide."""
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(200, 40)) as pilot:
+        view = await wait_for_customers(pilot)
+        view.columns = ["name", "email", "created_at"]  # as chosen with o: room to spare
+        view.show(view.page)
+        await settle(pilot)
+        widths = {str(c.key.value): c.width for c in view.table.columns.values()}
+        assert widths["email"] == B.GROW_TO["email"]
+        assert widths["name"] > B.column_width("name", "Name")
+    narrow = logged_in_app(sandbox)
+    async with narrow.run_test(size=(80, 24)) as pilot:
+        view = await wait_for_customers(pilot)
+        view.columns = ["name", "email", "created_at"]
+        view.show(view.page)
+        await settle(pilot)
+        widths = {str(c.key.value): c.width for c in view.table.columns.values()}
+        assert widths["email"] < B.GROW_TO["email"]  # 80 columns: little room to share
+        await pilot.resize_terminal(200, 40)  # the terminal grows: the room is shared out
+        await until(pilot, lambda: view.table.columns["email"].width == B.GROW_TO["email"])
+
+
+def test_column_widths_share_the_spare_room_up_to_a_limit():
+    heads = [("name", "Name"), ("email", "Email"), ("custom:tier", "Tier")]
+    base = [B.column_width(k, label) for k, label in heads]
+    assert B.column_widths(heads, 40) == base  # no room to spare
+    assert B.column_widths(heads, 80) == [base[0] + 6, base[1] + 6, base[2]]
+    wide = B.column_widths(heads, 500)
+    assert wide == [B.GROW_TO["name"], B.GROW_TO["email"], base[2]]

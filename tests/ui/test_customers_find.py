@@ -241,3 +241,33 @@ async def test_the_index_follows_the_service_from_the_app_not_from_the_browser(s
         other = next(iter(view.customers.values()))
         await app.api.update_customer(other.id, {"name": "Fell Behind"})
         await until(pilot, lambda: "index: will catch up at the next sync" in info(app))
+
+
+async def test_esc_in_the_table_backs_out_one_level_at_a_time(sandbox):
+    """Issue 16: ``esc`` in the table leaves find mode, then closes the detail pane, then
+    clears the search; with nothing left to back out of it does nothing."""
+    app = await synced_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await wait_for_customers(pilot)
+        await until(pilot, lambda: "index: up to date" in info(app))
+        await pilot.press("slash", *"knope", "enter")
+        await until(pilot, lambda: view.search.terms != () and view.state == "loaded")
+        await settle(pilot)
+        searched = status(app)
+        assert searched != f"1-100 of {SEEDED} customers" and view.detail_shown
+        await find(pilot, "loyalty_tier>=4")
+        assert app.focused is view.table
+        await pilot.press("escape")  # 1: back to the store's (searched) pages
+        await until(pilot, lambda: view.find_query is None and view.state == "loaded")
+        await settle(pilot)
+        assert status(app) == searched and view.detail_shown
+        await pilot.press("escape")  # 2: the detail pane closes
+        await pilot.pause()
+        assert not view.detail_shown and not view.detail.has_class("shown")
+        assert view.search.terms != ()
+        await pilot.press("escape")  # 3: the search is cleared
+        await until(pilot, lambda: status(app) == f"1-100 of {SEEDED} customers")
+        assert view.search.terms == () and app.focused is view.table
+        await pilot.press("escape")  # 4: nothing left: nothing happens
+        await settle(pilot)
+        assert status(app) == f"1-100 of {SEEDED} customers" and app.focused is view.table

@@ -341,6 +341,32 @@ async def test_field_form_validation_messages(sandbox):
         assert save_enabled(app)
 
 
+async def test_ctrl_s_on_an_incomplete_field_form_says_what_and_goes_there(sandbox):
+    """Issue 16: ctrl+s on a field form with a problem rang the bell and said nothing."""
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_designer(pilot, flows=2)
+        await select_flow(pilot, "customers")
+        await pilot.press("tab", "a")
+        await until(pilot, lambda: isinstance(app.screen, FieldFormScreen))
+        screen = app.screen
+        screen.query_one("#ff-type", Select).value = "integer"
+        await type_into(pilot, "#ff-from", "5")
+        screen.query_one("#ff-default").focus()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen and not screen.saving
+        assert text_of(app, "#form-message") == (
+            "Not saved: Name: name is required (and 2 more above)."
+        )
+        assert app.focused is screen.query_one("#ff-name")
+        await type_into(pilot, "#ff-name", "Score")
+        await pilot.press("f10")
+        await pilot.pause()
+        assert text_of(app, "#form-message").startswith("Not saved: Rules: ")
+        assert app.focused is screen.query_one("#ff-from")  # the first input of the rule
+
+
 async def test_type_is_locked_after_creation(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:

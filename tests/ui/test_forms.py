@@ -143,6 +143,20 @@ async def test_read_only_profile_shows_a_badge_and_refuses_new_customers(sandbox
         assert "cannot create flows" in messages[2]
 
 
+async def test_the_read_only_message_is_whole_at_80_columns(sandbox):
+    """Issue 16: at 80 columns the read-only message was cut off."""
+    app = logged_in_app(sandbox, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: "Read-only profile" in status(app))
+        await pilot.pause()
+        line = app.screen.query_one("#customers-status")
+        assert line.region.right <= 80 and line.region.height >= 2
+        shown = " ".join(
+            strip.text.strip() for strip in line.render_lines(line.region.reset_offset)
+        )
+        assert shown.endswith("Flows and fields (f3) are readable.")
+
+
 async def test_new_flow_checks_the_slug_and_creates_it(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -195,3 +209,35 @@ async def test_question_mark_types_into_a_field_instead_of_opening_help(sandbox)
         assert not app.screen.query("HelpPanel")
         await pilot.press("f1")  # f1 still works inside a form
         assert app.screen.query("HelpPanel")
+
+
+def form_message(app) -> str:
+    return str(app.screen.query_one("#form-message").render())
+
+
+async def test_ctrl_s_on_an_incomplete_form_says_what_is_missing_and_goes_there(sandbox):
+    """Issue 16: ctrl+s with a required field empty did nothing and said nothing."""
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_customers(pilot)
+        form = await open_new_customer(pilot)
+        await pilot.press(*"Leslie Knope")  # the name, no email
+        await pilot.press("tab")
+        await pilot.press("tab")  # the focus is on the password now
+        assert app.focused is editor(app, "password").input
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form and not form.saving
+        assert form_message(app) == "Not saved: Email is required."
+        assert field_error(app, "email") == "is required"
+        assert app.focused is editor(app, "email").input
+        # two problems: the first is named, the focus goes to it, the count of the rest
+        await pilot.press(*"x@")
+        editor(app, "name").input.value = ""
+        await pilot.press("f10")
+        await pilot.pause()
+        assert form_message(app) == "Not saved: Name is required (and 1 more above)."
+        assert app.focused is editor(app, "name").input
+        assert field_error(app, "email") == "must be an email address"
+        total = (await raw_get(sandbox, "/v2/customers"))["meta"]["results"]["total"]
+        assert total == SEEDED  # nothing was sent

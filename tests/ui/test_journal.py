@@ -48,6 +48,9 @@ async def test_edit_then_undo_from_the_journal(sandbox):
         assert (await raw_get(sandbox, path))["data"]["name"] == "Changed By Test"
 
         await open_journal(pilot)
+        # issue 16: the journal says which store its undo is in
+        assert str(app.screen.query_one("#header-host").render()) == "127.0.0.1:8710"
+        assert str(app.screen.query_one("#header-view").render()) == "Journal"
         assert cells(app, "action") == ["updated"]
         assert cells(app, "id") == [original.id[:10]]
         assert cells(app, "change") == [f"name: {original.name} → Changed By Test"]

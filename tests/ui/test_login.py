@@ -180,6 +180,32 @@ async def test_read_only_profile_needs_no_secret(live_sandbox):
     assert FileSecrets().get_secret("viewer") is None
 
 
+async def test_read_only_box_reads_without_colour_and_enter_on_it_connects(live_sandbox):
+    """Issue 16: enter on *Read-only* toggled it instead of saving; ticked and unticked (and
+    focused or not) differed only in colour. Now: ``[x]``/``[ ]``, a ``›`` marks the focus,
+    space ticks and enter saves and connects."""
+    app = FlowApp(ProfileStore(), cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        box = screen.query_one("#read-only")
+
+        def shown() -> str:
+            return str(box.render())
+
+        await type_into(pilot, "#name", "viewer")
+        await fill(pilot, region="custom", url=live_sandbox, client_id=CLIENT_ID)
+        assert shown().startswith(" [ ] Read-only")  # not focused, not ticked
+        box.focus()
+        await pilot.pause()
+        assert shown().startswith("›[ ] Read-only")
+        await pilot.press("space")
+        assert box.value and shown().startswith("›[x] Read-only")
+        await pilot.press("enter")  # saves and connects; does not untick
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), timeout=10)
+        assert str(app.screen.query_one("#header-readonly").render()) == "READ-ONLY"
+    assert ProfileStore().get("viewer").read_only
+
+
 async def test_incomplete_form_says_what_is_missing(sandbox):
     app = build_app(sandbox)
     async with app.run_test(size=(100, 30)) as pilot:

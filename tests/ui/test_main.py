@@ -13,6 +13,7 @@ from flowtui.config.profiles import ProfileStore
 from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.widgets.flows import FlowsView
+from flowtui.ui.widgets.keys import key_groups
 from tests.ui.conftest import (
     SEEDED,
     build_app,
@@ -150,6 +151,47 @@ async def test_help_toggles_with_f1_and_question_mark(sandbox):
         assert help_open(app)
         await pilot.press("question_mark")
         assert not help_open(app)
+
+
+async def test_help_at_80x24_shows_the_views_own_keys_first_and_scrolls_by_keyboard(sandbox):
+    """Issue 16: at 80x24 the table's 13 generic cursor keys came first and the view's own
+    keys were below the fold, out of reach without a mouse."""
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_customers(pilot)
+        await pilot.press("f1")
+        await until(pilot, lambda: app.screen.query("KeysPanel"))
+        await pilot.pause()
+        panel = app.screen.query_one("KeysPanel")
+        groups = [g.title for g in key_groups(app.screen.active_bindings.values())]
+        assert groups == ["Customers view", "Main screen", "Everywhere", "Moving around"]
+        # what the panel shows, line by line, as drawn at its width
+        table = app.screen.query_one("KeysTable")
+        lines = [strip.text.strip() for strip in table.render_lines(table.region.reset_offset)]
+        assert lines[0] == "Customers view"
+        cursor = lines.index("↑ Cursor up")
+        assert lines.index("Moving around") == cursor - 1
+        # the screen's own keys before any generic one, each on one line at 80 columns
+        for line in ("v Details", "o Columns", "f Find", "A Mark all", "b Bulk edit"):
+            assert lines.index(line) < cursor
+        assert lines.index("j Journal") < lines.index("u Undo") < cursor
+        assert lines.index("/ Search") < panel.size.height  # the view's first keys at once
+        # ctrl+down and shift+pgdn scroll the panel; ctrl+up goes back
+        assert panel.scroll_y == 0 and panel.max_scroll_y > 0
+        await pilot.press("ctrl+down")
+        await pilot.pause()
+        assert panel.scroll_y > 0
+        await pilot.press("ctrl+up")
+        await pilot.pause()
+        assert panel.scroll_y == 0
+        await pilot.press("shift+pagedown")
+        await pilot.pause()
+        assert panel.scroll_y > 0
+        assert app.focused is app.screen.query_one("CustomersView").table  # focus stayed
+        await pilot.press("f1")
+        assert not help_open(app)
+        await pilot.press("ctrl+down")  # closed: the key is not the panel's any more
+        await pilot.pause()
 
 
 async def test_ctrl_q_quits_even_from_a_modal(sandbox):

@@ -40,6 +40,25 @@ async def test_palette_lists_the_namespaced_commands(sandbox):
         assert isinstance(app.screen, MainScreen)
 
 
+async def test_palette_lists_keys_and_theme_once(sandbox):
+    """Issue 16: Textual's own *Keys* and *Theme* were listed besides ``keys: show`` and
+    ``theme: …``."""
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_customers(pilot)
+        await open_palette(pilot)
+        await until(pilot, lambda: "keys: show" in palette_hits(app))
+        await pilot.pause(0.3)  # let every provider answer
+        hits = palette_hits(app)
+        assert "Keys" not in hits and "Theme" not in hits
+        assert hits.count("keys: show") == 1
+        assert "Quit" in hits  # Textual's other commands stay
+        app.screen.query_one(Input).value = "theme"
+        await until(pilot, lambda: "theme: choose" in palette_hits(app))
+        await pilot.pause(0.3)
+        assert "Theme" not in palette_hits(app) and palette_hits(app).count("theme: choose") == 1
+
+
 async def test_palette_before_login_offers_no_store_commands(sandbox):
     app = build_app(sandbox)
     async with app.run_test(size=(120, 36)) as pilot:

@@ -15,10 +15,13 @@ from rich.text import Text
 from textual import events
 from textual.widgets import Input, Static
 
+from flowtui.ops.demo import DEMO_CUSTOMERS
+from flowtui.sandbox import demo
 from flowtui.ui.screens.main import MainScreen
 from tests.ui.conftest import (
     logged_in_app,
     raw_get,
+    seeded_sandbox,
     wait_for_customers,
 )
 
@@ -28,7 +31,7 @@ TOKEN = re.compile(r'`"(?P<text>[^`]*)"`|`(?P<key>[^`"]+)`(?:\s*×\s*(?P<times>\
 
 EMAIL = "ron.swanson@gmail.com"
 FIRST = "Do NOT leave in a government building"
-SECOND = "Leave in Leslie Knope's office"
+SECOND = "Leave in Leslie Knope’s office"  # the guide's text, its ’ included
 
 
 def tutorial_steps(text: str | None = None) -> list[tuple[int, list[tuple[str, str]]]]:
@@ -118,7 +121,32 @@ async def paste(pilot, text: str) -> None:
     assert text in focused.value, (text, focused.value)
 
 
-async def test_the_readme_tutorial_works_key_by_key(sandbox):
+def search_typed(steps: list[tuple[int, list[tuple[str, str]]]]) -> str:
+    """The text step 5 types into the ``/`` search box."""
+    actions = [a for step, acts in steps if step == 5 for a in acts]
+    return actions[actions.index(("key", "/")) + 1][1]
+
+
+def test_the_tutorial_search_finds_ron_alone_in_any_demo_store():
+    """Issue 16: ``ron.swanson@`` matched three demo customers besides Ron. The search is
+    ``like(email,*text*)``: with Ron's whole address, only an address at his domain could
+    match, and no demo address (whatever ``--demo-customers``) is at that domain."""
+    typed = search_typed(tutorial_steps())
+    assert typed == EMAIL
+    domain = EMAIL.split("@", 1)[1]
+    assert all(domain not in d for d in demo.DOMAINS)
+
+
+async def test_the_readme_tutorial_works_key_by_key():
+    # The store `flowtui --demo --reset` starts: the demo data, DEMO_CUSTOMERS customers.
+    sandbox = seeded_sandbox(DEMO_CUSTOMERS)
+    try:
+        await type_the_tutorial(sandbox)
+    finally:
+        sandbox.state.store.close()
+
+
+async def type_the_tutorial(sandbox) -> None:
     steps = tutorial_steps()
     app = logged_in_app(sandbox)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -275,6 +275,31 @@ def column_width(key: str, label: str) -> int:
     return COLUMN_WIDTHS.get(key, min(max(len(label), 10), 20))
 
 
+#: How wide the columns that hold long text may grow when the table has room to spare.
+GROW_TO = {"email": 48, "name": 36, "external_ref": 24}
+
+
+def column_widths(heads: list[tuple[str, str]], room: int) -> list[int]:
+    """The width of each ``(key, label)`` column when the table is ``room`` cells wide: the
+    fixed :func:`column_width`, and the room left over (each column also takes 2 cells of
+    padding) shared out to the email, name and external ref columns, up to :data:`GROW_TO`,
+    so a wide terminal shows long addresses whole (issue 16) and a narrow one is unchanged."""
+    widths = [column_width(key, label) for key, label in heads]
+    spare = room - sum(widths) - 2 * len(heads)
+    growing = [i for i, (key, _) in enumerate(heads) if key in GROW_TO]
+    while spare > 0 and growing:
+        share = max(1, spare // len(growing))
+        for i in list(growing):
+            extra = min(share, GROW_TO[heads[i][0]] - widths[i], spare)
+            widths[i] += extra
+            spare -= extra
+            if widths[i] >= GROW_TO[heads[i][0]]:
+                growing.remove(i)
+            if spare <= 0:
+                break
+    return widths
+
+
 def cell_value(customer: Customer, key: str) -> Any:
     """The value a column shows (None, shown blank, when the customer has none)."""
     if key.startswith("custom:"):

@@ -60,7 +60,12 @@ def outcome_cell(plan: bulk.BulkPlan, item: bulk.BulkItem) -> Text:
 
 class ResumeDialog(BaseModal):
     """An unfinished plan: resume it, discard it, or not now. Dismisses with
-    "resume", "discard" or None."""
+    "resume", "discard" or None. Resume is the one confirmation: it names the store and
+    the run starts at once (issue 16: it took three)."""
+
+    DEFAULT_CSS = """
+    ResumeDialog { align: center middle; }
+    """
 
     BINDINGS = [
         Binding("escape", "choose('later')", "Not now", id="bulk.later", tooltip="Keep it"),
@@ -77,13 +82,16 @@ class ResumeDialog(BaseModal):
     def compose(self) -> ComposeResult:
         plan = self.plan
         left = len(plan.to_send)
+        host = urlsplit(plan.base_url).netloc or plan.base_url
+        where = "the SANDBOX" if self.flow_app.api.is_sandbox else "the LIVE STORE"
         with Vertical(classes="dialog"):
             yield Label("An unfinished bulk edit", classes="dialog-title")
             yield Static(
                 Text(
                     f"Started {display(plan.created_at)}: {display(plan.describe())}.\n"
                     f"{plan.summary()}; {left:,} to send.\n"
-                    "Resuming reads each customer first and skips any changed since the preview."
+                    f"Resume sends them now to {host} ({where}), reading each customer first "
+                    "and skipping any changed since the preview."
                 ),
                 classes="dialog-body",
             )
@@ -239,10 +247,12 @@ class BulkEditScreen(BaseScreen):
 
     def resume_answer(self, plan: bulk.BulkPlan) -> Callable[[str | None], None]:
         def answer(choice: str | None) -> None:
-            if choice == "resume":
+            if choice == "resume":  # confirmed in the dialog: no second question
                 self.plan = plan
                 self.resuming = True
                 self.show_preview()
+                if plan.to_send:
+                    self.run_plan()
             elif choice == "discard":
                 try:
                     bulk.discard_plan(plan)

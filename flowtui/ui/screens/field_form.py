@@ -39,6 +39,8 @@ TYPE_HELP = {
     "date": "YYYY-MM-DD (or with HH:MM:SS); optionally a list of allowed dates",
     "relationship": "links to other records, set per record; never required, no default",
 }
+#: What the message under the form calls each part :meth:`FieldFormScreen.evaluate` checks.
+FIELD_PARTS = {"name": "Name", "slug": "Slug", "validation_rules": "Rules", "default": "Default"}
 
 
 class FieldFormScreen(BaseModal):
@@ -325,13 +327,36 @@ class FieldFormScreen(BaseModal):
 
     def action_save(self) -> None:
         payload, problems = self.evaluate()
-        if problems or self.saving:
-            self.app.bell()
+        if self.saving:
+            return
+        if problems:
+            self.point_at_problems(problems)
             return
         self.saving = True
         self.revalidate()
         self.message("Saving…")
         self.submit(payload)
+
+    def point_at_problems(self, problems: dict[str, str]) -> None:
+        """Save was asked with something wrong: say what under the form and move the focus
+        to the first input concerned (the problems are shown next to their inputs already)."""
+        key, problem = next(iter(problems.items()))
+        more = f" (and {len(problems) - 1} more above)" if len(problems) > 1 else ""
+        self.message(f"Not saved: {FIELD_PARTS[key]}: {problem}{more}.", error=True)
+        if key == "validation_rules":
+            shown = [
+                w
+                for part in L.RULE_PARTS.get(self.field_type(), ())
+                if self.query_one(f"#rules-{part}").display
+                for w in self.query_one(f"#rules-{part}").query("*")
+                if w.focusable
+            ]
+            target = shown[0] if shown else None
+        else:
+            target = self.query_one(f"#ff-{key}")
+        if target is not None:
+            target.focus()
+            target.scroll_visible()
 
     def action_cancel(self) -> None:
         close_form(self, self.snapshot() != self.initial)

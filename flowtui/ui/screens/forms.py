@@ -21,6 +21,7 @@ from flowtui.ui.screens.base import BaseModal
 from flowtui.ui.screens.dialogs import close_form
 from flowtui.ui.session import error_lines
 from flowtui.ui.widgets.form import FieldEditor, FormField
+from flowtui.ui.widgets.safe import display
 
 
 def _email_problem(value: str) -> str | None:
@@ -175,11 +176,32 @@ class FormScreen(BaseModal):
 
     def action_save(self) -> None:
         values, ok = self.values()
-        if ok and not self.saving:
+        if not ok and not self.saving:
+            self.point_at_problems()
+        elif ok and not self.saving:
             self.saving = True
             self.revalidate()
             self.message("Saving…")
             self.submit(values)
+
+    def point_at_problems(self) -> None:
+        """Save was asked with something missing or wrong: show every problem next to its
+        field, say under the form what is wrong, and move the focus to the first one."""
+        wrong = []
+        for editor in self.editors():
+            _, problem = editor.value()
+            if problem is not None:
+                editor.show_problem(problem)
+                wrong.append((editor, problem))
+        if not wrong:
+            return
+        first, problem = wrong[0]
+        more = f" (and {len(wrong) - 1} more above)" if len(wrong) > 1 else ""
+        label = display(first.spec.label)
+        sep = " " if problem.startswith(("is ", "must ", "may ", "has ")) else ": "
+        self.message(f"Not saved: {label}{sep}{problem}{more}.", error=True)
+        first.input.focus()
+        first.scroll_visible()
 
     def action_cancel(self) -> None:
         close_form(self, self.dirty())

@@ -24,6 +24,7 @@ from flowtui.ops import journal as J
 from flowtui.ops.undo import UndoRefused, label, plan, undo
 from flowtui.ui.screens.base import BaseScreen
 from flowtui.ui.screens.dialogs import ConfirmDialog, ask
+from flowtui.ui.widgets.header import StoreHeader
 from flowtui.ui.widgets.safe import safe
 from flowtui.ui.widgets.tables import cursor_key
 
@@ -97,6 +98,9 @@ class JournalScreen(BaseScreen):
         self.records: dict[str, J.JournalRecord] = {}
 
     def compose(self) -> ComposeResult:
+        resolved = self.flow_app.resolved
+        if resolved is not None:  # which store the undo is in (issue 16)
+            yield StoreHeader(resolved.profile, bool(self.flow_app.api.is_sandbox), "Journal")
         yield Label("Journal", id="journal-title")
         yield Label("Reading the journal…", id="journal-status", classes="status")
         yield DataTable(id="journal-table", cursor_type="row", zebra_stripes=True)

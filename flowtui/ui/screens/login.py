@@ -40,8 +40,9 @@ from flowtui.config.profiles import (
 from flowtui.config.resolve import Resolved
 from flowtui.config.secrets import secret_store
 from flowtui.core.textsafe import printable
+from flowtui.core.urls import without_api_version
 from flowtui.ui.screens.base import BaseModal
-from flowtui.ui.widgets.inputs import TextInput
+from flowtui.ui.widgets.inputs import TextInput, TickBox
 
 NEW = "__new__"
 REGION_CHOICES = [("EU West", "eu-west"), ("US East", "us-east"), ("Custom URL", "custom")]
@@ -136,7 +137,7 @@ class LoginScreen(BaseModal):
                         yield TextInput(
                             password=True, id="secret", placeholder="not shown", compact=True
                         )
-                    yield Checkbox("Read-only (implicit token, no secret)", id="read-only")
+                    yield TickBox("Read-only (implicit token, no secret)", id="read-only")
                     with Horizontal(id="login-buttons"):
                         yield Button("Test connection", id="test")
                         yield Button("Save & connect", variant="primary", id="save")
@@ -219,7 +220,11 @@ class LoginScreen(BaseModal):
         name = self.query_one("#name", Input).value.strip()
         region = self.query_one("#region", Select).value
         if region == "custom" or not isinstance(region, str):
-            url = self.query_one("#url", Input).value.strip()
+            url_input = self.query_one("#url", Input)
+            # A URL pasted from the API docs ends in /v2, which flowtui adds itself.
+            url = without_api_version(url_input.value)
+            if url != url_input.value.strip():
+                url_input.value = url
         else:
             url = REGIONS[region]
         client_id = self.query_one("#client-id", Input).value.strip()
@@ -261,6 +266,11 @@ class LoginScreen(BaseModal):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in any field means Save & connect (e.g. after typing a new secret)."""
+        event.stop()
+        self.save()
+
+    def on_tick_box_submitted(self, event: TickBox.Submitted) -> None:
+        """Enter on *Read-only* saves and connects too (space ticks it)."""
         event.stop()
         self.save()
 

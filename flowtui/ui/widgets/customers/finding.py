@@ -155,14 +155,6 @@ class Finding(Marking):
             self.find_query = box.value
             self.find(0)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "close_find":
-            return self.find_query is not None
-        return True
-
-    def action_close_find(self) -> None:
-        self.close_find()
-
     def close_find(self) -> None:
         """Back to the store's pages (the first one)."""
         self.find_input.stop_timer()

@@ -129,10 +129,11 @@ BINDINGS: list[BindingType] = [
     ),
     Binding(
         "escape",
-        "close_find",
-        "Back to the store",
-        id="customers.find_back",
+        "back",
+        "Back",
+        id="customers.back",
         show=False,
-        tooltip="Leave the index results and show the store's pages again",
+        tooltip="Back out one level: leave the index results, close the detail pane, "
+        "clear the search (in that order)",
     ),
 ]

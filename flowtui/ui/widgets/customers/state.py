@@ -58,8 +58,8 @@ class Browser(View):
         self.fields_loaded = False
         #: The customers on the page shown, by id.
         self.customers: dict[str, Customer] = {}
-        #: The columns shown, as (key, label).
-        self._heads: list[tuple[str, str]] = []
+        #: The columns shown, as (key, label, width).
+        self._heads: list[tuple[str, str, int]] = []
 
     def watch_find_query(self, query: str | None) -> None:
         self.finding = query is not None

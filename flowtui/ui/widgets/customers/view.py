@@ -57,8 +57,8 @@ class CustomersView(Finding, Marking):
     """Browse, search, sort and edit customers page by page."""
 
     DEFAULT_CSS = """
-    CustomersView #customers-bar { height: 1; }
-    CustomersView #customers-status { width: auto; }
+    CustomersView #customers-bar { height: auto; max-height: 3; }
+    CustomersView #customers-status { width: auto; max-width: 100%; height: auto; }
     CustomersView #customers-marks { width: auto; text-style: bold; display: none; }
     CustomersView #customers-marks.shown { display: block; }
     CustomersView #customers-info { width: 1fr; text-align: right; }
@@ -226,13 +226,15 @@ class CustomersView(Finding, Marking):
         table = self.table
         cursor = table.cursor_row
         columns = self.visible_columns()
-        heads = [(key, self.column_label(key)) for key in columns]
+        labels = [(key, self.column_label(key)) for key in columns]
+        widths = B.column_widths(labels, table.scrollable_content_region.width - 1)
+        heads = [(key, label, width) for (key, label), width in zip(labels, widths, strict=True)]
         if heads == self._heads:
             table.clear()  # same columns: keep them (cheaper to lay out)
         else:
             table.clear(columns=True)
-            for key, label in heads:
-                table.add_column(safe(label, 30), key=key, width=B.column_width(key, label))
+            for key, label, width in heads:
+                table.add_column(safe(label, 30), key=key, width=width)
             self._heads = heads
         self.customers = {c.id: c for c in page.items}
         for c in page.items:
@@ -249,6 +251,16 @@ class CustomersView(Finding, Marking):
             self.status(page_status(page))
         self.show_detail()
         self.drawn_at = time.perf_counter()
+
+    def on_resize(self) -> None:
+        """A wider (or narrower) table shares its room out again: redraw when widths change."""
+        page = self.page
+        if page is None or self.state != "loaded" or not self._heads:
+            return
+        labels = [(key, label) for key, label, _ in self._heads]
+        widths = B.column_widths(labels, self.table.scrollable_content_region.width - 1)
+        if widths != [width for _, _, width in self._heads]:
+            self.call_after_refresh(self.show, page)
 
     def cells(self, customer: Customer, columns: list[str]) -> list[Text]:
         return [safe(B.cell_value(customer, key), 60) for key in columns]
@@ -351,6 +363,10 @@ class CustomersView(Finding, Marking):
 
     def on_search_bar_cleared(self, event: SearchBar.Cleared) -> None:
         event.stop()
+        self.clear_search()
+
+    def clear_search(self) -> None:
+        """Empty and hide the ``/`` box, back to the table, the store's unsearched pages."""
         box = self.search_input
         box.value = ""
         self.searching = False
@@ -358,6 +374,33 @@ class CustomersView(Finding, Marking):
         if self.search != B.Search():
             self.search = B.Search()
             self.load(0, reset=True)
+
+    def back_step(self) -> str | None:
+        """What ``esc`` in the table undoes next: ``"find"`` (leave the index results),
+        ``"detail"`` (close the pane), ``"search"`` (clear it), or None: nothing to back out of
+        (the key then goes on to the screen)."""
+        if self.find_query is not None:
+            return "find"
+        if self.detail_shown:
+            return "detail"
+        if self.search != B.Search() or self.searching:
+            return "search"
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return self.back_step() is not None
+        return True
+
+    def action_back(self) -> None:
+        """Back out one level (issue 16): find mode, then the detail pane, then the search."""
+        step = self.back_step()
+        if step == "find":
+            self.close_find()
+        elif step == "detail":
+            self.action_toggle_detail()
+        elif step == "search":
+            self.clear_search()
 
     def action_cycle_sort(self) -> None:
         self.sort = B.next_sort(self.sort)
@@ -405,7 +448,8 @@ class CustomersView(Finding, Marking):
             return
         self.ask(
             f"Delete customer {display(customer.name)} <{display(customer.email)}>?",
-            f"Id {customer.id}. This cannot be undone.",
+            f"Id {customer.id}. Undo (u, or the journal: j) re-creates it with a new id; its "
+            "password and anything linked to the old id (addresses, orders) are not restored.",
             "Delete",
             lambda: self.delete(customer),
         )
