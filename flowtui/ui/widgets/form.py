@@ -154,7 +154,7 @@ class FieldEditor(Vertical):
             yield Select(
                 [(safe(o), c) for c, o in zip(self.choices, options, strict=True)],
                 value=start,
-                allow_blank=not spec.required,
+                allow_blank=not spec.required or not options,  # no options: a blank list
                 prompt="(none)",
                 compact=True,
                 id=f"input-{spec.key}",
@@ -195,7 +195,12 @@ class FieldEditor(Vertical):
             value, problem = F.parse_text(spec.field_type, widget.value)
             if problem:
                 return None, problem
-        problem = F.check_value(spec.field_type, spec.rules, value, required=spec.required)
+        try:
+            problem = F.check_value(spec.field_type, spec.rules, value, required=spec.required)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            # Rules of a shape the checks do not know (a malformed answer): the store, which
+            # checks every write, judges the value; its answer lands under this field.
+            problem = F.check_value(spec.field_type, (), value, required=spec.required)
         if problem is None and spec.extra is not None and value is not None:
             problem = spec.extra(value)
         return value, problem
