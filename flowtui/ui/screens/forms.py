@@ -54,7 +54,7 @@ class FormScreen(BaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-dialog"):
-            yield Label(self.TITLE_TEXT, classes="dialog-title")
+            yield Label(literal(self.TITLE_TEXT), classes="dialog-title")
             yield VerticalScroll(id="form-fields")
             yield Static("", id="form-message")
             with Horizontal(classes="dialog-buttons"):
