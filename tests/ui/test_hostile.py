@@ -182,6 +182,7 @@ async def check(pilot, screen: str) -> None:
     await pilot.pause()
     texts, out = written(app)
     assert segment_problems(texts) == [], f"{screen}: control characters on screen"
+    assert click_actions(app) == [], f"{screen}: store markup made a clickable action"
     assert output_problems(out) == [], f"{screen}: terminal output"
     svg = app.export_screenshot()
     assert output_problems(svg) == [] and "\x1b" not in svg, f"{screen}: screenshot"
@@ -607,3 +608,17 @@ async def test_enum_options_are_shown_literally_and_clicking_them_never_runs_an_
             await pilot.pause()
             assert editor.value()[0] == option
     sandbox.state.store.close()
+
+
+async def test_the_action_detector_sees_markup_actions():
+    """:func:`click_actions` finds the action a parsed ``[@click=…]`` leaves on screen (so
+    the empty lists above mean something)."""
+
+    class Parsed(App):
+        def compose(self):
+            yield Label(MARKUP_ACTION)  # a plain str: parsed as markup
+
+    app = Parsed()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert click_actions(app) == ["'q': app.quit"]
