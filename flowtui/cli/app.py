@@ -45,8 +45,8 @@ def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -
 
 def run_app(args: argparse.Namespace) -> int:
     """Open the Textual app (with an embedded demo sandbox for --demo)."""
-    from flowtui.config.profiles import ConfigError, ProfileStore
-    from flowtui.config.resolve import Resolved, resolve
+    from flowtui.config.profiles import ProfileStore
+    from flowtui.config.resolve import Resolved
 
     profiles = ProfileStore()
     embedded = None
@@ -65,15 +65,13 @@ def run_app(args: argparse.Namespace) -> int:
             embedded.stop()
             print(f"flowtui: the demo sandbox could not start: {exc}", file=sys.stderr)
             return 1
-    else:
-        try:
-            resolved = resolve(args.app_profile)
-        except ConfigError as exc:
-            # No profile yet (or a broken config file): the login screen explains.
-            startup_error = str(exc) if args.app_profile or profiles.path.exists() else None
     # Imported after the demo sandbox's child process started: it boots while Textual imports.
-    from flowtui.ui.app import FlowApp
+    from flowtui.ui.app import FlowApp, resolve_at_start
 
+    if not args.demo:
+        # No profile yet, or a config or credentials file it cannot use: the login screen
+        # says so in the sentence a command would print.
+        resolved, startup_error = resolve_at_start(profiles, args.app_profile)
     app = FlowApp(profiles, resolved=resolved, startup_error=startup_error)
     try:
         app.run()
@@ -82,4 +80,5 @@ def run_app(args: argparse.Namespace) -> int:
             if embedded.proc is not None and embedded.proc.poll() not in (None, 0):
                 print(f"flowtui: the demo sandbox stopped: {embedded.complaint()}", file=sys.stderr)
             embedded.stop()
-    return app.return_code or 0  # 1 after a crash (Textual has shown what it was)
+    # Non-zero when the app ended on an unexpected exception (Textual sets 1), never 0.
+    return app.return_code or 0

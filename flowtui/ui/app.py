@@ -23,7 +23,8 @@ from flowtui.api.errors import ApiError
 from flowtui.api.service import ApiService, Change
 from flowtui.api.transport import RetryNotice
 from flowtui.config.profiles import ConfigError, ProfileStore
-from flowtui.config.resolve import Resolved
+from flowtui.config.resolve import Resolved, resolve
+from flowtui.config.secrets import SecretsError
 from flowtui.core.textsafe import neutral
 from flowtui.ops.connect import service_for
 from flowtui.ui.screens.base import BaseScreen
@@ -47,6 +48,21 @@ def freeze_heap() -> None:
     benchmarks/README.md). Objects made later are still collected as usual."""
     gc.collect()
     gc.freeze()
+
+
+def resolve_at_start(
+    profiles: ProfileStore, name: str | None
+) -> tuple[Resolved | None, str | None]:
+    """The profile to open at start, or why not: the same one sentence a command prints for
+    a config or credentials file it cannot use (garbage, a wrong type, a credentials file
+    others can read), which the login screen then shows. No message when there is simply
+    no profile yet (the login screen explains that itself)."""
+    try:
+        return resolve(name), None
+    except SecretsError as exc:
+        return None, str(exc)
+    except ConfigError as exc:
+        return None, (str(exc) if name or profiles.path.exists() else None)
 
 
 class SplashScreen(BaseScreen):

@@ -30,7 +30,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import App
 from textual.command import CommandPalette
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Select
 
 from flowtui.config.profiles import ProfileStore
 from flowtui.sandbox import demo
@@ -182,6 +182,7 @@ async def check(pilot, screen: str) -> None:
     await pilot.pause()
     texts, out = written(app)
     assert segment_problems(texts) == [], f"{screen}: control characters on screen"
+    assert click_actions(app) == [], f"{screen}: store markup made a clickable action"
     assert output_problems(out) == [], f"{screen}: terminal output"
     svg = app.export_screenshot()
     assert output_problems(svg) == [] and "\x1b" not in svg, f"{screen}: screenshot"
@@ -491,3 +492,133 @@ async def test_copying_drops_control_characters_and_lone_surrogates():
         await pilot.pause()
         app.copy_to_clipboard("a\x1b]52;c;eA==\x07b\ud800c\u202ed")
         assert app.clipboard == "a]52;c;eA==b\ufffdcd"
+
+
+# -- enum options: markup, actions and objects (issue 15, items 1 and 12) --------------------
+
+#: The option that quit flowtui when its ``q`` was clicked.
+MARKUP_ACTION = "[bold red]MARK[/] [@click=app.quit]q[/]"
+ESCAPES = "\x1b]0;PWNED\x07 ri\u202egh\u200bt"
+#: What a misbehaving store (or a proxy) may serve as enum options besides strings.
+ODD_OPTIONS = [{"label": "[b]obj[/b]", "n": [1, 2]}, ["x", "[i]y[/i]"], 7, None, True, 2.5]
+
+
+def odd_enum_app() -> tuple[FlowApp, Any, str]:
+    """A store whose ``contact_window`` enum holds markup, actions, escapes and objects, with
+    a markup default, and whose newest customer holds an object in that field."""
+    sandbox = seeded_sandbox(5)
+    store = sandbox.state.store
+    customers = store.get_flow_by_slug("customers")
+    enum = next(f for f in store.list_fields(customers["id"]) if f["slug"] == "contact_window")
+    options = ["morning", MARKUP_ACTION, ESCAPES, *ODD_OPTIONS]
+    store.update_field(
+        enum["id"],
+        {"validation_rules": [{"type": "enum", "options": options}], "default": MARKUP_ACTION},
+    )
+    row = store.create_customer(
+        name="Odd Options",
+        email="odd@example.test",
+        password_hash=None,
+        external_ref=None,
+        custom={enum["id"]: ODD_OPTIONS[0]},
+    )
+    return logged_in_app(sandbox), sandbox, row["id"]
+
+
+def click_actions(app: App) -> list[str]:
+    """The ``@click`` actions carried by the segments on screen (markup made them)."""
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    segments = [seg for line in update.strips for strip in line for seg in strip]
+    texts_and_meta = [
+        (seg.text, seg.style.meta.get("@click"))
+        for seg in segments
+        if seg.style is not None and seg.style.meta
+    ]
+    return [f"{text!r}: {action}" for text, action in texts_and_meta if action]
+
+
+async def test_enum_options_are_shown_literally_and_clicking_them_never_runs_an_action():
+    """Every option (markup, an ``[@click=app.quit]`` action, escapes, objects) and the
+    default in the hint are shown as sent; clicking every cell of the open choice list and of
+    the hint runs no action; an object option opens, shows and is chosen without a crash."""
+    app, sandbox, odd_id = odd_enum_app()
+    async with app.run_test(size=SIZE) as pilot:
+        view = await wait_for_customers(pilot)
+        assert view.highlighted().id == odd_id  # the newest customer, at the cursor
+        await pilot.press("v")  # the detail pane shows the object value
+        await pilot.pause()
+        detail = detail_text(view.highlighted(), view.fields).plain
+        assert '{"label": "[b]obj[/b]", "n": [1, 2]}' in detail
+        await pilot.press("v")
+        await pilot.press("e")  # crashed with TypeError (unhashable dict) before
+        await until(pilot, lambda: isinstance(app.screen, EditCustomerScreen))
+        form = app.screen
+        editor = form.query_one("#field-contact_window")
+        select = form.query_one("#input-contact_window", Select)
+        # The customer's object value is the current choice.
+        assert editor.value()[0] == ODD_OPTIONS[0]
+        editor.scroll_visible(animate=False)
+        await pilot.pause()
+        hint = f"string, default {MARKUP_ACTION}"
+        assert hint in "".join(written(app)[0])
+        select.focus()
+        await pilot.press("enter")  # open the choice list
+        await until(pilot, lambda: select.expanded)
+        await pilot.pause()
+        texts, out = written(app)
+        shown = "".join(texts)
+        for probe in (MARKUP_ACTION, "\\x1b]0;PWNED\\x07 ri\\u202egh\\u200bt", '"[i]y[/i]"'):
+            assert probe in shown, probe
+        assert '{"label": "[b]obj[/b]", "n": [1, 2]}' in shown
+        assert segment_problems(texts) == [] and output_problems(out) == []
+        assert click_actions(app) == []
+        # Click each row of the open list (a click picks an option and closes the list), then
+        # every cell of the action's row where parsed markup would draw "MARK q" (the cells
+        # after it hold plain text: no segment carries an action, checked above).
+        overlay = select.query_one("SelectOverlay")
+        region = overlay.region
+        action_row = None
+
+        async def click(x: int, y: int) -> None:
+            if not select.expanded:
+                select.focus()
+                await pilot.press("enter")
+                await until(pilot, lambda: select.expanded)
+            await pilot.click(offset=(x, y))
+            await pilot.pause()
+            assert app.is_running and app.return_code is None, (x, y)
+
+        for y in range(region.y, region.bottom):
+            await click(region.x + 3, y)
+            if select.value == MARKUP_ACTION:
+                action_row = y
+        assert action_row is not None
+        for x in range(region.x, region.x + 12):
+            await click(x, action_row)
+        hint_label = editor.query_one(".field-hint")
+        for x in range(hint_label.region.x, hint_label.region.right):
+            await pilot.click(offset=(x, hint_label.region.y))
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        assert app.screen is form
+        # Each odd option can be chosen and reads back as itself.
+        for option in ODD_OPTIONS:
+            choice = next(c for c in editor.choices if getattr(c, "option", c) == option)
+            select.value = choice
+            await pilot.pause()
+            assert editor.value()[0] == option
+    sandbox.state.store.close()
+
+
+async def test_the_action_detector_sees_markup_actions():
+    """:func:`click_actions` finds the action a parsed ``[@click=…]`` leaves on screen (so
+    the empty lists above mean something)."""
+
+    class Parsed(App):
+        def compose(self):
+            yield Label(MARKUP_ACTION)  # a plain str: parsed as markup
+
+    app = Parsed()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert click_actions(app) == ["'q': app.quit"]

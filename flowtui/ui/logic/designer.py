@@ -137,19 +137,37 @@ def rules_to_inputs(field_type: str, rules: Iterable[dict[str, Any]]) -> RuleInp
     """The rule editor's contents for existing rules (the inverse of :func:`build_rules`)."""
     values: dict[str, str] = {}
     for rule in rules:
-        kind = rule.get("type")
+        kind = _kind(rule)
         if kind == "enum":
-            values["enum_text"] = ", ".join(_option_text(o) for o in rule.get("options") or [])
+            values["enum_text"] = ", ".join(_option_text(o) for o in _enum_options(rule))
         elif kind in ("email", "slug", "uuid"):
             values["string_format"] = kind
         elif kind == "between":
-            opts = rule.get("options") or {}
+            opts = _bounds(rule)
             values["between_from"] = _option_text(opts.get("from"))
             values["between_to"] = _option_text(opts.get("to"))
         elif kind in CARDINALITIES:
             values["cardinality"] = kind
             values["target"] = str(rule.get("to") or "")
     return RuleInputs(**values)
+
+
+def _kind(rule: Any) -> str | None:
+    """A rule's type, or None when a malformed answer left no text there."""
+    kind = rule.get("type") if isinstance(rule, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _enum_options(rule: dict[str, Any]) -> list[Any]:
+    """An enum rule's options; none when they are not a list (a malformed answer)."""
+    options = rule.get("options")
+    return options if isinstance(options, list) else []
+
+
+def _bounds(rule: dict[str, Any]) -> dict[str, Any]:
+    """A between rule's ``from``/``to``; none when they are not an object."""
+    options = rule.get("options")
+    return options if isinstance(options, dict) else {}
 
 
 def _option_text(value: Any) -> str:
@@ -164,12 +182,12 @@ def describe_rules(rules: Iterable[dict[str, Any]]) -> str:
     """Rules as a short phrase for a table cell: ``1–5``, ``one of a, b``, ``email``."""
     parts = []
     for rule in rules:
-        kind = rule.get("type")
+        kind = _kind(rule)
         if kind == "between":
-            opts = rule.get("options") or {}
+            opts = _bounds(rule)
             parts.append(f"{_option_text(opts.get('from'))}–{_option_text(opts.get('to'))}")
         elif kind == "enum":
-            options = [_option_text(o) for o in rule.get("options") or []]
+            options = [_option_text(o) for o in _enum_options(rule)]
             shown = ", ".join(options[:4]) + (", …" if len(options) > 4 else "")
             parts.append(f"one of {shown}")
         elif kind in CARDINALITIES:

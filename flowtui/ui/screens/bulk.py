@@ -33,7 +33,7 @@ from flowtui.ui.session import SessionApp
 from flowtui.ui.widgets.footer import Footer
 from flowtui.ui.widgets.header import StoreHeader
 from flowtui.ui.widgets.inputs import TextInput
-from flowtui.ui.widgets.safe import display, safe
+from flowtui.ui.widgets.safe import display, literal, safe
 
 #: Ids of the plans running in this app (never offered for resuming meanwhile).
 ACTIVE: set[str] = set()
@@ -55,7 +55,7 @@ def outcome_cell(plan: bulk.BulkPlan, item: bulk.BulkItem) -> Text:
         return value_cell(plan.value)
     if item.status == bulk.DONE:
         return Text("done", style="green", end="")
-    return Text(f"{item.status}: {item.reason}", style="bold", no_wrap=True, end="")
+    return safe(f"{item.status}: {item.reason}", None, "bold")
 
 
 class ResumeDialog(BaseModal):
@@ -479,7 +479,7 @@ class BulkEditScreen(BaseScreen):
             lines.append(plan.stop_reason)
         if plan.unfinished:
             lines.append(f"{len(plan.to_send):,} left: resume now, or later with bulk: resume.")
-        self.query_one("#bulk-report-summary", Label).update(Text("\n".join(lines)))
+        self.query_one("#bulk-report-summary", Label).update(literal("\n".join(lines)))
         table = self.query_one("#bulk-failures", DataTable)
         table.clear(columns=True)
         problems = plan.problems()

@@ -25,7 +25,7 @@ from flowtui.ui.logic import browse as B
 from flowtui.ui.screens.base import BaseModal
 from flowtui.ui.screens.forms import CUSTOMER_BASE, FormScreen
 from flowtui.ui.widgets.form import FormField
-from flowtui.ui.widgets.safe import display, safe
+from flowtui.ui.widgets.safe import display, literal, safe
 
 PASSWORD = FormField(
     "password", "New password", secret=True, description="empty keeps the current one"
@@ -168,7 +168,7 @@ class ConflictScreen(BaseModal):
         with Vertical(classes="conflict"):
             yield Label("Changed on the server since you opened it", classes="dialog-title")
             yield Static(
-                Text(
+                literal(
                     f"Saved there at {self.theirs.updated_at}. Keep mine sends only your "
                     "changes (their other changes stay); take theirs reloads the form."
                 )

@@ -3,7 +3,6 @@ the form a flow produces."""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -15,6 +14,7 @@ from flowtui.ui.screens.base import BaseModal
 from flowtui.ui.screens.forms import CUSTOMER_BASE
 from flowtui.ui.widgets.form import FieldEditor, FormField
 from flowtui.ui.widgets.inputs import TextInput
+from flowtui.ui.widgets.safe import BODY_LIMIT, literal
 
 
 class TypedConfirmDialog(BaseModal):
@@ -36,9 +36,9 @@ class TypedConfirmDialog(BaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(self.question), classes="dialog-title")
-            yield Static(Text(self.detail), classes="dialog-body")
-            yield Label(Text(f"Type {self.expected} to confirm:"), id="typed-prompt")
+            yield Label(literal(self.question), classes="dialog-title")
+            yield Static(literal(self.detail, limit=BODY_LIMIT), classes="dialog-body")
+            yield Label(literal(f"Type {self.expected} to confirm:"), id="typed-prompt")
             yield TextInput(placeholder=self.expected, id="typed-input", compact=True)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.yes, variant="error", id="yes", disabled=True)
@@ -105,7 +105,7 @@ class PreviewScreen(BaseModal):
         what = f"a {self.flow.resource}" if self.flow.is_core else "an entry"
         with Vertical(classes="form-dialog"):
             yield Label(
-                Text(f"Preview: the form for {what} of {self.flow.slug} (nothing is saved)"),
+                literal(f"Preview: the form for {what} of {self.flow.slug} (nothing is saved)"),
                 classes="dialog-title",
             )
             with VerticalScroll(id="preview-fields"):
@@ -113,7 +113,7 @@ class PreviewScreen(BaseModal):
                     yield FieldEditor(spec, id=f"field-{spec.key}")
                 if not specs:
                     yield Label("No inputs: add fields with a.")
-            yield Static(Text("\n".join(notes)), id="preview-notes")
+            yield Static(literal("\n".join(notes), limit=BODY_LIMIT), id="preview-notes")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", variant="primary", id="close")
         yield Footer()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -13,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Label, Static
 
 from flowtui.ui.screens.base import BaseModal
+from flowtui.ui.widgets.safe import BODY_LIMIT, literal
 
 
 class MessageDialog(BaseModal):
@@ -25,10 +25,10 @@ class MessageDialog(BaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(self.title_text), classes="dialog-title")
+            yield Label(literal(self.title_text), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
                 for line in self.lines:
-                    yield Static(Text("• " + line))
+                    yield Static(literal("• " + line, limit=BODY_LIMIT))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="ok")
 
@@ -56,9 +56,9 @@ class ConfirmDialog(BaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(self.question), classes="dialog-title")
+            yield Label(literal(self.question), classes="dialog-title")
             if self.detail:
-                yield Static(Text(self.detail), classes="dialog-body")
+                yield Static(literal(self.detail, limit=BODY_LIMIT), classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.yes, variant="error", id="yes")
                 yield Button("Cancel", id="no")

@@ -23,7 +23,7 @@ from flowtui.ui.screens.forms import FormScreen
 from flowtui.ui.widgets.entries import EntriesView, relation_items, relation_text
 from flowtui.ui.widgets.form import FormField
 from flowtui.ui.widgets.inputs import TextInput
-from flowtui.ui.widgets.safe import display, safe
+from flowtui.ui.widgets.safe import display, literal, safe
 
 
 class EntriesScreen(ViewHost):
@@ -42,7 +42,7 @@ class EntriesScreen(ViewHost):
         self.initial_fields = fields
 
     def compose(self) -> ComposeResult:
-        yield Label(Text(f"Entries of {self.flow.name} ({self.flow.slug})"), id="entries-title")
+        yield Label(literal(f"Entries of {self.flow.name} ({self.flow.slug})"), id="entries-title")
         yield EntriesView(self.flow, self.initial_fields, id="entries")
         yield Footer()
 
@@ -84,12 +84,12 @@ class RelationRow(Horizontal):
         self.labels: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        yield Label(Text(self.field.name or self.field.slug), classes="field-label")
+        yield Label(literal(self.field.name or self.field.slug), classes="field-label")
         yield Static(self.describe(), classes="relation-value")
         yield Button("Pick…", id=f"pick-{self.field.slug}", compact=True)
 
     def describe(self) -> Text:
-        return Text(
+        return literal(
             f"{relation_text(self.items, self.labels)}  ({self.cardinality} → {self.target})"
         )
 
@@ -264,9 +264,9 @@ class RecordPicker(BaseModal):
         with Vertical(classes="form-dialog"):
             if self.manual:
                 what = "ids, one per line or comma-separated" if many else "one id"
-                yield Label(Text(f"{self.target} records ({what})"), classes="dialog-title")
+                yield Label(literal(f"{self.target} records ({what})"), classes="dialog-title")
                 yield Static(
-                    Text(
+                    literal(
                         f"flowtui cannot list {self.target} records (it lists customers and "
                         f"entries of custom flows), so type the {self.target} ids to relate."
                     ),
@@ -275,7 +275,7 @@ class RecordPicker(BaseModal):
                 yield TextArea("\n".join(self.chosen), id="picker-ids", soft_wrap=True)
             else:
                 how = "enter adds or removes, Done keeps" if many else "enter picks"
-                yield Label(Text(f"Pick {self.target} records ({how})"), classes="dialog-title")
+                yield Label(literal(f"Pick {self.target} records ({how})"), classes="dialog-title")
                 yield TextInput(placeholder="search by name", id="picker-search", compact=True)
                 yield DataTable(id="picker-table", cursor_type="row")
             yield Static("", id="picker-chosen")
@@ -299,7 +299,7 @@ class RecordPicker(BaseModal):
 
     def show_chosen(self) -> None:
         text = ", ".join(self.chosen.values()) or "(none)"
-        self.query_one("#picker-chosen", Static).update(Text(f"Chosen: {text}"))
+        self.query_one("#picker-chosen", Static).update(literal(f"Chosen: {text}"))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.search(event.value)

@@ -29,6 +29,7 @@ from flowtui.ui.screens.base import BaseModal
 from flowtui.ui.screens.dialogs import close_form
 from flowtui.ui.session import error_lines
 from flowtui.ui.widgets.inputs import TextInput
+from flowtui.ui.widgets.safe import literal
 
 TYPE_LOCKED = "locked: the store cannot change a field's type; delete and re-create it"
 TYPE_HELP = {
@@ -93,7 +94,7 @@ class FieldFormScreen(BaseModal):
         )
         targets = sorted(set(L.RELATIONSHIP_TARGETS) | set(self.custom_flows))
         with Vertical(classes="form-dialog"):
-            yield Label(Text(title), classes="dialog-title")
+            yield Label(literal(title), classes="dialog-title")
             with VerticalScroll(id="ff-body"):
                 yield from self.row("Name *", self.text("ff-name", f.name if f else ""))
                 yield self.error("name")
@@ -287,13 +288,13 @@ class FieldFormScreen(BaseModal):
         _, problems = self.evaluate()
         for key in ("name", "slug", "validation_rules", "default"):
             label = self.query_one(f"#ff-{key.replace('_', '-')}-error", Label)
-            label.update(Text(problems.get(key, "")))
+            label.update(literal(problems.get(key, "")))
             label.display = key in problems
         enum_note = self.query_one("#ff-enum-note", Label)
         if "enum" in parts and self.val("ff-enum").strip():
             options, problem = L.parse_options(ftype, self.val("ff-enum"))
             shown = " · ".join(L.default_text(o) for o in options)
-            enum_note.update(Text("" if problem else f"{len(options)} options: {shown}"))
+            enum_note.update(literal("" if problem else f"{len(options)} options: {shown}"))
         else:
             enum_note.update("")
         self.query_one("#save", Button).disabled = bool(problems) or self.saving
@@ -314,7 +315,7 @@ class FieldFormScreen(BaseModal):
 
     def message(self, text: str, error: bool = False) -> None:
         widget = self.query_one("#form-message", Static)
-        widget.update(Text(text))
+        widget.update(literal(text))
         widget.set_class(error, "error")
 
     # -- saving ----------------------------------------------------------------------------
@@ -398,7 +399,7 @@ class FieldFormScreen(BaseModal):
             messages = error.for_attribute(key)
             if messages:
                 label = self.query_one(f"#ff-{key.replace('_', '-')}-error", Label)
-                label.update(Text("; ".join(messages)))
+                label.update(literal("; ".join(messages)))
                 label.display = True
                 placed.add(key)
         rest = [e for e in error.errors if e.attribute not in placed]

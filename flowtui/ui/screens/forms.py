@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,7 +20,7 @@ from flowtui.ui.screens.base import BaseModal
 from flowtui.ui.screens.dialogs import close_form
 from flowtui.ui.session import error_lines
 from flowtui.ui.widgets.form import FieldEditor, FormField
-from flowtui.ui.widgets.safe import display
+from flowtui.ui.widgets.safe import display, literal
 
 
 def _email_problem(value: str) -> str | None:
@@ -55,7 +54,7 @@ class FormScreen(BaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-dialog"):
-            yield Label(self.TITLE_TEXT, classes="dialog-title")
+            yield Label(literal(self.TITLE_TEXT), classes="dialog-title")
             yield VerticalScroll(id="form-fields")
             yield Static("", id="form-message")
             with Horizontal(classes="dialog-buttons"):
@@ -145,7 +144,7 @@ class FormScreen(BaseModal):
 
     def message(self, text: str, error: bool = False) -> None:
         widget = self.query_one("#form-message", Static)
-        widget.update(Text(text))
+        widget.update(literal(text))
         widget.set_class(error, "error")
 
     def show_server_errors(self, error: ApiError) -> None:

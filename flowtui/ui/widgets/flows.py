@@ -27,7 +27,7 @@ from flowtui.api.errors import ApiError, AuthError
 from flowtui.api.models import Field, Flow
 from flowtui.api.service import Change
 from flowtui.ui.logic import designer as L
-from flowtui.ui.widgets.safe import safe
+from flowtui.ui.widgets.safe import literal, safe
 from flowtui.ui.widgets.tables import cursor_key
 from flowtui.ui.widgets.view import READ_ONLY_NOTE, StatusLine, View
 
@@ -281,7 +281,7 @@ class FlowsView(View):
             table.add_row(
                 safe(f.name, 30),
                 safe(f.slug, 30),
-                Text(f.field_type),
+                safe(f.field_type, 40),
                 Text("yes" if f.required else ""),
                 Text("yes" if f.enabled else "no"),
                 safe(L.describe_rules(f.validation_rules), 18),
@@ -293,7 +293,7 @@ class FlowsView(View):
         what = f"extends {flow.resource}" if flow.is_core else "custom flow, entries: enter"
         count = f"{len(fields)} field{'s' if len(fields) != 1 else ''}"
         hint = "  a: add a field" if not fields else ""
-        label.update(Text(f"Fields of {flow.slug} ({what}): {count}{hint}"))
+        label.update(literal(f"Fields of {flow.slug} ({what}): {count}{hint}"))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "flows-table":

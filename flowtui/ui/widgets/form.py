@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -20,7 +19,7 @@ from textual.widgets import Checkbox, Input, Label, Select
 from flowtui.api.models import Field
 from flowtui.core import fields as F
 from flowtui.ui.widgets.inputs import TextInput
-from flowtui.ui.widgets.safe import display
+from flowtui.ui.widgets.safe import display, literal, safe
 
 #: The Input type (what it accepts as you type) of each field type shown as text.
 INPUT_TYPES: dict[str, Literal["integer", "number", "text"]] = {
@@ -56,17 +55,19 @@ class FormField:
 
     def enum_options(self) -> list[Any] | None:
         for rule in self.rules:
-            if rule.get("type") == "enum":
-                return list(rule.get("options") or [])
+            if isinstance(rule, dict) and rule.get("type") == "enum":
+                options = rule.get("options")
+                return list(options) if isinstance(options, list) else []
         return None
 
     def hint(self) -> str:
-        parts = [self.field_type]
+        parts = [display(self.field_type)]
         for rule in self.rules:
-            kind = rule.get("type")
+            kind = rule.get("type") if isinstance(rule, dict) else None
             if kind == "between":
-                opts = rule.get("options", {})
-                parts.append(f"{opts.get('from')}–{opts.get('to')}")
+                opts = rule.get("options")
+                if isinstance(opts, dict):
+                    parts.append(f"{display(opts.get('from'))}–{display(opts.get('to'))}")
             elif kind in ("email", "slug", "uuid"):
                 parts.append(kind)
         if self.default is not None:
@@ -74,6 +75,25 @@ class FormField:
         if parts == ["string"]:
             return ""  # a plain text field needs no explanation
         return ", ".join(parts)
+
+
+@dataclass(frozen=True, eq=False)
+class Choice:
+    """A choice list's value for an option that cannot be one itself (a list or an object,
+    as a misbehaving store may serve): hashable, it stands for ``option``."""
+
+    index: int
+    option: Any
+
+
+def choice_value(index: int, option: Any) -> Any:
+    """What the choice list holds for ``option``: the option itself when it can be a
+    value (hashable), otherwise a :class:`Choice` standing for it."""
+    try:
+        hash(option)
+    except TypeError:
+        return Choice(index, option)
+    return option
 
 
 class FieldEditor(Vertical):
@@ -102,17 +122,18 @@ class FieldEditor(Vertical):
         super().__init__(**kwargs)
         self.spec = spec
         self.initial = value
+        self.choices: list[Any] = []
         self.server_error: str | None = None
 
     def compose(self) -> ComposeResult:
         spec = self.spec
         mark = " *" if spec.required else ""
         with Horizontal(classes="field-row"):
-            yield Label(Text(f"{spec.label}{mark}"), classes="field-label")
+            yield Label(literal(spec.label).append(mark), classes="field-label")
             yield from self.compose_input()
         hint = spec.hint()
         if hint:
-            yield Label(Text(hint), classes="field-hint")
+            yield Label(literal(hint), classes="field-hint")
         yield Label("", classes="field-error")
 
     def compose_input(self) -> ComposeResult:
@@ -122,14 +143,19 @@ class FieldEditor(Vertical):
             checked = self.initial if isinstance(self.initial, bool) else bool(spec.default)
             yield Checkbox("", value=checked, id=f"input-{spec.key}")
         elif options is not None:
-            choices = [(display(o), o) for o in options]
-            start = self.initial if self.initial in options else Select.NULL
-            default = "" if spec.default is None else f", default {display(spec.default)}"
+            # Options are store text: each shown by a Text (never markup), each value made
+            # hashable (an option a malformed answer left as an object is still a choice).
+            # The prompt holds no store text; the hint line below shows the default.
+            self.choices = [choice_value(i, o) for i, o in enumerate(options)]
+            start = next(
+                (c for c, o in zip(self.choices, options, strict=True) if o == self.initial),
+                Select.NULL,
+            )
             yield Select(
-                choices,
+                [(safe(o), c) for c, o in zip(self.choices, options, strict=True)],
                 value=start,
-                allow_blank=not spec.required,
-                prompt=f"(none{default})",
+                allow_blank=not spec.required or not options,  # no options: a blank list
+                prompt="(none)",
                 compact=True,
                 id=f"input-{spec.key}",
             )
@@ -163,11 +189,18 @@ class FieldEditor(Vertical):
             value: Any = widget.value
         elif isinstance(widget, Select):
             value = None if widget.value is Select.NULL else widget.value
+            if isinstance(value, Choice):
+                value = value.option
         else:
             value, problem = F.parse_text(spec.field_type, widget.value)
             if problem:
                 return None, problem
-        problem = F.check_value(spec.field_type, spec.rules, value, required=spec.required)
+        try:
+            problem = F.check_value(spec.field_type, spec.rules, value, required=spec.required)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            # Rules of a shape the checks do not know (a malformed answer): the store, which
+            # checks every write, judges the value; its answer lands under this field.
+            problem = F.check_value(spec.field_type, (), value, required=spec.required)
         if problem is None and spec.extra is not None and value is not None:
             problem = spec.extra(value)
         return value, problem
@@ -175,7 +208,7 @@ class FieldEditor(Vertical):
     def show_problem(self, problem: str | None) -> None:
         label = self.query_one(".field-error", Label)
         text = problem or self.server_error or ""
-        label.update(Text(text))
+        label.update(literal(text))
         label.display = bool(text)
 
     def set_server_error(self, message: str | None) -> None:

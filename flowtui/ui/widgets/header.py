@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
 from flowtui.config.profiles import Profile
+from flowtui.ui.widgets.safe import literal
 
 SANDBOX_ACCENT = "#1f6f3f"
 LIVE_ACCENT = "#8f2d1f"
@@ -38,8 +38,8 @@ class StoreHeader(Horizontal):
     def compose(self) -> ComposeResult:
         host = urlsplit(self.profile.base_url).netloc or self.profile.base_url
         yield Label("flowtui", classes="brand")
-        yield Label(Text(f"profile {self.profile.name}"), id="header-profile")
-        yield Label(Text(host), id="header-host")
+        yield Label(literal(f"profile {self.profile.name}"), id="header-profile")
+        yield Label(literal(host), id="header-host")
         yield Label(
             "SANDBOX" if self.is_sandbox else "LIVE STORE", classes="badge", id="header-kind"
         )

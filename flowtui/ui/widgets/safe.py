@@ -25,29 +25,56 @@ from textual.widget import Widget
 from flowtui.core.textsafe import neutral, printable
 
 CELL_LIMIT = 200
+#: How much of one store string a label, title or dialog shows (a 1 MB name is cut here).
+TEXT_LIMIT = 2_000
+#: How much a dialog body shows (it scrolls, or is cut by its height well before this).
+BODY_LIMIT = 20_000
 
 
-def display(value: Any) -> str:
-    """A value as one line of plain text (no markup meaning, no control characters)."""
+def display(value: Any, *, keep_newlines: bool = False) -> str:
+    """A value as plain text (no markup meaning, no control characters): one line, or
+    several with ``keep_newlines``."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str):
-        return printable(value)
+        return printable(value, keep_newlines=keep_newlines)
     if isinstance(value, int | float):
         return json.dumps(value)
-    return printable(json.dumps(value, ensure_ascii=False))
+    try:
+        return printable(json.dumps(value, ensure_ascii=False), keep_newlines=keep_newlines)
+    except (TypeError, ValueError):  # not JSON (a malformed answer's leftovers): its repr
+        return printable(repr(value), keep_newlines=keep_newlines)
 
 
-def safe(value: Any, limit: int | None = CELL_LIMIT, style: str = "") -> Text:
-    """``value`` as a ``Text`` shown exactly as sent (cut to ``limit`` characters)."""
+def safe(
+    value: Any,
+    limit: int | None = CELL_LIMIT,
+    style: str = "",
+    *,
+    wrap: bool = False,
+    keep_newlines: bool = False,
+) -> Text:
+    """``value`` as a ``Text`` shown exactly as sent (cut to ``limit`` characters).
+
+    The one road for store text to the screen: cells (one line, cut), and with ``wrap`` /
+    ``keep_newlines`` labels, titles and dialog bodies. A ``Text`` is never parsed as
+    markup, and :func:`display` turns control, bidi and zero-width characters into
+    visible escapes.
+    """
     if limit is not None and isinstance(value, str) and len(value) > limit:
         value = value[: limit + 1]  # a 1 MB value is not escaped whole for a short cell
-    text = display(value)
+    text = display(value, keep_newlines=keep_newlines)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
-    return Text(text, style=style, no_wrap=True, end="")
+    return Text(text, style=style, no_wrap=not wrap, end="")
+
+
+def literal(value: Any, style: str = "", *, limit: int | None = TEXT_LIMIT) -> Text:
+    """Store text (a name, title, description, message) for a label or dialog: wrapped,
+    newlines kept, cut at ``limit`` characters; see :func:`safe`."""
+    return safe(value, limit, style, wrap=True, keep_newlines=True)
 
 
 # -- the terminal guard ---------------------------------------------------------------------

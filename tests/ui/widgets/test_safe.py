@@ -96,3 +96,22 @@ def test_the_guard_reads_strips_and_copies_only_what_needs_cleaning() -> None:
     text = "".join(segment.text for segment in cleaned)
     assert "\x1b" not in text and "\x07" not in text
     assert cleaned.cell_length == dirty.cell_length
+
+
+# -- the one road for store text --------------------------------------------------------------
+
+
+def test_literal_shows_store_text_as_sent_with_controls_visible():
+    from tests.hostile import CATALOGUE
+
+    for h in CATALOGUE:
+        text = S.literal(h.text)
+        assert text.spans == []  # no markup was parsed: no style, no @click meta
+        assert h.probe in text.plain or len(h.text) > S.TEXT_LIMIT, h.name
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text.plain)
+    action = S.literal("[bold red]MARK[/] [@click=app.quit]q[/]")
+    assert action.plain == "[bold red]MARK[/] [@click=app.quit]q[/]"
+    assert S.literal("two\nlines\x1b").plain == "two\nlines\\x1b"  # newlines kept, ESC shown
+    assert len(S.literal("M" * 1_048_576).plain) == S.TEXT_LIMIT
+    assert S.literal({"a": ["[b]"]}).plain == '{"a": ["[b]"]}'  # an object: as JSON
+    assert S.display(object.__new__(object)).startswith("<object object")  # never raises
