@@ -87,7 +87,9 @@ def test_mode_0600_after_every_write_and_folder_0700(secrets: FileSecrets) -> No
         write()
         assert mode(secrets.path) == 0o600
     assert mode(secrets.path.parent) == 0o700
-    assert sorted(os.listdir(secrets.path.parent)) == ["credentials.toml"]
+    # The lock's sidecar (0600 too) stays: unlinking a lock file races with its next holder.
+    assert sorted(os.listdir(secrets.path.parent)) == [".credentials.toml.lock", "credentials.toml"]
+    assert mode(secrets.path.parent / ".credentials.toml.lock") == 0o600
 
 
 def test_mode_0600_with_umask_zero(secrets: FileSecrets) -> None:
