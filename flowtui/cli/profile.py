@@ -232,11 +232,17 @@ def remove_profile(args: argparse.Namespace) -> int:
     from flowtui.config.secrets import FileSecrets, KeyringSecrets
 
     store = ProfileStore()
-    table = store.remove(args.name)
+    table = store.table(args.name)
+    # The secret store is checked before anything changes: a profile is never left behind
+    # with its secret gone, nor a secret without its profile, because one file is unusable.
+    secrets: FileSecrets | KeyringSecrets
     if table.get("secret_backend") == "keyring":
-        KeyringSecrets().delete(args.name)
+        secrets = KeyringSecrets()
     else:
-        FileSecrets().delete(args.name)
+        secrets = FileSecrets()
+        secrets.check()
+    store.remove(args.name)
+    secrets.delete(args.name)
     print(f"Removed profile {args.name!r} and its stored secret.")
     return 0
 

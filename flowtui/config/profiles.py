@@ -461,6 +461,16 @@ class ProfileStore:
             raise self._not_found(name, doc)
         return self._parse(name, tables[name])
 
+    def table(self, name: str) -> dict[str, Any]:
+        """Profile ``name``'s table as written, even when its values are invalid (a table
+        that is not one reads as ``{}``); :class:`ProfileNotFound` when there is none."""
+        doc = self._load()
+        tables = self._tables(doc)
+        if name not in tables:
+            raise self._not_found(name, doc)
+        found = tables[name]
+        return copy.deepcopy(found) if isinstance(found, dict) else {}
+
     def default_name(self) -> str | None:
         """The ``default_profile`` named in the file, or ``None``."""
         return self._load().get("default_profile")

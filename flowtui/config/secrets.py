@@ -238,6 +238,10 @@ class FileSecrets(SecretStore):
         """The parsed file (``{}`` if missing), after checking that only its owner can use it."""
         return self._parse(self._read_text())
 
+    def check(self) -> None:
+        """Raise SecretsError if the file cannot be used as it is (nothing is changed)."""
+        self._read()
+
     def _entry(self, doc: dict[str, Any], profile: str) -> dict[str, Any]:
         """The table of ``profile`` in ``doc`` (empty if absent); SecretsError if malformed."""
         entry = doc.get("profiles", {}).get(profile, {})
