@@ -226,6 +226,7 @@ class FlowApp(SessionApp):
                 self.open_index(create=False)
         self._unsubscribe = service.subscribe(self.publish_change)
         service.on_journal_error = self.on_journal_error
+        service.on_listener_error = self.report_error  # a listener that raises is shown
         if old is not None and old is not service:
             self.run_worker(old.aclose(), group="app.close")
         main = self.main_screen()

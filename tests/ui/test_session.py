@@ -68,3 +68,42 @@ async def test_expired_credentials_ask_again_over_a_half_filled_form(sandbox):
         await until(pilot, lambda: isinstance(app.screen, MainScreen))
     body = await raw_get(sandbox, "/v2/customers", filter="eq(email,ron@pawnee.gov)")
     assert [c["name"] for c in body["data"]] == ["Ron"]
+
+
+async def test_a_listener_that_raises_is_shown_not_swallowed(sandbox):
+    """The service tells its listeners of every change; one that raises reaches the error
+    funnel (a toast naming the error), and the others, the views, still follow."""
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = await wait_for_customers(pilot)
+
+        def broken(change) -> None:
+            raise RuntimeError("listener broke on purpose")
+
+        app.service.subscribe(broken)
+        first = view.page.items[0]
+        await app.service.update_customer(first.id, {"name": "Leslie Knope"})
+        await until(pilot, lambda: any("listener broke" in n.message for n in app._notifications))
+        (toast,) = [n for n in app._notifications if "listener broke" in n.message]
+        assert toast.severity == "error"
+        assert view.customers[first.id].name == "Leslie Knope"  # the view heard it too
+
+
+async def test_a_view_whose_change_handler_raises_is_reported(sandbox):
+    """A node subscribed to the app's ``changed`` signal whose callback raises: the error
+    takes the funnel, and the next subscriber still hears the change."""
+    from flowtui.api.service import Change
+
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = await wait_for_customers(pilot)
+        heard: list[Change] = []
+
+        def broken(change: Change) -> None:
+            raise ValueError("handler broke on purpose")
+
+        app.follow_changes(view, broken)
+        app.follow_changes(app.screen, heard.append)
+        app.publish_change(Change("session", "renewed", ""))
+        await until(pilot, lambda: any("handler broke" in n.message for n in app._notifications))
+        assert [c.action for c in heard] == ["renewed"]

@@ -16,6 +16,7 @@ from textual.widgets import ContentSwitcher
 
 from flowtui.config.profiles import Profile
 from flowtui.core.textsafe import printable
+from flowtui.ops import journal as J
 from flowtui.ops.undo import UndoRefused, plan
 from flowtui.ui.screens.asking import ViewHost
 from flowtui.ui.screens.bulk import BulkEditScreen
@@ -156,13 +157,19 @@ class MainScreen(ViewHost):
 
     async def undo_last(self) -> None:
         service = self.flow_app.api
-        journal = getattr(service, "journal", None)
+        journal = J.readable(service.journal)
         if journal is None:
-            self.notify("This session keeps no journal: nothing to undo.", markup=False)
+            self.flow_app.report(
+                "This session keeps no journal: nothing to undo.", title="", severity="information"
+            )
             return
         record = await asyncio.to_thread(journal.last_change, service.profile_name)
         if record is None:
-            self.notify("Nothing to undo: no change of this profile is journaled.", markup=False)
+            self.flow_app.report(
+                "Nothing to undo: no change of this profile is journaled.",
+                title="",
+                severity="information",
+            )
             return
         try:
             plan(record)
