@@ -8,7 +8,9 @@ like::
     token = { access_token = "...", expires = 1700000000.0, kind = "client_credentials" }
 
 It is always written with mode 0600 (whatever the umask) and refused, unread, when group or
-other users can access it. With the optional ``keyring`` extra a profile can keep its secret
+other users can access it. Changes edit it in place (comments stay), under a lock across
+processes, and a file nested too deeply is refused before it is parsed (see
+:mod:`flowtui.config._toml`). With the optional ``keyring`` extra a profile can keep its secret
 in the OS keyring instead (service ``flowtui``).
 
 Secrets never appear in ``repr()``, exception messages or logs: nothing here formats a secret
