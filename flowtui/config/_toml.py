@@ -11,6 +11,7 @@ secrets).
 
 from __future__ import annotations
 
+import copy
 import re
 import tomllib
 from typing import Any
@@ -19,7 +20,15 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 from tomlkit.toml_document import TOMLDocument
 
-__all__ = ["MAX_DEPTH", "TomlEditError", "dumps", "editable", "nesting_line", "plain"]
+__all__ = [
+    "MAX_DEPTH",
+    "TomlEditError",
+    "dumps",
+    "editable",
+    "loads",
+    "nesting_line",
+    "plain",
+]
 
 #: How deeply a config or credentials file may nest tables, arrays and dotted keys. flowtui's
 #: own files nest four levels at most; tomlkit refuses more than 100 itself.
@@ -134,8 +143,40 @@ def _header(text: str, start: int) -> tuple[int, int]:
     return pos, depth
 
 
+# What this process last read or wrote of config.toml, by text: the next change of an
+# unchanged file starts from its document instead of parsing it again (tomlkit's parser is
+# slow: 100 profiles take it tens of milliseconds), and reading it again costs a copy. Each
+# document is handed out once, as edits change it; parsed data is handed out as copies.
+# Never for the credentials file: its documents hold secrets, which are never kept.
+_WRITTEN: dict[str, TOMLDocument] = {}
+_READ: dict[str, dict[str, Any]] = {}
+_KEEP_MAX = 4
+
+
+def _keep(cache: dict[str, Any], text: str, value: Any) -> None:
+    """Remember ``value`` for ``text`` in ``cache``, forgetting the oldest beyond a few."""
+    cache.pop(text, None)
+    while len(cache) >= _KEEP_MAX:
+        del cache[next(iter(cache))]
+    cache[text] = value
+
+
+def loads(text: str, *, keep: bool = False) -> dict[str, Any]:
+    """``tomllib.loads(text)``; call :func:`nesting_line` first. With ``keep`` the result is
+    remembered for this text (see above) and every caller gets its own copy."""
+    if keep and text in _READ:
+        return copy.deepcopy(_READ[text])
+    data = tomllib.loads(text)
+    if keep:
+        _keep(_READ, text, copy.deepcopy(data))
+    return data
+
+
 def editable(text: str) -> TOMLDocument:
     """``text`` (already accepted by tomllib) as a tomlkit document to edit in place."""
+    kept = _WRITTEN.pop(text, None)
+    if kept is not None:
+        return kept
     try:
         return tomlkit.parse(text)
     except (TOMLKitError, ValueError, RecursionError):
@@ -144,33 +185,49 @@ def editable(text: str) -> TOMLDocument:
     raise TomlEditError("the file cannot be edited in place")
 
 
-def dumps(doc: TOMLDocument) -> str:
+def dumps(doc: TOMLDocument, *, like: str = "", keep: bool = False) -> str:
     """The text of an edited document, checked: it must read back as the data it holds.
 
     tomlkit keeps the layout it parsed, and a few layouts (a table spread over dotted keys
     and a header, say) cannot take every edit; then the text would mean something else. In
     that case the data is written afresh, in tomlkit's own layout: the file's comments go,
-    its data never does.
+    its data never does. The text ends as ``like`` (the file before the change) did: a new
+    last table's blank line is not left behind. With ``keep`` the document is kept for the
+    next :func:`editable` of this text (never for a file that holds secrets).
     """
+    written: str | None = None
+    read: dict[str, Any] | None = None
     try:
         text = tomlkit.dumps(doc)
         data = doc.unwrap()
-        if _reads_as(text, data):
-            return text
-        text = tomlkit.dumps(data)
-        if _reads_as(text, data):
-            return text
+        read = _reads_as(text, data)
+        faithful = read is not None
+        if not faithful:
+            text = tomlkit.dumps(data)
+            read = _reads_as(text, data)
+        if read is not None:
+            written = text
     except (TOMLKitError, TypeError, ValueError, RecursionError):
         pass
-    raise TomlEditError("the changed file cannot be written as TOML")
+    if written is None or read is None:
+        raise TomlEditError("the changed file cannot be written as TOML")
+    text = written
+    if text.endswith("\n\n") and not like.endswith("\n\n"):
+        text = text.rstrip("\n") + "\n"  # the same data
+    if keep:
+        _keep(_READ, text, read)
+        if faithful:
+            _keep(_WRITTEN, text, doc)
+    return text
 
 
-def _reads_as(text: str, data: dict[str, Any]) -> bool:
-    """Whether ``text`` parses (with tomllib, as flowtui reads) to exactly ``data``."""
+def _reads_as(text: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """What ``text`` parses to (with tomllib, as flowtui reads) if that is exactly ``data``."""
     try:
-        return tomllib.loads(text) == data
+        read = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
-        return False
+        return None
+    return read if read == data else None
 
 
 def plain(value: Any) -> Any:

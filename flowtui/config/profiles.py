@@ -48,7 +48,15 @@ from tomlkit.toml_document import TOMLDocument
 
 from flowtui.config import paths
 from flowtui.config._files import LockTimeout, atomic_write, ensure_dir, locked, write_target
-from flowtui.config._toml import MAX_DEPTH, TomlEditError, dumps, editable, nesting_line, plain
+from flowtui.config._toml import (
+    MAX_DEPTH,
+    TomlEditError,
+    dumps,
+    editable,
+    loads,
+    nesting_line,
+    plain,
+)
 
 __all__ = [
     "EU_WEST",
@@ -365,7 +373,7 @@ class ProfileStore:
                 f"{keep}."
             )
         try:
-            doc = tomllib.loads(text)
+            doc = loads(text, keep=True)
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(
                 f"{self.path} is not valid TOML: {err}. Fix that line or move the file away; "
@@ -553,8 +561,8 @@ class ProfileStore:
         current = self._load()
         if name is None and "default_profile" not in current:
             return
-        if name is not None:
-            self._check_exists(name)
+        if name is not None and name not in self._tables(current):
+            raise self._not_found(name, current)
 
         def change(doc: dict[str, Any], edit: TOMLDocument) -> None:
             if name is None:
@@ -593,10 +601,13 @@ class ProfileStore:
     def _change(self, change: Callable[[dict[str, Any], TOMLDocument], None]) -> None:
         """Apply ``change`` to the file under its lock: ``change`` gets the parsed document
         (to check) and the editable one (to edit); the result is written atomically."""
-        self._load()  # a broken file is refused before anything (even the lock) is created
+        # A broken file is refused before anything (even the lock) is created.
+        before = self._read_text()
+        doc = self._parse_text(before)
         with self._locked():
             text = self._read_text()
-            doc = self._parse_text(text)
+            if text != before:  # another process changed it meanwhile
+                doc = self._parse_text(text)
             try:
                 edit = tomlkit.document() if text is None else editable(text)
             except TomlEditError as err:
@@ -609,14 +620,12 @@ class ProfileStore:
 
     def _write(self, edit: TOMLDocument, before: str) -> None:
         """Write the edited document atomically, keeping the file's permission bits; the
-        result is read back first, so a file flowtui cannot read is never written. The file
-        ends as ``before`` did: a new last table's blank line is not left behind."""
+        text is checked first (:func:`_toml.dumps` reads it back), so a file flowtui cannot
+        read is never written. The file ends as ``before`` did: a new last table's blank
+        line is not left behind."""
         try:
-            data = dumps(edit)
-            if data.endswith("\n\n") and not before.endswith("\n\n"):
-                data = data.rstrip("\n") + "\n"
-            self._parse_text(data)
-        except (TomlEditError, ConfigError) as err:
+            data = dumps(edit, like=before, keep=True)
+        except TomlEditError as err:
             raise ConfigError(
                 f"Cannot write {self.path}: {err}; the old file is unchanged."
             ) from None

@@ -274,6 +274,7 @@ class FileSecrets(SecretStore):
             edit: TOMLDocument | None = None
             with contextlib.suppress(TomlEditError):
                 edit = tomlkit.document() if text is None else editable(text)
+            before = text or ""
             del text
             if edit is None:
                 raise self._unusable("cannot be edited in place")
@@ -281,7 +282,7 @@ class FileSecrets(SecretStore):
                 return
             data = b""
             try:
-                data = dumps(edit).encode("utf-8")
+                data = dumps(edit, like=before).encode("utf-8")
                 atomic_write(self.path, data, mode=FILE_MODE)
             except TomlEditError as err:
                 raise SecretsError(f"Cannot write {self.path}: {err}. {ensure}") from None
@@ -290,7 +291,7 @@ class FileSecrets(SecretStore):
                     f"Cannot write {self.path}: {err.strerror or err}. {ensure}"
                 ) from None
             finally:
-                del data
+                del data, before
 
     def _update(self, profile: str, values: dict[str, Any], *, replace: bool = False) -> None:
         """Set the keys of ``values`` in the entry of ``profile`` (``None`` removes a key) and

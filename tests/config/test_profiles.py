@@ -309,6 +309,19 @@ def test_an_unchanged_save_leaves_the_file_byte_identical(store: ProfileStore) -
     assert store.path.read_text() == before
 
 
+def test_a_file_changed_by_hand_between_two_changes_is_read_again(store: ProfileStore) -> None:
+    store.save(make("a"))  # this process keeps the document it wrote, for its text only
+    text = store.path.read_text().replace('client_id = "client-123"', 'client_id = "hand"')
+    store.path.write_text("# edited by hand\n" + text)
+    store.save(make("b"))
+    assert store.path.read_text().startswith("# edited by hand\n")
+    assert store.get("a").client_id == "hand" and store.names() == ["a", "b"]
+    with pytest.raises(ProfileNotFound):
+        store.remove("zzz")
+    store.save(make("c"))
+    assert store.names() == ["a", "b", "c"]
+
+
 def test_profiles_written_inline_or_as_dotted_keys_keep_their_data(store: ProfileStore) -> None:
     store.path.parent.mkdir(parents=True)
     for content in (

@@ -231,6 +231,16 @@ def test_changes_keep_comments_and_the_file_0600(secrets: FileSecrets) -> None:
     assert secrets.get_secret("b") is None and secrets.get_secret("c") == "third"
 
 
+def test_no_credentials_document_is_kept_in_memory(secrets: FileSecrets) -> None:
+    from flowtui.config import _toml
+
+    secrets.set_secret("a", MARKER)
+    secrets.set_token("a", CachedToken(TOKEN_MARKER, 2e9, "implicit"))
+    for text, doc in _toml._WRITTEN.items():
+        assert MARKER not in text and TOKEN_MARKER not in text
+        assert MARKER not in repr(doc.unwrap())
+
+
 def test_replace_forgets_the_old_entry_in_one_write(
     secrets: FileSecrets, monkeypatch: pytest.MonkeyPatch
 ) -> None:
