@@ -155,6 +155,7 @@ def list_profiles(args: argparse.Namespace) -> int:
     A profile whose values are invalid is listed as such, with its problem (and how to
     repair it) on stderr and exit 1: the others stay visible."""
     from flowtui.config.profiles import ConfigError, Profile, ProfileStore
+    from flowtui.core.textsafe import printable
 
     store = ProfileStore()
     names = store.names()
@@ -168,12 +169,12 @@ def list_profiles(args: argparse.Namespace) -> int:
         try:
             profiles.append(store.get(name))
         except ConfigError as exc:
-            profiles.append(name)
+            profiles.append(printable(name))  # a hand-written name may hold anything
             problems.append(str(exc))
     width = max(len(p if isinstance(p, str) else p.name) for p in profiles)
     for p in profiles:
         if isinstance(p, str):
-            mark = "*" if p == default else " "
+            mark = "*" if p == default else " "  # (a default with escapes is no valid name)
             print(f"{mark} {p:<{width}}  invalid  (see the message below)")
             continue
         mark = "*" if p.name == default else " "

@@ -57,6 +57,7 @@ from flowtui.config._toml import (
     nesting_line,
     plain,
 )
+from flowtui.core.textsafe import printable
 
 __all__ = [
     "EU_WEST",
@@ -406,7 +407,7 @@ class ProfileStore:
     def _parse(self, name: str, table: object) -> Profile:
         """Turn one ``[profiles.<name>]`` table into a Profile; ConfigError naming both."""
         where = f"{self.path}: profile {name!r}"
-        quoted = shlex.quote(name)
+        quoted = printable(shlex.quote(name))  # a hand-written name may hold anything
         fix = (
             f"Fix it in the file, replace it with `flowtui profile add {quoted} --client-id ID` "
             f"(plus --region or --url) or delete it with `flowtui profile remove {quoted}`."

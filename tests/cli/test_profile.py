@@ -479,3 +479,22 @@ def test_twenty_concurrent_profile_adds_keep_twenty_profiles_and_twenty_secrets(
         assert credentials[name]["client_secret"] == secret
         assert ("token" in credentials[name]) is checked
     assert stat.S_IMODE((data_dir() / "credentials.toml").stat().st_mode) == 0o600
+
+
+def test_a_hostile_hand_written_profile_name_is_shown_escaped_and_can_be_removed(cli, serve):
+    url, _ = serve()
+    assert add(cli, "shop", url).code == 0
+    path = config_dir() / "config.toml"
+    hostile = "\x1b]0;pwned\x07\u202eevil"
+    with path.open("a") as handle:
+        handle.write('\n[profiles."\\u001b]0;pwned\\u0007\\u202eevil"]\nbase_url = "eu-west"\n')
+    listing = cli("profile", "list")
+    assert listing.code == 1
+    for text in (listing.out, listing.err):
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "\\x1b]0;pwned\\x07" in listing.out and "shop" in listing.out
+    assert "flowtui profile remove" in listing.err
+    run = cli("profile", "remove", hostile)  # as a shell would pass it: removed
+    assert "\x1b" not in run.out
+    assert run.code == 0, run.err
+    assert sorted(config_doc()["profiles"]) == ["shop"]
