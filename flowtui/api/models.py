@@ -7,6 +7,7 @@ values). Text from the server is kept exactly as sent: the screens neutralise it
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -33,7 +34,78 @@ CUSTOMER_BASE_KEYS = frozenset(
 
 
 def _bad(what: str, detail: str) -> ProtocolError:
-    return ProtocolError([ErrorItem(f"Unexpected {what} from the store", detail)])
+    """A malformed answer: the title names the resource, the detail (what the user reads)
+    says what is wrong with it in one sentence of its own."""
+    return ProtocolError(
+        [
+            ErrorItem(
+                f"Unexpected {what} from the store", f"The store sent a malformed {what}: {detail}"
+            )
+        ]
+    )
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of ``value``'s type, for messages: "an object", "a string", "null"..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number" if math.isfinite(value) else "not a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "an object"
+    return "an array" if isinstance(value, list) else f"a {type(value).__name__}"
+
+
+def _scalar(value: Any) -> bool:
+    """A string, a number or a boolean (a finite number: NaN and infinity are no value)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str | int)
+
+
+def _rules(data: dict[str, Any], name: str) -> tuple[dict[str, Any], ...]:
+    """A field's ``validation_rules``, checked where the rest of flowtui relies on their shape.
+
+    Entries that are not objects are dropped (nothing reads them). A rule flowtui knows
+    (enum, between, one-to-one, one-to-many) whose options have the wrong shape is refused
+    with a :class:`ProtocolError` naming the field and the rule: dropping it would let a save
+    of the field delete the store's rule, and keeping it would hand the editor an option it
+    cannot show (an enum option that is an object once crashed it)."""
+    rules = data.get("validation_rules")
+    if not isinstance(rules, list):
+        return ()
+    kept: list[dict[str, Any]] = []
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, dict):
+            continue
+        where = f"the field {name}: validation_rules[{i}]"
+        kind = rule.get("type")
+        if not isinstance(kind, str):
+            raise _bad("field", f"{where} has a type that is {_json_type(kind)}, not a name")
+        options = rule.get("options")
+        if kind == "enum":
+            if not isinstance(options, list):
+                raise _bad("field", f"{where} (enum) has options that are {_json_type(options)}")
+            for j, option in enumerate(options):
+                if not _scalar(option):
+                    raise _bad("field", f"{where} (enum) option {j + 1} is {_json_type(option)}")
+        elif kind == "between":
+            if not isinstance(options, dict):
+                raise _bad("field", f"{where} (between) has options that are {_json_type(options)}")
+            for end in ("from", "to"):
+                if end in options and not _scalar(options[end]):
+                    raise _bad(
+                        "field",
+                        f"{where} (between) has a {end!r} that is {_json_type(options[end])}",
+                    )
+        elif kind in ("one-to-one", "one-to-many") and not isinstance(rule.get("to"), str):
+            raise _bad("field", f"{where} ({kind}) has a 'to' that is {_json_type(rule.get('to'))}")
+        kept.append(rule)
+    return tuple(kept)
 
 
 def _obj(data: Any, what: str) -> dict[str, Any]:
@@ -131,8 +203,12 @@ class Field:
             inner = rel["flow"].get("data")
             if isinstance(inner, dict) and isinstance(inner.get("id"), str):
                 flow_id = inner["id"]
-        rules = data.get("validation_rules")
+        name = repr(_str(data, "slug") or data["id"])
+        rules = _rules(data, name)
         order = data.get("order")
+        default = data.get("default")
+        if not (default is None or _scalar(default)):
+            raise _bad("field", f"the field {name} has a default that is {_json_type(default)}")
         return cls(
             id=data["id"],
             flow_id=flow_id,
@@ -141,13 +217,11 @@ class Field:
             field_type=_str(data, "field_type"),
             description=_str(data, "description"),
             required=bool(data.get("required", False)),
-            default=data.get("default"),
+            default=default,
             enabled=bool(data.get("enabled", True)),
             order=_order(order),
             omit_null=bool(data.get("omit_null", False)),
-            validation_rules=tuple(r for r in rules if isinstance(r, dict))
-            if isinstance(rules, list)
-            else (),
+            validation_rules=rules,
             created_at=created,
             updated_at=updated,
         )
@@ -249,6 +323,9 @@ class Page(Generic[T]):
 
         def num(table: dict[str, Any], key: str, default: int, least: int = 0) -> int:
             value = table.get(key)
+            text = value.strip() if isinstance(value, str) else ""
+            if text.isascii() and text.isdigit() and len(text) <= 18:  # "12": a number as text
+                value = int(text)
             if isinstance(value, int) and not isinstance(value, bool) and value >= least:
                 return value
             return default

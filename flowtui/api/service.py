@@ -251,6 +251,16 @@ class ApiService:
             raise ProtocolError([ErrorItem("The answer has no data")])
         return body["data"]
 
+    @classmethod
+    def _list(cls, body: Any, what: str) -> list[Any]:
+        """The ``data`` list of a list answer (a malformed one is a :class:`ProtocolError`)."""
+        data = cls._data(body)
+        if not isinstance(data, list):
+            raise ProtocolError(
+                [ErrorItem(f"The store sent a malformed list of {what}: its data is not a list")]
+            )
+        return data
+
     async def login(self) -> Any:
         """Make sure there is a valid token (logging in when needed); returns it."""
         if not self.auth.usable(self.auth.token):
@@ -266,7 +276,7 @@ class ApiService:
     # -- flows ------------------------------------------------------------------------------
 
     async def list_flows(self) -> list[Flow]:
-        return [Flow.parse(d) for d in self._data(await self.request("GET", "/v2/flows"))]
+        return [Flow.parse(d) for d in self._list(await self.request("GET", "/v2/flows"), "flows")]
 
     async def get_flow(self, flow_id: str) -> Flow:
         return Flow.parse(self._data(await self.request("GET", f"/v2/flows/{quote(flow_id)}")))
@@ -340,7 +350,7 @@ class ApiService:
     async def list_fields(self, flow_slug: str | None = None) -> list[Field]:
         """Fields of one flow (by slug, in ``order``), or of every flow."""
         path = f"/v2/flows/{quote(flow_slug, safe='')}/fields" if flow_slug else "/v2/fields"
-        return [Field.parse(d) for d in self._data(await self.request("GET", path))]
+        return [Field.parse(d) for d in self._list(await self.request("GET", path), "fields")]
 
     async def value_fields(self, flow_slug: str = "customers") -> list[Field]:
         """The enabled, non-relationship fields of a flow (those a record shows as values),

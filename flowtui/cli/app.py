@@ -74,11 +74,12 @@ def run_app(args: argparse.Namespace) -> int:
     # Imported after the demo sandbox's child process started: it boots while Textual imports.
     from flowtui.ui.app import FlowApp
 
+    app = FlowApp(profiles, resolved=resolved, startup_error=startup_error)
     try:
-        FlowApp(profiles, resolved=resolved, startup_error=startup_error).run()
+        app.run()
     finally:
         if embedded is not None:
             if embedded.proc is not None and embedded.proc.poll() not in (None, 0):
                 print(f"flowtui: the demo sandbox stopped: {embedded.complaint()}", file=sys.stderr)
             embedded.stop()
-    return 0
+    return app.return_code or 0  # 1 after a crash (Textual has shown what it was)

@@ -12,6 +12,7 @@ import functools
 import sys
 import time
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -80,6 +81,10 @@ class CommandError(Exception):
     """A failure a command reports as one line on stderr (exit code 1)."""
 
 
+#: The exit status after an unexpected exception (a bug): EX_SOFTWARE of sysexits.h.
+UNEXPECTED = 70
+
+
 def fail_text(exc: BaseException, target: Profile | None = None) -> str:
     """One line for a failure; ``target`` (the profile being used) lets a refused login or
     an unreachable store say what to do (see :mod:`flowtui.api.advice`). Never a secret:
@@ -98,7 +103,9 @@ def fail_text(exc: BaseException, target: Profile | None = None) -> str:
 def reported(handler: Handler) -> Handler:
     """``handler`` with the commands' failure policy: an expected failure (a command, API,
     config or secrets error) is one line on stderr and exit 1; Ctrl-C is "interrupted" and
-    130; a closed pipe (``| head``) is a quiet 0; any other OS error (a full disk) one line."""
+    130; a closed pipe (``| head``) is a quiet 0; any other OS error (a full disk) one line;
+    a local database error (the search index) one line and 1; anything else is a bug in
+    flowtui: one line naming it and where it happened, and :data:`UNEXPECTED` (70), never 0."""
 
     @functools.wraps(handler)
     def run(args: argparse.Namespace) -> int:
@@ -119,8 +126,29 @@ def reported(handler: Handler) -> Handler:
         except OSError as exc:  # e.g. the disk filled up while writing an export
             print(f"flowtui: {exc}", file=sys.stderr)
             return 1
+        except Exception as exc:
+            import sqlite3
+
+            if isinstance(exc, sqlite3.Error):  # the index file: busy, unreadable, full
+                print(f"flowtui: the local database failed: {exc}", file=sys.stderr)
+                return 1
+            print(f"flowtui: {unexpected(exc)}", file=sys.stderr)
+            return UNEXPECTED
 
     return run
+
+
+def unexpected(exc: BaseException) -> str:
+    """One line for a bug: the exception, its message and the innermost place it came from."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    text = " ".join(str(exc).split())[:300]
+    return (
+        f"unexpected {type(exc).__name__}{where}: {text or 'no message'} (a bug in flowtui; "
+        "please report it)"
+    )
 
 
 # -- running -----------------------------------------------------------------------------------

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, TextIO
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 from flowtui.cli.common import (
     CommandError,
@@ -54,7 +56,18 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         default="jsonl",
         help="JSON Lines (one customer per line) or CSV with a header row (default: %(default)s)",
     )
-    exp.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    exp.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write here instead of stdout (created readable by you only: it holds personal data)",
+    )
+    exp.add_argument(
+        "--raw",
+        action="store_true",
+        help="CSV: write cells as they are; by default a cell a spreadsheet would run as a "
+        "formula (=, +, -, @, tab, CR first) gets a leading apostrophe, which import removes",
+    )
     add_profile_option(exp)
     exp.set_defaults(handler=reported(run_export))
 
@@ -67,7 +80,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "(or by id); only attributes that differ are sent. Invalid and failed rows go to a "
         "failure file in the same format with an error column, to fix and import again. "
         "Exit codes: 0 every row done, 1 some rows invalid or failed, 2 nothing could be "
-        "done (usage, file or connection errors).",
+        "done (usage, file or connection errors), 3 written but not journaled (undo does not "
+        "know those changes), 130 interrupted.",
     )
     imp.add_argument("what", choices=["customers"], help="what to import (customers)")
     imp.add_argument("file", metavar="FILE", help="a .csv or .jsonl file")
@@ -81,6 +95,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help="how rows find their customer (default: %(default)s; id lets a row change an email)",
     )
     imp.add_argument("--dry-run", action="store_true", help="print the report, write nothing")
+    imp.add_argument(
+        "--raw",
+        action="store_true",
+        help="CSV: read cells as they are (for a file exported with --raw); by default the "
+        "apostrophe the export puts before a formula is taken off again",
+    )
     imp.add_argument("--yes", "-y", action="store_true", help="write without asking")
     imp.add_argument(
         "--failures",
@@ -100,10 +120,15 @@ def run_export(args: argparse.Namespace) -> int:
     resolved = resolve_for(args, args.profile)
     with Progress("customers") as progress:
 
-        async def run(out: TextIO, for_terminal: bool) -> ExportResult:
+        async def run(out: IO[str], for_terminal: bool) -> ExportResult:
             async with service_for(resolved) as service:
                 return await export_customers(
-                    service, out, args.format, progress=progress, for_terminal=for_terminal
+                    service,
+                    out,
+                    args.format,
+                    progress=progress,
+                    for_terminal=for_terminal,
+                    raw=args.raw,
                 )
 
         if args.output:
@@ -117,15 +142,20 @@ def run_export(args: argparse.Namespace) -> int:
 
 def _export_to_file(
     output: str,
-    run: Callable[[TextIO, bool], Coroutine[Any, Any, ExportResult]],
+    run: Callable[[IO[str], bool], Coroutine[Any, Any, ExportResult]],
     progress: Progress,
 ) -> ExportResult:
     """Written beside the target and renamed at the end: an interrupted export never leaves
-    a file that looks complete."""
+    a file that looks complete. Customers' data: the file is created 0600 (the folder must
+    exist; it is left as it is)."""
+    from flowtui.config._files import open_private
+
     target = os.path.abspath(output)
     partial = target + ".part"
     try:
-        out = open(partial, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        if not os.path.isdir(os.path.dirname(target)):
+            raise FileNotFoundError(2, "No such file or directory")
+        out = open_private(Path(partial), "w", encoding="utf-8", newline="")
     except OSError as exc:
         raise CommandError(f"cannot write {partial}: {exc.strerror or exc}") from None
     with out:
@@ -147,7 +177,9 @@ def _export_to_file(
 
 def run_import(args: argparse.Namespace) -> int:
     """Exit 0: every row done; 1: some rows invalid or failed (or the answer was no);
-    2: nothing could be done (usage, file or connection errors)."""
+    2: nothing could be done (usage, file or connection errors); 3: customers were written
+    but the journal could not record them (a warning on stderr says why); 130: interrupted.
+    The worst applies: 130, then 2, then 3, then 1."""
     from flowtui.api.errors import ApiError
     from flowtui.config.profiles import ConfigError
     from flowtui.config.secrets import SecretsError
@@ -188,7 +220,9 @@ def _import(args: argparse.Namespace) -> int:
 
         async def plan() -> ImportPlan:
             async with service_for(resolved) as service:
-                return await plan_import(service, args.file, fmt, args.match, progress=checking)
+                return await plan_import(
+                    service, args.file, fmt, args.match, progress=checking, raw=args.raw
+                )
 
         try:
             result = run_async(plan())
@@ -230,14 +264,21 @@ def _confirmed(question: str) -> bool:
 
 def _write(resolved: Resolved, result: ImportPlan, failures: str) -> int:
     """Write the plan's creates and updates, print the outcome and the failed rows, and
-    write the failure file. Ctrl-C keeps the rows not written in the failure file (130)."""
+    write the failure file. Ctrl-C keeps the rows not written in the failure file (130).
+    Writes the journal could not record are named in a warning on stderr (3)."""
     from flowtui.ops.connect import service_for
     from flowtui.ops.importer import apply_import, row_line
+
+    unjournaled: list[str] = []
+    journal_name = ""
 
     with Progress("customers", verb="Wrote") as writing:
 
         async def write() -> Counter[str]:
+            nonlocal journal_name
             async with service_for(resolved) as service:
+                service.on_journal_error = unjournaled.append
+                journal_name = _journal_name(service.journal)
                 return await apply_import(service, result, progress=writing)
 
         interrupted = False
@@ -265,6 +306,9 @@ def _write(resolved: Resolved, result: ImportPlan, failures: str) -> int:
     if len(failed) > 20:
         print(f"  ... and {len(failed) - 20:,} more")
     code = _write_failures(result, failures)
+    if unjournaled:
+        _warn_unjournaled(unjournaled, journal_name)
+        code = code if code == 2 else NOT_JOURNALED  # 2 (nothing done) is worse
     if interrupted:
         print("flowtui: interrupted", file=sys.stderr)
         return 130
@@ -272,6 +316,34 @@ def _write(resolved: Resolved, result: ImportPlan, failures: str) -> int:
         print(f"flowtui: the import stopped: {result.stopped}", file=sys.stderr)
         return 2
     return code
+
+
+#: The exit status of an import whose writes were made but not all journaled.
+NOT_JOURNALED = 3
+_REASON = re.compile(r"\((.*)\)\.?$", re.S)
+
+
+def _journal_name(recorder: object) -> str:
+    """The journal's file as shown to the user (``~/...``), or "the journal"."""
+    from flowtui.ops.journal import readable
+
+    journal = readable(recorder)
+    return journal.display_name if journal is not None else "the journal"
+
+
+def _warn_unjournaled(texts: list[str], journal_name: str) -> None:
+    """One warning for every write the journal could not record: how many, and why."""
+    from flowtui.core.textsafe import printable
+
+    found = _REASON.search(texts[0])
+    reason = found.group(1) if found else texts[0]
+    changes = "1 change was" if len(texts) == 1 else f"{len(texts):,} changes were"
+    print(
+        f"flowtui: warning: {changes} made to customers but not journaled "
+        f"({printable(journal_name)} could not be written: {printable(reason)}), so undo "
+        "does not know them; the changes stand",
+        file=sys.stderr,
+    )
 
 
 def _write_failures(plan: ImportPlan, path: str) -> int:

@@ -16,12 +16,14 @@ No Textual here.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import sqlite3
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +93,8 @@ class CustomerIndex(IndexWriter):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             db = self._try_open()
+        except sqlite3.OperationalError:
+            raise  # busy (another process writes it), or unreadable: never a reason to delete
         except sqlite3.DatabaseError:
             # Not a database, or one of another layout: it is a cache, so start again.
             remove_index(self.path)
@@ -105,31 +109,15 @@ class CustomerIndex(IndexWriter):
         self._load_fnos()
 
     def _try_open(self) -> sqlite3.Connection:
-        db = open_db(self.path)
+        db = _connect(self.path)
         try:
-            db.execute("PRAGMA journal_mode = DELETE")
-            db.execute("PRAGMA synchronous = NORMAL")
-            db.execute("PRAGMA cache_size = -16384")
-            has_meta = db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
-            ).fetchone()
-            version = (
-                db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-                if has_meta
-                else None
-            )
-            if version is None or version[0] != str(SCHEMA_VERSION):
-                if has_meta or db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                    db.close()
-                    remove_index(self.path)
-                    db = open_db(self.path)
-                    db.execute("PRAGMA journal_mode = DELETE")
-                    db.execute("PRAGMA synchronous = NORMAL")
-                db.executescript(TABLES + INDEXES)
-                db.execute(
-                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
+            if not _prepare(db):
+                # Another layout (an older flowtui): it is a cache, so start again.
+                db.close()
+                remove_index(self.path)
+                db = _connect(self.path)
+                if not _prepare(db):
+                    raise sqlite3.DatabaseError(f"{self.path} holds another layout")
         except BaseException:
             db.close()
             raise
@@ -285,8 +273,19 @@ class CustomerIndex(IndexWriter):
             return self.db.execute(f"SELECT count(*) FROM customers{sql}", args).fetchone()[0]
 
     def builder(self, fields: Sequence[Field]) -> IndexBuilder:
-        """A fresh index file beside this one; :meth:`install` puts it in place."""
-        return IndexBuilder(self.path.with_name(self.path.name + ".building"), fields)
+        """A fresh index file of its own beside this one; :meth:`install` puts it in place.
+
+        Called under the index's lock (:func:`flowtui.index.sync.sync_lock`), so no other
+        build is running: what earlier builds left behind (a process killed half-way) is
+        removed first.
+        """
+        for stale in self.path.parent.glob(f"{glob.escape(self.path.name)}.*building"):
+            remove_index(stale)
+        fd, name = tempfile.mkstemp(
+            prefix=f"{self.path.name}.", suffix=".building", dir=self.path.parent
+        )
+        os.close(fd)
+        return IndexBuilder(Path(name), fields)
 
     def install(self, builder: IndexBuilder) -> None:
         """Replace this index by what ``builder`` built (already finished).
@@ -298,6 +297,9 @@ class CustomerIndex(IndexWriter):
         closing later would delete the new file's log by name. Other processes notice the new
         file at their next call and reopen.
         """
+        if not builder.finished:
+            builder.discard()
+            raise RuntimeError("an unfinished index build cannot replace the index")
         with self.lock:
             try:
                 self.db.execute("BEGIN EXCLUSIVE")
@@ -402,6 +404,67 @@ class CustomerIndex(IndexWriter):
         """Follow a service's changes (``subscribe`` is its
         :meth:`~flowtui.api.service.ApiService.subscribe`); returns the unsubscribe function."""
         return subscribe(self.apply_change)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = open_db(path)
+    try:
+        db.execute("PRAGMA journal_mode = DELETE")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA cache_size = -16384")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _schema(db: sqlite3.Connection) -> str | None:
+    """The layout version of the file (None: no meta table, or no version in it)."""
+    if not db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+    ).fetchone():
+        return None
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    return None if row is None else str(row[0])
+
+
+def _prepare(db: sqlite3.Connection) -> bool:
+    """Make sure the file has this version's layout, creating it in an empty file; False when
+    it holds something else. The check and the creation are one write transaction, so two
+    processes opening a new index at once create it once (neither mistakes the other's
+    half-made tables for a foreign file)."""
+    if _schema(db) == str(SCHEMA_VERSION):
+        return True
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = _schema(db)
+        empty = not db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if version != str(SCHEMA_VERSION) and empty:
+            for statement in _statements(TABLES + INDEXES):
+                db.execute(statement)
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+            version = str(SCHEMA_VERSION)
+        db.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
+        raise
+    return version == str(SCHEMA_VERSION)
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The SQL statements of ``script`` one by one (``executescript`` would commit)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending.strip()
+            pending = ""
+    if pending.strip():
+        yield pending.strip()
 
 
 def _created_window(lo: str | None, hi: str | None) -> tuple[str, list[str]]:

@@ -16,18 +16,29 @@
   from the store leave the index). A few deletes among 100,000 customers cost a few dozen
   count requests, not a full walk. A delete and a create in the same window between two syncs
   would cancel out in the counts; ``--full`` rebuilds from scratch.
+
+One sync at a time per index, across processes: every sync holds the index's lock
+(:func:`flowtui.config._files.locked`), so four ``flowtui index sync`` started together, or a
+command-line sync while the app syncs in the background, run one after the other; each decides
+between a full and an incremental sync only once it holds the lock (so the three that waited
+find the first one's index and only catch up). A sync that waits longer than ``wait`` seconds
+stops with :class:`~flowtui.config._files.LockTimeout`, one sentence saying to wait. A full
+build writes a private file of its own and only a finished build replaces the index.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from flowtui.api.models import Customer
 from flowtui.api.paging import format_stamp, parse_stamp, time_windows
 from flowtui.api.service import ApiService
+from flowtui.config._files import locked
 from flowtui.index.store import CustomerIndex
 from flowtui.index.writer import fields_meta, fields_signature
 
@@ -35,6 +46,8 @@ Progress = Callable[[int, int], None]
 #: A window with at most this many customers is fetched rather than halved again.
 SMALL_WINDOW = 500
 BATCH = 2000  # customers per transaction in a full build
+#: Seconds a sync waits for another process's sync of the same index before it gives up.
+LOCK_WAIT = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +71,44 @@ async def sync_index(
     progress: Progress | None = None,
     full: bool = False,
     concurrency: int = 4,
+    wait: float | None = None,
 ) -> SyncResult:
-    """Bring ``index`` up to date with ``service``'s store (see the module docstring)."""
+    """Bring ``index`` up to date with ``service``'s store (see the module docstring); waits
+    up to ``wait`` seconds (default :data:`LOCK_WAIT`) for a sync of the same index running
+    in another process."""
+    async with sync_lock(index.path, LOCK_WAIT if wait is None else wait):
+        return await _sync(index, service, progress, full, concurrency)
+
+
+@contextlib.asynccontextmanager
+async def sync_lock(path: Path, wait: float = LOCK_WAIT) -> AsyncIterator[None]:
+    """Hold the lock of the index at ``path`` (across processes) without blocking the event
+    loop while waiting for it."""
+    lock = locked(path, timeout=wait, what=f"the search index {path.name}")
+    taking = asyncio.ensure_future(asyncio.to_thread(lock.__enter__))
+    try:
+        await asyncio.shield(taking)
+    except BaseException:
+        # Cancelled while waiting: the thread may still get the lock; let it go at once.
+        def release(done: asyncio.Future) -> None:
+            if not done.cancelled() and done.exception() is None:
+                lock.__exit__(None, None, None)
+
+        taking.add_done_callback(release)
+        raise
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
+async def _sync(
+    index: CustomerIndex,
+    service: ApiService,
+    progress: Progress | None,
+    full: bool,
+    concurrency: int,
+) -> SyncResult:
     started = time.monotonic()
     progress = progress or _noop
     fields = await service.value_fields("customers")

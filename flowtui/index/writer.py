@@ -236,6 +236,8 @@ class IndexBuilder(IndexWriter):
         self.db.executescript(TABLES)
         self._load_fnos()
         self.count = 0
+        #: Set by :meth:`finish`: only a finished build may replace an index.
+        self.finished = False
 
     def add(self, customers: Sequence[Customer]) -> None:
         with self.lock:
@@ -261,6 +263,7 @@ class IndexBuilder(IndexWriter):
             db.execute("ANALYZE")
             db.execute("PRAGMA journal_mode = DELETE")
             db.close()
+            self.finished = True
 
     def discard(self) -> None:
         with self.lock:

@@ -17,6 +17,11 @@ runs, so a run stopped by the user, by a lost connection or by a killed app can 
   plan was saved), which is marked done without sending it again.
 * Progress is saved at most every :data:`SAVE_INTERVAL` seconds (and when the run ends or is
   cancelled), so a large plan is not rewritten after every customer.
+* A plan is run, and discarded, only under its lock (:func:`flowtui.config._files.locked`),
+  held for the whole run: two flowtui processes never run the same plan at once (the second
+  is told plainly, :class:`PlanError`, and is not offered a plan another process runs), and a
+  run starts from the plan's file as it is then, not from a copy read before another process
+  ran it.
 
 :func:`iter_matching` walks every customer matching a search by key (``created_at``, then
 id), never by offset, so "mark all matching" works past EPCC's 10,000-record offset cap.
@@ -31,7 +36,7 @@ import datetime as dt
 import json
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,7 +50,7 @@ from flowtui.api.errors import (
     ServerError,
 )
 from flowtui.api.models import Customer, Field
-from flowtui.config._files import atomic_write, ensure_dir
+from flowtui.config._files import LockTimeout, atomic_write, ensure_dir, locked
 from flowtui.config.paths import data_dir
 from flowtui.core import fields as F
 
@@ -439,6 +444,43 @@ def load_plan(path: Path) -> BulkPlan:
     return plan
 
 
+@contextlib.contextmanager
+def _held(plan: BulkPlan) -> Iterator[None]:
+    """Hold the plan's lock (across processes), never waiting: a plan another process is
+    running is that process's business until it ends."""
+    try:
+        with locked(plans_dir() / f"{plan.id}.json", timeout=0, what=f"the bulk plan {plan.id}"):
+            yield
+    except LockTimeout:
+        raise PlanError(
+            f"The bulk edit {plan.id} is being run by another flowtui process: wait for it to "
+            "finish (or stop it there), then resume what is left."
+        ) from None
+
+
+def _busy(plan: BulkPlan) -> bool:
+    """Whether another process holds the plan's lock (is running it)."""
+    try:
+        with _held(plan):
+            return False
+    except PlanError:
+        return True
+
+
+def _reread(plan: BulkPlan) -> None:
+    """Bring ``plan`` up to date with its file (under its lock): another process may have run
+    it, or discarded it, since it was read."""
+    for path in (plans_dir() / f"{plan.id}.json", plans_dir() / "done" / f"{plan.id}.json"):
+        if not path.exists():
+            continue
+        fresh = load_plan(path)
+        if fresh.id != plan.id:
+            continue
+        plan.items, plan.state = fresh.items, fresh.state
+        plan.started, plan.stop_reason, plan.path = fresh.started, fresh.stop_reason, path
+        return
+
+
 def unfinished_plans(
     profile: str, *, base_url: str | None = None, exclude: Iterable[str] = ()
 ) -> list[BulkPlan]:
@@ -453,15 +495,17 @@ def unfinished_plans(
         with contextlib.suppress(PlanError):
             plan = load_plan(path)
             if plan.profile == profile and plan.unfinished and plan.id not in skip:
-                if base_url is None or plan.base_url == base_url:
+                if (base_url is None or plan.base_url == base_url) and not _busy(plan):
                     plans.append(plan)
     return plans
 
 
 def discard_plan(plan: BulkPlan) -> None:
     """Keep the file as a record, but never offer it for resuming again."""
-    plan.state = "discarded"
-    save_plan(plan)
+    with _held(plan):
+        _reread(plan)
+        plan.state = "discarded"
+        save_plan(plan)
 
 
 # -- applying -------------------------------------------------------------------------------
@@ -489,7 +533,23 @@ async def apply(
     ``progress(plan, item)`` is called after each customer. Setting ``stop`` lets the
     requests in flight finish and leaves the rest pending. Refused credentials are raised
     (after saving) so the caller can log in again; everything else ends up in the plan.
+    A plan another process is running, or has discarded, is a :class:`PlanError`.
     """
+    with _held(plan):
+        _reread(plan)
+        if plan.state == "discarded":
+            raise PlanError(f"The bulk edit {plan.id} was discarded: nothing was sent.")
+        return await _apply(service, plan, progress, stop, concurrency, save_interval)
+
+
+async def _apply(
+    service: Any,
+    plan: BulkPlan,
+    progress: Progress | None,
+    stop: StopFlag | None,
+    concurrency: int,
+    save_interval: float,
+) -> BulkPlan:
     resumed = plan.started
     for item in plan.items:
         if item.status == FAILED and item.retryable:

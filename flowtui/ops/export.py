@@ -2,16 +2,25 @@
 
 Customers are walked by key (:meth:`ApiService.iter_customers`), so stores beyond the 10,000
 offset cap export completely, and written as they arrive, so memory stays flat. No Textual.
+
+CSV cells follow conventions the import (:mod:`flowtui.ops.import_file`) reverses exactly:
+
+- a cell holding a comma, a double quote, a carriage return or a line feed is quoted
+  (:func:`csv_line`; the standard ``csv`` module leaves a bare CR unquoted, which splits the row);
+- a cell a spreadsheet would run as a formula (OWASP's CSV injection: one beginning with ``=``,
+  ``+``, ``-``, ``@``, TAB or CR) gets a leading apostrophe, and so does a value that already
+  looks neutralised (an apostrophe followed by one of those or by another apostrophe), so the
+  import can take exactly one apostrophe off again (:func:`neutralise`, :func:`restore`).
+  ``raw`` turns this off on both sides.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import IO, Any
 
 from flowtui.api.models import Customer
 from flowtui.api.service import ApiService
@@ -19,6 +28,11 @@ from flowtui.core.textsafe import printable
 
 BASE_COLUMNS = ("id", "name", "email", "external_ref", "created_at", "updated_at")
 FORMATS = ("jsonl", "csv")
+#: What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+FORMULA_START = frozenset("=+-@\t\r")
+#: A negative number as JSON writes it: a spreadsheet reads it as a number, never a formula.
+_NEGATIVE_NUMBER = re.compile(r"-(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_NEEDS_QUOTES = re.compile('[,"\r\n]')
 
 
 @dataclass
@@ -63,29 +77,69 @@ def csv_cell(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _looks_neutralised(cell: str) -> bool:
+    return len(cell) > 1 and cell[0] == "'" and (cell[1] == "'" or cell[1] in FORMULA_START)
+
+
+def neutralise(cell: str) -> str:
+    """``cell`` as a spreadsheet can open it safely: a leading apostrophe before a formula.
+
+    A negative number (``-12.5``) is left as it is. A cell that already looks neutralised
+    (``'=x``, ``''``) gets one more apostrophe, so :func:`restore` is its exact inverse.
+    """
+    if not cell:
+        return cell
+    if cell[0] in FORMULA_START:
+        if cell[0] == "-" and _NEGATIVE_NUMBER.fullmatch(cell):
+            return cell
+        return "'" + cell
+    if _looks_neutralised(cell):
+        return "'" + cell
+    return cell
+
+
+def restore(cell: str) -> str:
+    """The value :func:`neutralise` turned into ``cell``: one leading apostrophe off, when
+    an apostrophe is followed by a formula character or another apostrophe. Any other cell
+    (``'hello`` typed by hand, say) is kept as it is."""
+    return cell[1:] if _looks_neutralised(cell) else cell
+
+
+def csv_line(cells: list[str]) -> str:
+    """One CSV row ending in ``\\n``: a cell holding a comma, a quote, CR or LF is quoted
+    (quotes doubled), so no reader splits the row, spreadsheets included."""
+    line = ",".join(
+        '"' + c.replace('"', '""') + '"' if _NEEDS_QUOTES.search(c) else c for c in cells
+    )
+    # A row of one empty cell would be a blank line, which readers skip.
+    return (line if line or len(cells) != 1 else '""') + "\n"
+
+
 async def export_customers(
     service: ApiService,
-    out: TextIO,
+    out: IO[str],
     fmt: str = "jsonl",
     *,
     progress: Callable[[int, int], None] | None = None,
     concurrency: int = 4,
     for_terminal: bool = False,
+    raw: bool = False,
 ) -> ExportResult:
     """Write every customer to ``out``; ``progress(done, total)`` is called as pages arrive.
 
     ``for_terminal``: the output is a terminal, so no character may drive it (JSON Lines
     escape everything outside ASCII; CSV cells get visible escapes for control characters).
+    ``raw``: CSV cells are written as they are, formulas included (see :func:`neutralise`).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (use {' or '.join(FORMATS)})")
     custom_columns = [f.slug for f in await service.value_fields("customers")]
     columns = [*BASE_COLUMNS, *custom_columns]
     total = await service.count_customers()
-    writer = None
-    if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
+    csv_out = fmt == "csv"
+    safe = (lambda c: c) if raw else neutralise
+    if csv_out:
+        out.write(csv_line([safe(c) for c in columns]))
     count = 0
     encode = json.JSONEncoder(ensure_ascii=for_terminal, separators=(",", ":")).encode
     ascii_encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
@@ -94,16 +148,16 @@ async def export_customers(
     async for customer in service.iter_customers(concurrency=concurrency):
         record = customer_record(customer, custom_columns)
         try:
-            if writer is not None:
-                cells = [csv_cell(record.get(c)) for c in columns]
-                writer.writerow([printable(c) for c in cells] if for_terminal else cells)
+            if csv_out:
+                cells = [safe(csv_cell(record.get(c))) for c in columns]
+                out.write(csv_line([printable(c) for c in cells] if for_terminal else cells))
             else:
                 out.write(encode(record) + "\n")
         except UnicodeEncodeError:
             # A lone surrogate (a store can send "\ud800") cannot be written as UTF-8: JSON
             # Lines keep it as a \ud800 escape, CSV cells get U+FFFD in its place.
-            if writer is not None:
-                writer.writerow([_SURROGATE.sub("\ufffd", c) for c in cells])
+            if csv_out:
+                out.write(csv_line([_SURROGATE.sub("\ufffd", c) for c in cells]))
             else:
                 out.write(ascii_encode(record) + "\n")
         count += 1

@@ -4,12 +4,18 @@
 What a row means (checking, planning, writing) is :mod:`flowtui.ops.importer`'s part; this
 module only turns a file into rows, or says in one line why it cannot
 (:class:`ImportFileError`): missing, not UTF-8, a bad CSV header.
+
+CSV cells (and header names) that the export neutralised against formula injection get their
+apostrophe back off (:func:`flowtui.ops.export.restore`) unless ``raw``. A JSON Lines row
+nested deeper than :data:`MAX_JSON_DEPTH` is one invalid row: its depth is measured before it
+is parsed, so no row can exhaust the parser's recursion.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +24,13 @@ from typing import IO, Any
 from flowtui.api.models import Customer
 from flowtui.core.fields import MAX_STRING_BYTES
 from flowtui.core.textsafe import printable
+from flowtui.ops.export import restore
 
 FORMATS = ("csv", "jsonl")
+#: How deeply a JSON Lines row may nest arrays and objects (a customer's values are flat).
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(r'"[^"]*"')  # once escapes are gone (see too_deep)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
 class ImportFileError(Exception):
@@ -72,6 +83,28 @@ def default_failures_path(path: str, fmt: str) -> str:
     return str(p.with_name(f"{stem}.failed.{fmt}"))
 
 
+def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the JSON ``text`` nests arrays and objects more than ``limit`` deep (brackets
+    inside strings do not count). Linear in the text and never recursive: ``str`` methods and
+    single-class regular expressions drop everything but the brackets outside strings (a
+    16 MB line in well under a second), and only a line of millions of brackets costs a
+    second or so per 4 million."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    # Drop escapes (pairs of backslashes first, then escaped quotes): what is left of each
+    # string is a quote, no quotes, a quote, and can go whole.
+    bare = _JSON_STRING.sub("", text.replace("\\\\", "").replace('\\"', ""))
+    depth = 0
+    for bracket in _NOT_BRACKET.sub("", bare):
+        if bracket in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif depth:
+            depth -= 1
+    return False
+
+
 def _open(path: str) -> IO[str]:
     try:
         # utf-8-sig: a spreadsheet's byte-order mark is not part of the first column's name.
@@ -84,9 +117,15 @@ def _open(path: str) -> IO[str]:
         raise ImportFileError(f"cannot read {printable(path)}: {exc.strerror or exc}") from None
 
 
-def read_records(path: str, fmt: str) -> tuple[list[str] | None, Iterator[Row]]:
+def read_records(
+    path: str, fmt: str, *, raw: bool = False
+) -> tuple[list[str] | None, Iterator[Row]]:
     """The CSV header (None for JSON Lines) and the file's rows, each with ``values`` holding
-    the record as read (a dict of cells or keys) or ``problems`` saying why it has none."""
+    the record as read (a dict of cells or keys) or ``problems`` saying why it has none.
+
+    CSV header names and cells are restored from the export's formula neutralisation
+    (``'=x`` reads as ``=x``) unless ``raw``; ``Row.raw`` keeps the cells exactly as read.
+    """
     handle = _open(path)
     shown = printable(path)
 
@@ -125,7 +164,7 @@ def read_records(path: str, fmt: str) -> tuple[list[str] | None, Iterator[Row]]:
                 f"{shown} has no header row: the first line must name the columns "
                 "(id,name,email,... as the export writes them)"
             )
-        header = [h.strip() for h in header]
+        header = [h.strip() if raw else restore(h.strip()) for h in header]
         repeated = sorted({h for h in header if header.count(h) > 1})
         if repeated:
             handle.close()
@@ -152,7 +191,8 @@ def read_records(path: str, fmt: str) -> tuple[list[str] | None, Iterator[Row]]:
                             f"has {len(cells)} cells where the header has {len(header)} columns"
                         )
                     else:
-                        row.values = dict(zip(header, cells, strict=True))
+                        values = cells if raw else [restore(c) for c in cells]
+                        row.values = dict(zip(header, values, strict=True))
                     yield row
 
         return header, csv_rows()
@@ -170,6 +210,13 @@ def read_records(path: str, fmt: str) -> tuple[list[str] | None, Iterator[Row]]:
                 number += 1
                 text = line.strip()
                 if not text:
+                    continue
+                if too_deep(text):
+                    problem = (
+                        f"nests arrays or objects more than {MAX_JSON_DEPTH} levels deep "
+                        "(a customer's values are flat)"
+                    )
+                    yield Row(number, text, problems=[problem])
                     continue
                 try:
                     record = json.loads(text)

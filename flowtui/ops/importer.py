@@ -23,21 +23,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import functools
 import json
 import os
 from collections import Counter
 from collections.abc import Awaitable, Callable, Set
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flowtui.api.errors import ApiError, ErrorItem, NetworkError, NotFoundError, ServerError
 from flowtui.api.models import Customer, Field
 from flowtui.api.paging import PAGE_LIMIT
+from flowtui.api.recording import customer_attrs, record_write
 from flowtui.api.service import ApiService
+from flowtui.config._files import open_private
 from flowtui.core.fields import check_value, is_email, parse_text
 from flowtui.core.textsafe import printable
+from flowtui.ops.export import csv_line, neutralise, restore
 from flowtui.ops.import_file import (
     FORMATS,
     ImportFileError,
@@ -89,6 +92,8 @@ class ImportPlan:
     ignored: dict[str, int]
     lookup: str = ""  # "each" (one request per key), "walk" (read the whole store) or ""
     stopped: str = ""  # why writing stopped early, if it did
+    #: CSV cells were read as they are, without undoing the export's formula neutralisation.
+    raw: bool = False
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -228,18 +233,20 @@ async def plan_import(
     *,
     lookup: str = "auto",
     progress: Callable[[int, int], None] | None = None,
+    raw: bool = False,
 ) -> ImportPlan:
     """Read and check every row, look up the customers they name and decide what each does.
 
     ``lookup``: "each" asks the store once per email or id, "walk" reads every customer
     (by key, 100 a page) and keeps those the file names; "auto" picks the one needing fewer
-    requests. Raises :class:`ImportFileError` for a file that cannot be read at all, and
-    :class:`ApiError` when the store cannot be asked.
+    requests. ``raw``: CSV cells are taken as they are (an export made with ``raw``), not
+    restored from the export's formula neutralisation. Raises :class:`ImportFileError` for
+    a file that cannot be read at all, and :class:`ApiError` when the store cannot be asked.
     """
     if match not in MATCHES:
         raise ValueError(f"unknown match {match!r}")
     fields = {f.slug: f for f in await service.value_fields("customers")}
-    header, records = read_records(path, fmt)
+    header, records = read_records(path, fmt, raw=raw)
     if header is not None and match not in header:
         other = "id" if match == "email" else "email"
         raise ImportFileError(
@@ -254,7 +261,7 @@ async def plan_import(
         rows.append(row)
     _mark_duplicates(rows, "email")
     _mark_duplicates(rows, "id")
-    plan = ImportPlan(path, fmt, match, header, fields, rows, dict(ignored))
+    plan = ImportPlan(path, fmt, match, header, fields, rows, dict(ignored), raw=raw)
 
     for row in rows:
         if row.problems:
@@ -541,32 +548,52 @@ async def _create(service: ApiService, plan: ImportPlan, row: Row) -> None:
         if customer is None:
             raise
         row.recovered = True
+        # The service journals the creates it saw answered; this one it never saw.
+        if service.journal is not None:
+            await record_write(
+                service.journal,
+                profile=service.profile_name,
+                resource="customer",
+                action="created",
+                id=customer.id,
+                after=customer_attrs(customer),
+                on_error=service.on_journal_error,
+            )
     row.outcome, row.customer_id = "created", customer.id
 
 
 def write_failures(plan: ImportPlan, path: str) -> int:
     """Write the invalid and failed rows to ``path`` in the input's format with their
-    ``error``; returns how many. The file appears whole or not at all."""
+    ``error``; returns how many. The file appears whole or not at all, created 0600 (it holds
+    customers' data); a missing folder is an error, as for an export.
+
+    CSV cells are written neutralised against formula injection, as the export writes them
+    (a cell read as ``=x`` is written ``'=x``; one already neutralised stays as it was), so
+    importing the failure file reads the same values; with ``plan.raw`` exactly as read.
+    """
     rows = plan.failures()
     if not rows:
         return 0
-    partial = path + ".part"
-    with open(partial, "w", encoding="utf-8", newline="") as out:
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(2, "No such file or directory", str(target.parent))
+    partial = target.with_name(target.name + ".part")
+    with open_private(partial, "w", encoding="utf-8", newline="") as out:
         if plan.fmt == "csv":
+            safe = (lambda c: c) if plan.raw else (lambda c: neutralise(restore(c)))
             header = list(plan.header or [])
             at = header.index("error") if "error" in header else len(header)
             if at == len(header):
                 header.append("error")
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(header)
+            out.write(csv_line([c if plan.raw else neutralise(c) for c in header]))
             for row in rows:
-                cells = list(row.raw)
+                cells = [safe(c) for c in row.raw]
                 if len(cells) > len(plan.header or ()):
-                    cells.append(row.message)  # a row with too many cells keeps all of them
+                    cells.append(safe(row.message))  # a row with too many cells keeps them all
                 else:
                     cells += [""] * (len(header) - len(cells))
-                    cells[at] = row.message
-                writer.writerow(cells)
+                    cells[at] = safe(row.message)
+                out.write(csv_line(cells))
         else:
             encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
             for row in rows:

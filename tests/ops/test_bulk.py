@@ -14,6 +14,8 @@ import datetime as dt
 import json
 import os
 import stat
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
@@ -376,3 +378,66 @@ async def test_bulk_writes_are_journaled_with_the_previewed_values_and_no_extra_
         assert record["action"] == "updated" and record["resource"] == "customer"
         assert record["before"] == {"loyalty_tier": item.before}
         assert record["after"] == {"loyalty_tier": 5}
+
+
+# -- two processes, one plan (issue 15, item 11) ----------------------------------------------
+
+
+def hold_plan_lock_in_another_process(plan: bulk.BulkPlan) -> subprocess.Popen[str]:
+    """A second process holding the plan's lock, as a flowtui running it would."""
+    code = (
+        "import sys, time; from pathlib import Path; from flowtui.config._files import locked\n"
+        "with locked(Path(sys.argv[1])):\n"
+        "    print('held', flush=True); time.sleep(60)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(bulk.plans_dir() / f"{plan.id}.json")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "held\n"
+    return proc
+
+
+async def test_a_plan_run_by_another_process_is_neither_offered_nor_run_nor_discarded(shop):
+    async with shop.service() as service:
+        target = await tier_field(service)
+        plan = bulk.build_plan("pawnee", BASE, target, 2, await first(service, 10))
+        bulk.save_plan(plan)
+        assert [p.id for p in bulk.unfinished_plans("pawnee")] == [plan.id]
+        other = hold_plan_lock_in_another_process(plan)
+        try:
+            assert bulk.unfinished_plans("pawnee") == []  # not offered while it runs there
+            with pytest.raises(bulk.PlanError, match="being run by another flowtui process"):
+                await bulk.apply(service, plan)
+            with pytest.raises(bulk.PlanError, match="being run by another flowtui process"):
+                bulk.discard_plan(plan)
+        finally:
+            other.kill()
+            other.communicate()
+        assert sum(shop.counting.writes.values()) == 0  # nothing was sent meanwhile
+        assert bulk.load_plan(plan.path).state == "ready"  # and the file is as it was
+        await bulk.apply(service, plan)  # once that process is gone, it runs
+    assert plan.state == "finished" and not bulk.unfinished_plans("pawnee")
+
+
+async def test_a_stale_copy_of_a_plan_never_sends_again_what_another_run_sent(shop):
+    async with shop.service() as service:
+        target = await tier_field(service)
+        plan = bulk.build_plan("pawnee", BASE, target, 2, await first(service, 10))
+        bulk.save_plan(plan)
+        stale = bulk.load_plan(plan.path)  # another app read it before this one ran it
+        await bulk.apply(service, plan)
+        sent = sum(shop.counting.writes.values())
+        assert sent == plan.count("done") > 0
+        await bulk.apply(service, stale)  # reads the file as it is now: nothing left
+        assert sum(shop.counting.writes.values()) == sent
+        assert stale.state == "finished" and stale.counts() == plan.counts()
+        # discarded elsewhere: a copy read before that sends nothing either
+        again = bulk.build_plan("pawnee", BASE, target, 3, await first(service, 10))
+        bulk.save_plan(again)
+        copy = bulk.load_plan(again.path)
+        bulk.discard_plan(again)
+        with pytest.raises(bulk.PlanError, match="was discarded"):
+            await bulk.apply(service, copy)
+        assert sum(shop.counting.writes.values()) == sent
