@@ -150,24 +150,42 @@ def _add_add(psub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def list_profiles(args: argparse.Namespace) -> int:
-    """One line a profile; ``*`` marks the default. Nothing yet: a hint on stderr, exit 0."""
-    from flowtui.config.profiles import ProfileStore
+    """One line a profile; ``*`` marks the default. Nothing yet: a hint on stderr, exit 0.
+
+    A profile whose values are invalid is listed as such, with its problem (and how to
+    repair it) on stderr and exit 1: the others stay visible."""
+    from flowtui.config.profiles import ConfigError, Profile, ProfileStore
+    from flowtui.core.textsafe import printable
 
     store = ProfileStore()
-    profiles = store.profiles()
-    if not profiles:
+    names = store.names()
+    if not names:
         print("No profiles yet: add one with `flowtui profile add NAME`.", file=sys.stderr)
         return 0
     default = store.default_name()
-    width = max(len(p.name) for p in profiles)
+    profiles: list[Profile | str] = []
+    problems: list[str] = []
+    for name in names:
+        try:
+            profiles.append(store.get(name))
+        except ConfigError as exc:
+            profiles.append(printable(name))  # a hand-written name may hold anything
+            problems.append(str(exc))
+    width = max(len(p if isinstance(p, str) else p.name) for p in profiles)
     for p in profiles:
+        if isinstance(p, str):
+            mark = "*" if p == default else " "  # (a default with escapes is no valid name)
+            print(f"{mark} {p:<{width}}  invalid  (see the message below)")
+            continue
         mark = "*" if p.name == default else " "
         flags = " read-only" if p.read_only else ""
         print(
             f"{mark} {p.name:<{width}}  {p.region_name():<8} {p.base_url}  "
             f"client_id={p.client_id}{flags}"
         )
-    return 0
+    for problem in problems:
+        print(f"flowtui: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def show_profile(args: argparse.Namespace) -> int:
@@ -209,15 +227,24 @@ def show_profile(args: argparse.Namespace) -> int:
 
 
 def remove_profile(args: argparse.Namespace) -> int:
-    """Forget a profile, its secret and its cached token."""
+    """Forget a profile, its secret and its cached token; a profile whose values are invalid
+    (which every other command refuses) can be removed too."""
     from flowtui.config.profiles import ProfileStore
-    from flowtui.config.secrets import secret_store
+    from flowtui.config.secrets import FileSecrets, KeyringSecrets
 
     store = ProfileStore()
-    p = store.get(args.name)
-    store.remove(p.name)
-    secret_store(p).delete(p.name)
-    print(f"Removed profile {p.name!r} and its stored secret.")
+    table = store.table(args.name)
+    # The secret store is checked before anything changes: a profile is never left behind
+    # with its secret gone, nor a secret without its profile, because one file is unusable.
+    secrets: FileSecrets | KeyringSecrets
+    if table.get("secret_backend") == "keyring":
+        secrets = KeyringSecrets()
+    else:
+        secrets = FileSecrets()
+        secrets.check()
+    store.remove(args.name)
+    secrets.delete(args.name)
+    print(f"Removed profile {args.name!r} and its stored secret.")
     return 0
 
 
@@ -322,20 +349,16 @@ def add_profile(args: argparse.Namespace) -> int:
         except Exception as exc:
             raise CommandError(f"not saved: {fail_text(exc, profile)}") from None
     secrets = secret_store(profile)
-    first = not store.profiles()
+    store.names()  # a config file flowtui cannot change is refused before the secret is stored
     # Secrets first: if they cannot be stored, the profile is not saved either. A replaced
-    # profile's old secret and cached token belong to other credentials: forget them.
-    secrets.delete(profile.name)
-    if secret is not None:
-        secrets.set_secret(profile.name, secret)
-    if token is not None:
-        secrets.set_token(profile.name, token)
-    store.save(profile)
-    if args.default or first:
-        store.set_default(profile.name)
+    # profile's old secret and cached token belong to other credentials: forget them. Each
+    # file's read-modify-write holds its lock, so concurrent adds lose nothing; a replaced
+    # profile whose old values were invalid is repaired.
+    secrets.replace(profile.name, secret, token)
+    made_default = store.save(profile, default="always" if args.default else "first")
     print(
         f"Saved profile {profile.name!r} ({profile.region_name()}, {profile.base_url})"
-        + (" as the default" if args.default or first else "")
+        + (" as the default" if made_default else "")
         + "."
     )
     return 0

@@ -14,9 +14,11 @@
     secret_backend = "file"
     verify_tls = true
 
-Secrets never go in this file: they live in :mod:`flowtui.config.secrets`. Keys flowtui does
-not know are preserved on rewrite, so an older flowtui does not destroy a newer one's settings.
-Comments are not preserved (the file is rewritten from its parsed data).
+Secrets never go in this file: they live in :mod:`flowtui.config.secrets`. Changes edit the
+file in place (tomlkit): comments, blank lines, key order and keys flowtui does not know are
+kept, so an older flowtui does not destroy a newer one's settings nor a person's notes. Every
+change holds a lock across processes (:func:`flowtui.config._files.locked`), and a file nested
+more than :data:`flowtui.config._toml.MAX_DEPTH` levels deep is refused before parsing.
 
 Validation helpers are pure functions returning a problem sentence or ``None``. Nothing here
 imports Textual.
@@ -24,23 +26,38 @@ imports Textual.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import ipaddress
 import logging
 import math
 import os
 import re
+import shlex
 import stat
 import tomllib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import tomli_w
+import tomlkit
+from tomlkit.items import InlineTable
+from tomlkit.toml_document import TOMLDocument
 
 from flowtui.config import paths
-from flowtui.config._files import atomic_write, ensure_dir, write_target
+from flowtui.config._files import LockTimeout, atomic_write, ensure_dir, locked, write_target
+from flowtui.config._toml import (
+    MAX_DEPTH,
+    TomlEditError,
+    dumps,
+    editable,
+    loads,
+    nesting_line,
+    plain,
+)
+from flowtui.core.textsafe import printable
 
 __all__ = [
     "EU_WEST",
@@ -87,6 +104,11 @@ _SECRET_KEYS = frozenset(
     {"client_secret", "secret", "access_token", "token", "refresh_token", "password"}
 )
 _DEFAULT_FILE_MODE = 0o600
+#: Seconds a change waits for another flowtui process that is changing the file.
+LOCK_TIMEOUT = 30.0
+
+DefaultChoice = Literal["never", "first", "always"]
+"""When :meth:`ProfileStore.save` makes the saved profile the default."""
 
 
 class ConfigError(Exception):
@@ -305,14 +327,14 @@ class ProfileStore:
 
     # -- reading -------------------------------------------------------------------------
 
-    def _load(self) -> dict[str, Any]:
-        """The parsed document (``{}`` when the file is missing); ConfigError if unusable."""
+    def _read_text(self) -> str | None:
+        """The file's text (``None`` when it is missing); ConfigError if it cannot be read."""
         path = self.path
         keep = "flowtui has not changed it"
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            return {}
+            return None
         except IsADirectoryError:
             raise ConfigError(
                 f"{path} is a folder, not a config file: move it out of the way "
@@ -328,20 +350,42 @@ class ProfileStore:
                 f"Cannot read {path}: {err.strerror or err}. Check the file and its folder."
             ) from None
         try:
-            text = raw.decode("utf-8")
+            return raw.decode("utf-8")
         except UnicodeDecodeError as err:
             raise ConfigError(
                 f"{path} is not UTF-8 text (bad byte at offset {err.start}). "
                 f"Fix or move it away; {keep}."
             ) from None
+
+    def _parse_text(self, text: str | None) -> dict[str, Any]:
+        """The parsed document of ``text`` (``{}`` for a missing file); ConfigError if unusable.
+
+        The nesting depth is checked before parsing (see :func:`_toml.nesting_line`), so a
+        hostile file is one sentence, never a RecursionError.
+        """
+        if text is None:
+            return {}
+        keep = "flowtui has not changed it"
+        line = nesting_line(text)
+        if line is not None:
+            raise ConfigError(
+                f"{self.path} nests tables, arrays or dotted keys more than {MAX_DEPTH} levels "
+                f"deep (line {line}); flowtui reads at most {MAX_DEPTH}. Fix or move it away; "
+                f"{keep}."
+            )
         try:
-            doc = tomllib.loads(text)
+            doc = loads(text, keep=True)
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(
-                f"{path} is not valid TOML: {err}. Fix that line or move the file away; {keep}."
+                f"{self.path} is not valid TOML: {err}. Fix that line or move the file away; "
+                f"{keep}."
             ) from None
         self._check_structure(doc)
         return doc
+
+    def _load(self) -> dict[str, Any]:
+        """The parsed document (``{}`` when the file is missing); ConfigError if unusable."""
+        return self._parse_text(self._read_text())
 
     def _check_structure(self, doc: dict[str, Any]) -> None:
         """Raise ConfigError if the top-level keys flowtui relies on have the wrong type."""
@@ -363,12 +407,19 @@ class ProfileStore:
     def _parse(self, name: str, table: object) -> Profile:
         """Turn one ``[profiles.<name>]`` table into a Profile; ConfigError naming both."""
         where = f"{self.path}: profile {name!r}"
-        fix = f"Fix it in the file or replace it with `flowtui profile add {name}`."
+        quoted = printable(shlex.quote(name))  # a hand-written name may hold anything
+        fix = (
+            f"Fix it in the file, replace it with `flowtui profile add {quoted} --client-id ID` "
+            f"(plus --region or --url) or delete it with `flowtui profile remove {quoted}`."
+        )
         if not isinstance(table, dict):
             raise ConfigError(f"{where} must be a table ([profiles.{name}]). {fix}")
         name_problem = validate_name(name)
         if name_problem:
-            raise ConfigError(f"{where} has an unusable name: {name_problem} Rename it.")
+            raise ConfigError(
+                f"{where} has an unusable name: {name_problem} Rename it in the file or delete "
+                f"it with `flowtui profile remove {quoted}`."
+            )
         leaked = sorted(_SECRET_KEYS & table.keys())
         if leaked:
             # Name the key, never its value.
@@ -419,6 +470,16 @@ class ProfileStore:
             raise self._not_found(name, doc)
         return self._parse(name, tables[name])
 
+    def table(self, name: str) -> dict[str, Any]:
+        """Profile ``name``'s table as written, even when its values are invalid (a table
+        that is not one reads as ``{}``); :class:`ProfileNotFound` when there is none."""
+        doc = self._load()
+        tables = self._tables(doc)
+        if name not in tables:
+            raise self._not_found(name, doc)
+        found = tables[name]
+        return copy.deepcopy(found) if isinstance(found, dict) else {}
+
     def default_name(self) -> str | None:
         """The ``default_profile`` named in the file, or ``None``."""
         return self._load().get("default_profile")
@@ -428,70 +489,147 @@ class ProfileStore:
         return copy.deepcopy(self._load().get("settings", {}))
 
     # -- writing -------------------------------------------------------------------------
+    #
+    # Every change is a read-modify-write under locked(): the file is read, checked and edited
+    # in place (tomlkit keeps comments, blank lines and key order) while the lock is held, so
+    # concurrent flowtui processes never lose each other's changes.
 
-    def save(self, profile: Profile) -> None:
+    def save(self, profile: Profile, *, default: DefaultChoice = "never") -> bool:
         """Add or replace ``profile``; keys flowtui does not know in its table are kept.
 
-        The base URL is stored normalised (see :func:`normalise_base_url`). Raises
-        ConfigError, without writing anything, if the profile is invalid or the existing
-        file cannot be read.
+        A replaced profile's table is edited value by value, so comments beside its lines
+        survive; a profile whose old values were invalid is repaired. ``default`` makes it the
+        default profile ``"always"``, or only when it is the ``"first"`` profile in the file;
+        the return value says whether it became the default. The base URL is stored
+        normalised (see :func:`normalise_base_url`). Raises ConfigError, without writing
+        anything, if the profile is invalid or the existing file cannot be read.
         """
         problems = validate_profile(profile)
         if problems:
             raise ConfigError(
                 f"Cannot save profile {profile.name!r} to {self.path}: {' '.join(problems)}"
             )
-        doc = self._load()
-        tables = doc.setdefault("profiles", {})
-        old = tables.get(profile.name)
-        extra: dict[str, Any] = {}
-        if isinstance(old, dict):
-            leaked = sorted(_SECRET_KEYS & old.keys())
-            if leaked:
-                raise ConfigError(
-                    f"{self.path}: profile {profile.name!r} holds {', '.join(leaked)}: "
-                    f"secrets do not belong in the config file. Delete that line first."
-                )
-            extra = {key: value for key, value in old.items() if key not in _FIELD_NAMES}
-        tables[profile.name] = {**_profile_table(profile), **extra}
-        self._write(doc)
-        log.debug("saved profile %s to %s", profile.name, self.path)
+        made_default = False
 
-    def remove(self, name: str) -> None:
-        """Delete profile ``name`` (and the default if it pointed there). Secrets are kept:
-        delete them through the profile's secret store."""
-        doc = self._load()
-        tables = self._tables(doc)
-        if name not in tables:
-            raise self._not_found(name, doc)
-        del tables[name]
-        if not tables:
-            doc.pop("profiles", None)
-        if doc.get("default_profile") == name:
-            del doc["default_profile"]
-        self._write(doc)
+        def change(doc: dict[str, Any], edit: TOMLDocument) -> None:
+            nonlocal made_default
+            old = self._tables(doc).get(profile.name)
+            if isinstance(old, dict):
+                leaked = sorted(_SECRET_KEYS & old.keys())
+                if leaked:
+                    raise ConfigError(
+                        f"{self.path}: profile {profile.name!r} holds {', '.join(leaked)}: "
+                        f"secrets do not belong in the config file. Delete that line first."
+                    )
+            first = not self._tables(doc)
+            _put_profile(edit, profile.name, _profile_table(profile))
+            if default == "always" or (default == "first" and first):
+                made_default = True
+                if doc.get("default_profile") != profile.name:
+                    edit["default_profile"] = profile.name
+
+        self._change(change)
+        log.debug("saved profile %s to %s", profile.name, self.path)
+        return made_default
+
+    def remove(self, name: str) -> dict[str, Any]:
+        """Delete profile ``name`` (and the default if it pointed there), even one whose
+        values are invalid; returns its table as it was. Secrets are kept: delete them
+        through the profile's secret store."""
+        self._check_exists(name)
+        removed: dict[str, Any] = {}
+
+        def change(doc: dict[str, Any], edit: TOMLDocument) -> None:
+            nonlocal removed
+            tables = self._tables(doc)
+            if name not in tables:
+                raise self._not_found(name, doc)
+            old = tables[name]
+            removed = copy.deepcopy(old) if isinstance(old, dict) else {}
+            container = edit["profiles"]
+            del container[name]
+            if len(tables) == 1:
+                del edit["profiles"]
+            if doc.get("default_profile") == name:
+                del edit["default_profile"]
+
+        self._change(change)
         log.debug("removed profile %s from %s", name, self.path)
+        return removed
 
     def set_default(self, name: str | None) -> None:
         """Make ``name`` the default profile (it must exist); ``None`` clears the default."""
-        doc = self._load()
-        if name is None:
-            if "default_profile" not in doc:
+        current = self._load()
+        if name is None and "default_profile" not in current:
+            return
+        if name is not None and name not in self._tables(current):
+            raise self._not_found(name, current)
+
+        def change(doc: dict[str, Any], edit: TOMLDocument) -> None:
+            if name is None:
+                if "default_profile" in doc:
+                    del edit["default_profile"]
                 return
-            del doc["default_profile"]
-        else:
             if name not in self._tables(doc):
                 raise self._not_found(name, doc)
-            doc["default_profile"] = name
-        self._write(doc)
+            if doc.get("default_profile") != name:
+                edit["default_profile"] = name
+
+        self._change(change)
         log.debug("default profile in %s is now %s", self.path, name)
 
-    def _write(self, doc: dict[str, Any]) -> None:
-        """Serialise ``doc`` and replace the file atomically, keeping its permission bits."""
+    def _check_exists(self, name: str) -> None:
+        """ProfileNotFound (before any lock or write) when there is no profile ``name``."""
+        doc = self._load()
+        if name not in self._tables(doc):
+            raise self._not_found(name, doc)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the file's lock across processes; its failures become ConfigError."""
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(locked(self.path, timeout=LOCK_TIMEOUT, what=str(self.path)))
+            except LockTimeout as err:
+                raise ConfigError(str(err)) from None
+            except OSError as err:
+                raise ConfigError(
+                    f"Cannot change {self.path}: {err.strerror or err}. Check that its folder "
+                    f"is writable; the file is unchanged."
+                ) from None
+            yield
+
+    def _change(self, change: Callable[[dict[str, Any], TOMLDocument], None]) -> None:
+        """Apply ``change`` to the file under its lock: ``change`` gets the parsed document
+        (to check) and the editable one (to edit); the result is written atomically."""
+        # A broken file is refused before anything (even the lock) is created.
+        before = self._read_text()
+        doc = self._parse_text(before)
+        with self._locked():
+            text = self._read_text()
+            if text != before:  # another process changed it meanwhile
+                doc = self._parse_text(text)
+            try:
+                edit = tomlkit.document() if text is None else editable(text)
+            except TomlEditError as err:
+                raise ConfigError(
+                    f"Cannot change {self.path}: {err}. Fix or move it away; flowtui has not "
+                    f"changed it."
+                ) from None
+            change(doc, edit)
+            self._write(edit, text or "")
+
+    def _write(self, edit: TOMLDocument, before: str) -> None:
+        """Write the edited document atomically, keeping the file's permission bits; the
+        text is checked first (:func:`_toml.dumps` reads it back), so a file flowtui cannot
+        read is never written. The file ends as ``before`` did: a new last table's blank
+        line is not left behind."""
         try:
-            data = tomli_w.dumps(doc).encode("utf-8")
-        except (TypeError, ValueError) as err:
-            raise ConfigError(f"Cannot write {self.path}: {err}") from None
+            data = dumps(edit, like=before, keep=True)
+        except TomlEditError as err:
+            raise ConfigError(
+                f"Cannot write {self.path}: {err}; the old file is unchanged."
+            ) from None
         try:
             ensure_dir(self.path.parent)
             target = write_target(self.path)
@@ -499,12 +637,44 @@ class ProfileStore:
                 mode = stat.S_IMODE(os.stat(target).st_mode)
             except FileNotFoundError:
                 mode = _DEFAULT_FILE_MODE
-            atomic_write(self.path, data, mode=mode)
+            atomic_write(self.path, data.encode("utf-8"), mode=mode)
         except OSError as err:
             raise ConfigError(
                 f"Cannot write {self.path}: {err.strerror or err}. "
                 f"Check that its folder exists and is writable; the old file is unchanged."
             ) from None
+
+
+def _put_profile(edit: TOMLDocument, name: str, values: dict[str, Any]) -> None:
+    """Set profile ``name``'s known keys to ``values`` in the editable document, in place.
+
+    An existing table is edited key by key (unchanged values, their comments and keys
+    flowtui does not know stay as they are; known keys absent from ``values`` go); a new one
+    is added after the other profiles.
+    """
+    if "profiles" not in edit:
+        edit["profiles"] = tomlkit.table(is_super_table=True)
+    tables = edit["profiles"]
+    old = tables.get(name)
+    if not isinstance(old, dict):
+        if isinstance(tables, InlineTable):  # profiles = { shop = { ... } }
+            tables[name] = tomlkit.inline_table()
+            tables[name].update(values)
+            return
+        table = tomlkit.table()
+        table.update(values)
+        table.add(tomlkit.nl())  # a blank line before whatever table follows it
+        tables[name] = table
+        return
+    for key in _FIELD_NAMES:
+        if key not in values:
+            if key in old:
+                del old[key]
+            continue
+        value = values[key]
+        current = plain(old.get(key))
+        if type(current) is not type(value) or current != value:
+            old[key] = value
 
 
 def _sorted_names(tables: dict[str, Any]) -> list[str]:

@@ -8,7 +8,9 @@ like::
     token = { access_token = "...", expires = 1700000000.0, kind = "client_credentials" }
 
 It is always written with mode 0600 (whatever the umask) and refused, unread, when group or
-other users can access it. With the optional ``keyring`` extra a profile can keep its secret
+other users can access it. Changes edit it in place (comments stay), under a lock across
+processes, and a file nested too deeply is refused before it is parsed (see
+:mod:`flowtui.config._toml`). With the optional ``keyring`` extra a profile can keep its secret
 in the OS keyring instead (service ``flowtui``).
 
 Secrets never appear in ``repr()``, exception messages or logs: nothing here formats a secret
@@ -26,14 +28,17 @@ import stat
 import time
 import tomllib
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomli_w
+import tomlkit
+from tomlkit.toml_document import TOMLDocument
 
 from flowtui.config import paths
-from flowtui.config._files import POSIX, atomic_write, ensure_dir
+from flowtui.config._files import POSIX, LockTimeout, atomic_write, ensure_dir, locked
+from flowtui.config._toml import MAX_DEPTH, TomlEditError, dumps, editable, nesting_line
 from flowtui.config.profiles import Profile, validate_name
 
 __all__ = [
@@ -54,6 +59,8 @@ KEYRING_SERVICE = "flowtui"
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 KEYRING_HINT = "pip install 'flowtui[keyring]'"
+#: Seconds a change waits for another flowtui process that is changing the file.
+LOCK_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,14 @@ class SecretStore(ABC):
     def delete(self, profile: str) -> None:
         """Forget both the secret and the token of ``profile`` (no error if there are none)."""
 
+    def replace(self, profile: str, secret: str | None, token: CachedToken | None) -> None:
+        """Forget what ``profile`` had, then store ``secret`` and ``token`` (``None``: none)."""
+        self.delete(profile)
+        if secret is not None:
+            self.set_secret(profile, secret)
+        if token is not None:
+            self.set_token(profile, token)
+
 
 def _check_profile_name(profile: str) -> None:
     """Raise SecretsError if ``profile`` is not a valid profile name."""
@@ -150,13 +165,14 @@ class FileSecrets(SecretStore):
         """Show the file's location only."""
         return f"FileSecrets(path={str(self.path)!r})"
 
-    def _read(self) -> dict[str, Any]:
-        """The parsed file (``{}`` if missing), after checking that only its owner can use it."""
+    def _read_text(self) -> str | None:
+        """The file's text (``None`` if missing), after checking that only its owner can
+        use it."""
         path = self.path
         try:
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
-            return {}
+            return None
         except PermissionError:
             raise SecretsError(
                 f"Cannot read {path}: permission denied. It should belong to you; "
@@ -179,24 +195,54 @@ class FileSecrets(SecretStore):
         finally:
             if fd >= 0:
                 os.close(fd)
+        text = None
+        with contextlib.suppress(UnicodeDecodeError):  # its text would carry the file's bytes
+            text = raw.decode("utf-8")
+        del raw
+        if text is None:
+            raise self._unusable("is not UTF-8 text")
+        return text
+
+    def _unusable(self, problem: str) -> SecretsError:
+        """The error for a credentials file that cannot be used as it is."""
+        return SecretsError(
+            f"{self.path} {problem}. Fix it, or move it away and enter the secrets again; "
+            f"flowtui has not changed it."
+        )
+
+    def _parse(self, text: str | None) -> dict[str, Any]:
+        """The parsed file (``{}`` if missing); SecretsError if it is not usable TOML.
+
+        The nesting depth is checked before parsing (see :func:`_toml.nesting_line`).
+        """
+        if text is None:
+            return {}
+        line = nesting_line(text)
+        if line is not None:
+            raise self._unusable(
+                f"nests tables, arrays or dotted keys more than {MAX_DEPTH} levels deep "
+                f"(line {line}); flowtui reads at most {MAX_DEPTH}"
+            )
         # Parse without keeping any exception around: they can carry the file's text.
         problem = None
         doc: dict[str, Any] = {}
         try:
-            doc = tomllib.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            problem = "is not UTF-8 text"
+            doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
             problem = f"is not valid TOML ({_position(err)})"
-        del raw
         if problem is None and not isinstance(doc.get("profiles", {}), dict):
             problem = "has a 'profiles' key that is not a table"
         if problem is not None:
-            raise SecretsError(
-                f"{path} {problem}. Fix it, or move it away and enter the secrets again; "
-                f"flowtui has not changed it."
-            )
+            raise self._unusable(problem)
         return doc
+
+    def _read(self) -> dict[str, Any]:
+        """The parsed file (``{}`` if missing), after checking that only its owner can use it."""
+        return self._parse(self._read_text())
+
+    def check(self) -> None:
+        """Raise SecretsError if the file cannot be used as it is (nothing is changed)."""
+        self._read()
 
     def _entry(self, doc: dict[str, Any], profile: str) -> dict[str, Any]:
         """The table of ``profile`` in ``doc`` (empty if absent); SecretsError if malformed."""
@@ -208,37 +254,99 @@ class FileSecrets(SecretStore):
             )
         return entry
 
-    def _write(self, doc: dict[str, Any]) -> None:
-        """Replace the file with ``doc``, mode 0600, creating its folder (0700) if needed."""
-        data = tomli_w.dumps(doc).encode("utf-8")
-        try:
-            ensure_dir(self.path.parent, DIR_MODE)
-            atomic_write(self.path, data, mode=FILE_MODE)
-        except OSError as err:
-            raise SecretsError(
-                f"Cannot write {self.path}: {err.strerror or err}. Check that its folder is "
-                f"writable; the old file is unchanged."
-            ) from None
-        finally:
-            del data
+    def _change(self, change: Callable[[dict[str, Any], TOMLDocument], bool]) -> None:
+        """Apply ``change`` under the file's lock across processes: it gets the parsed file
+        (to check) and the editable one (to edit in place) and says whether it changed
+        anything; then the file is replaced, mode 0600, its folder created 0700 if needed."""
+        ensure = "Check that its folder is writable; the old file is unchanged."
+        with contextlib.ExitStack() as stack:
+            try:
+                ensure_dir(self.path.parent, DIR_MODE)
+                stack.enter_context(locked(self.path, timeout=LOCK_TIMEOUT, what=str(self.path)))
+            except LockTimeout as err:
+                raise SecretsError(str(err)) from None
+            except OSError as err:
+                raise SecretsError(
+                    f"Cannot change {self.path}: {err.strerror or err}. {ensure}"
+                ) from None
+            text = self._read_text()
+            doc = self._parse(text)
+            edit: TOMLDocument | None = None
+            with contextlib.suppress(TomlEditError):
+                edit = tomlkit.document() if text is None else editable(text)
+            before = text or ""
+            del text
+            if edit is None:
+                raise self._unusable("cannot be edited in place")
+            if not change(doc, edit):
+                return
+            data = b""
+            try:
+                data = dumps(edit, like=before).encode("utf-8")
+                atomic_write(self.path, data, mode=FILE_MODE)
+            except TomlEditError as err:
+                raise SecretsError(f"Cannot write {self.path}: {err}. {ensure}") from None
+            except OSError as err:
+                raise SecretsError(
+                    f"Cannot write {self.path}: {err.strerror or err}. {ensure}"
+                ) from None
+            finally:
+                del data, before
 
-    def _update(self, profile: str, key: str, value: Any) -> None:
-        """Set (or with ``None`` remove) ``key`` in the entry of ``profile`` and save."""
-        doc = self._read()
-        entry = self._entry(doc, profile)
-        if value is None and key not in entry:
+    def _update(self, profile: str, values: dict[str, Any], *, replace: bool = False) -> None:
+        """Set the keys of ``values`` in the entry of ``profile`` (``None`` removes a key) and
+        save; with ``replace`` the entry's other keys go too. Nothing is written (nor
+        created) when nothing changes."""
+
+        def needed(doc: dict[str, Any]) -> bool:
+            entry = self._entry(doc, profile)
+            if replace and entry.keys() - {k for k, v in values.items() if v is not None}:
+                return True
+            return any(entry.get(k) != v or (v is not None and k not in entry)
+                       for k, v in values.items())  # fmt: skip
+
+        if not needed(self._read()):
             return
-        tables = doc.setdefault("profiles", {})
-        entry = dict(entry)
-        if value is None:
-            entry.pop(key, None)
-        else:
-            entry[key] = value
-        if entry:
-            tables[profile] = entry
-        else:
-            tables.pop(profile, None)
-        self._write(doc)
+
+        def change(doc: dict[str, Any], edit: TOMLDocument) -> bool:
+            if not needed(doc):
+                return False
+            if "profiles" not in edit:
+                edit["profiles"] = tomlkit.table(is_super_table=True)
+            tables: Any = edit["profiles"]
+            if profile not in tables:
+                tables[profile] = tomlkit.table()
+            entry = tables[profile]
+            if replace:
+                for key in [k for k in entry if values.get(k) is None]:
+                    del entry[key]
+            for key, value in values.items():
+                if value is None:
+                    if key in entry:
+                        del entry[key]
+                elif isinstance(value, dict):
+                    inline = tomlkit.inline_table()
+                    inline.update(value)
+                    entry[key] = inline
+                else:
+                    entry[key] = value
+            if not entry:
+                del tables[profile]
+            return True
+
+        self._change(change)
+
+    def replace(self, profile: str, secret: str | None, token: CachedToken | None) -> None:
+        """Forget what ``profile`` had and store ``secret`` and ``token``, in one write."""
+        _check_profile_name(profile)
+        if secret is not None:
+            _check_secret(secret)
+        values = {
+            "client_secret": secret,
+            "token": None if token is None else token.to_dict(),
+        }
+        self._update(profile, values, replace=True)
+        log.debug("replaced the credentials of profile %s in %s", profile, self.path)
 
     def get_secret(self, profile: str) -> str | None:
         """The client secret of ``profile`` from the file, or ``None``."""
@@ -256,7 +364,7 @@ class FileSecrets(SecretStore):
         """Store the client secret of ``profile`` in the file."""
         _check_profile_name(profile)
         _check_secret(secret)
-        self._update(profile, "client_secret", secret)
+        self._update(profile, {"client_secret": secret})
         log.debug("stored the client secret of profile %s in %s", profile, self.path)
 
     def get_token(self, profile: str) -> CachedToken | None:
@@ -275,17 +383,22 @@ class FileSecrets(SecretStore):
     def set_token(self, profile: str, token: CachedToken | None) -> None:
         """Cache ``token`` for ``profile`` in the file; ``None`` removes it."""
         _check_profile_name(profile)
-        self._update(profile, "token", None if token is None else token.to_dict())
+        self._update(profile, {"token": None if token is None else token.to_dict()})
         log.debug("%s the token of profile %s", "cleared" if token is None else "cached", profile)
 
     def delete(self, profile: str) -> None:
         """Remove the secret and token of ``profile``; the file is not created if missing."""
-        doc = self._read()
-        tables = doc.get("profiles", {})
-        if profile not in tables:
+        if profile not in self._read().get("profiles", {}):
             return
-        del tables[profile]
-        self._write(doc)
+
+        def change(doc: dict[str, Any], edit: TOMLDocument) -> bool:
+            if profile not in doc.get("profiles", {}):
+                return False
+            tables: Any = edit["profiles"]
+            del tables[profile]
+            return True
+
+        self._change(change)
         log.debug("deleted the credentials of profile %s from %s", profile, self.path)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-import tomli_w
+import tomlkit
 
 from flowtui.cli import build_parser
 from tests.cli.conftest import (
@@ -80,7 +80,7 @@ def test_login_check_with_a_cached_token_still_reaches_the_store(cli, serve):
     assert add(cli, "shop", url).code == 0  # caches a token
     table = config_doc()
     table["profiles"]["shop"]["base_url"] = dead_url()
-    (config_dir() / "config.toml").write_text(tomli_w.dumps(table))
+    (config_dir() / "config.toml").write_text(tomlkit.dumps(table))
     run = cli("login", "--check", "shop")
     assert run.code == 1
     assert run.out == ""

@@ -325,3 +325,184 @@ def test_secret_is_asked_on_the_terminal_without_echo(marker_store):
     assert b"Saved profile 'shop'" in seen
     assert MARKER.encode() not in seen
     assert credentials_doc()["profiles"]["shop"]["client_secret"] == MARKER
+
+
+# -- issue 15: hostile config files, dead-end advice, comments, concurrent writers -------------
+
+DEEP_VALUE = "x = " + "[" * 100_000 + "]" * 100_000 + "\n"
+
+EVERY_COMMAND = [
+    ["profile", "list"],
+    ["profile", "show"],
+    ["profile", "show", "shop"],
+    ["profile", "default", "shop"],
+    ["profile", "remove", "shop"],
+    ["profile", "add", "new", "--url", "http://127.0.0.1:1", "--client-id", "c", "--no-check",
+     "--secret-stdin"],
+    ["login", "--check"],
+    ["login", "--check", "shop"],
+    ["export", "customers"],
+    ["export", "customers", "--profile", "shop"],
+    ["import", "customers", "rows.csv", "--dry-run"],
+    ["index", "sync"],
+    ["index", "status"],
+    ["index", "search", "name:ada"],
+]  # fmt: skip
+
+
+NO_SECRETS = (["profile", "list"], ["profile", "default"], ["index", "status"])
+
+
+@pytest.mark.parametrize("which", ["config.toml", "credentials.toml"])
+def test_a_deeply_nested_file_is_one_named_sentence_from_every_command(
+    cli, serve, tmp_path, monkeypatch, which
+):
+    url, _ = serve()
+    assert add(cli, "shop", url).code == 0
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rows.csv").write_text("email,name\nada@example.com,Ada\n")
+    path = (config_dir() if which == "config.toml" else data_dir()) / which
+    content = path.read_text() + DEEP_VALUE
+    path.write_text(content)
+    for argv in EVERY_COMMAND:
+        run = cli(*argv, stdin="secret\n")  # the fixture asserts: no traceback
+        if which == "credentials.toml" and argv[:2] in NO_SECRETS:
+            continue  # they never read secrets
+        assert run.code == (2 if argv[0] == "import" else 1), argv
+        assert len(run.err_lines) == 1, (argv, run.err)
+        assert run.err.startswith(f"flowtui: {path} nests ") and "(line " in run.err, argv
+        assert "RecursionError" not in run.err
+    assert path.read_text() == content
+
+
+def test_an_invalid_profile_can_be_repaired_with_the_command_its_advice_names(cli, serve):
+    url, _ = serve()
+    assert add(cli, "shop", url).code == 0
+    assert add(cli, "spare", url).code == 0
+    path = config_dir() / "config.toml"
+    path.write_text(path.read_text().replace("rate_limit = 1000.0", 'rate_limit = "fast"', 1))
+
+    for argv in (["profile", "show", "shop"], ["login", "--check"], ["export", "customers"]):
+        run = cli(*argv)
+        assert run.code == 1 and len(run.err_lines) == 1
+        assert "rate_limit" in run.err
+        assert "`flowtui profile add shop --client-id ID` (plus --region or --url)" in run.err
+        assert "`flowtui profile remove shop`" in run.err
+    listing = cli("profile", "list")  # the others stay visible; the broken one is named
+    assert listing.code == 1
+    assert listing.out.splitlines()[0].startswith("* shop") and "invalid" in listing.out
+    assert "spare" in listing.out and "rate_limit" in listing.err
+
+    run = add(cli, "shop", url)  # the advice leads somewhere
+    assert run.code == 0, run.err
+    assert "Saved profile 'shop'" in run.out
+    assert cli("login", "--check").code == 0
+    assert cli("profile", "list").code == 0
+    assert config_doc()["default_profile"] == "shop"
+
+
+def test_an_invalid_profile_can_be_removed_with_its_secret(cli, serve):
+    url, _ = serve()
+    assert add(cli, "shop", url).code == 0
+    assert add(cli, "spare", url).code == 0
+    path = config_dir() / "config.toml"
+    text = path.read_text().replace(f'base_url = "{url}"', "base_url = 42", 1)
+    path.write_text(text + '\n[profiles."bad name"]\nbase_url = "eu-west"\nclient_id = "c"\n')
+    assert "shop" in credentials_doc()["profiles"]
+
+    run = cli("profile", "show", "bad name")
+    assert "`flowtui profile remove 'bad name'`" in run.err
+    assert cli("profile", "remove", "bad name").code == 0
+    run = cli("profile", "remove", "shop")
+    assert run.code == 0, run.err
+    assert "Removed profile 'shop'" in run.out
+    assert sorted(config_doc()["profiles"]) == ["spare"]
+    assert "default_profile" not in config_doc()
+    assert sorted(credentials_doc()["profiles"]) == ["spare"]  # its secret went too
+    assert cli("profile", "list").code == 0
+
+
+def test_profile_commands_keep_the_users_comments(cli, serve):
+    url, _ = serve()
+    path = config_dir() / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    notes = (
+        "# Ana's flowtui set-up. Live store: ask before writing!\n"
+        "\n"
+        "[settings]\n"
+        "# keys I changed\n"
+        "keymap = { customers_new = 'n' }  # muscle memory\n"
+    )
+    path.write_text(notes)
+    assert add(cli, "shop", url).code == 0
+    assert add(cli, "spare", url).code == 0
+    assert cli("profile", "default", "spare").code == 0
+    text = path.read_text()
+    path.write_text(text.replace("[profiles.shop]", "[profiles.shop]  # the live one"))
+    assert add(cli, "shop", url, CLIENT_SECRET, "--accent", "red").code == 0
+    assert cli("profile", "remove", "spare").code == 0
+    text = path.read_text()
+    assert text.startswith(notes)
+    assert "[profiles.shop]  # the live one\n" in text
+    assert config_doc()["profiles"]["shop"]["accent"] == "red"
+
+
+@pytest.mark.slow
+def test_twenty_concurrent_profile_adds_keep_twenty_profiles_and_twenty_secrets(serve, tmp_path):
+    """Real processes: each `flowtui profile add` reads, changes and writes both files."""
+    import subprocess
+
+    url, _ = serve()
+    root = Path(__file__).resolve().parents[2]
+    procs = []
+    for index in range(20):
+        name = f"p{index:02d}"
+        # Half of them try their credentials first (and cache a token), half do not.
+        checked = index % 2 == 0
+        argv = [sys.executable, "-m", "flowtui", "profile", "add", name, "--url", url,
+                "--client-id", CLIENT_ID, "--secret-stdin", "--rate-limit", "1000"]  # fmt: skip
+        if not checked:
+            argv.append("--no-check")
+        secret = CLIENT_SECRET if checked else f"secret-of-{name}"
+        stdin = tmp_path / f"{name}.stdin"
+        stdin.write_text(secret + "\n")
+        with stdin.open() as handle:
+            proc = subprocess.Popen(
+                argv, stdin=handle, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                cwd=root,
+            )  # fmt: skip
+        procs.append((name, secret, checked, proc))
+    for name, _secret, _checked, proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert f"Saved profile '{name}'" in out and "Traceback" not in err
+
+    names = [name for name, *_ in procs]
+    profiles = config_doc()["profiles"]
+    assert sorted(profiles) == names
+    assert config_doc()["default_profile"] in names
+    credentials = credentials_doc()["profiles"]
+    assert sorted(credentials) == names
+    for name, secret, checked, _proc in procs:
+        assert credentials[name]["client_secret"] == secret
+        assert ("token" in credentials[name]) is checked
+    assert stat.S_IMODE((data_dir() / "credentials.toml").stat().st_mode) == 0o600
+
+
+def test_a_hostile_hand_written_profile_name_is_shown_escaped_and_can_be_removed(cli, serve):
+    url, _ = serve()
+    assert add(cli, "shop", url).code == 0
+    path = config_dir() / "config.toml"
+    hostile = "\x1b]0;pwned\x07\u202eevil"
+    with path.open("a") as handle:
+        handle.write('\n[profiles."\\u001b]0;pwned\\u0007\\u202eevil"]\nbase_url = "eu-west"\n')
+    listing = cli("profile", "list")
+    assert listing.code == 1
+    for text in (listing.out, listing.err):
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "\\x1b]0;pwned\\x07" in listing.out and "shop" in listing.out
+    assert "flowtui profile remove" in listing.err
+    run = cli("profile", "remove", hostile)  # as a shell would pass it: removed
+    assert "\x1b" not in run.out
+    assert run.code == 0, run.err
+    assert sorted(config_doc()["profiles"]) == ["shop"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -113,7 +114,8 @@ def test_atomic_write_leaves_no_temp_files(store: ProfileStore) -> None:
         store.save(make(f"p{index}"))
     store.set_default("p1")
     store.remove("p0")
-    assert sorted(os.listdir(store.path.parent)) == ["config.toml"]
+    # The lock's sidecar stays (unlinking a lock file races with its next holder).
+    assert sorted(os.listdir(store.path.parent)) == [".config.toml.lock", "config.toml"]
 
 
 def test_write_is_fsynced(store: ProfileStore, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -138,7 +140,7 @@ def test_failed_replace_keeps_old_file_and_removes_temp(
         store.save(make("other"))
     assert str(store.path) in str(info.value)
     assert store.path.read_bytes() == before
-    assert os.listdir(store.path.parent) == ["config.toml"]
+    assert sorted(os.listdir(store.path.parent)) == [".config.toml.lock", "config.toml"]
 
 
 def test_existing_file_mode_is_kept(store: ProfileStore) -> None:
@@ -224,6 +226,198 @@ def test_folder_in_place_of_the_file(store: ProfileStore) -> None:
             operation()
         assert str(store.path) in str(info.value)
     assert store.path.is_dir() and not any(store.path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[profiles.shop]\nbase_url = 'eu-west'\nclient_id = 'c'\nx = " + "[" * 100_000,
+        "[settings]\nkeymap = " + "{a = " * 100_000 + "1" + "}" * 100_000 + "\n",
+        "[settings." + ".".join(["k"] * 100_000) + "]\n",
+        ".".join(["k"] * 100_000) + " = 1\n",
+    ],
+    ids=["arrays", "inline tables", "table header", "dotted key"],
+)
+def test_deeply_nested_file_is_one_sentence_for_every_operation(
+    store: ProfileStore, content: str
+) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(content)
+    for operation in _all_operations(store):
+        with pytest.raises(ConfigError) as info:
+            operation()
+        message = str(info.value)
+        assert message.startswith(str(store.path)) and "64 levels deep" in message
+        assert re.search(r"\(line [1-4]\)", message)
+        assert "\n" not in message and info.value.__cause__ is None
+    assert store.path.read_text() == content
+    assert os.listdir(store.path.parent) == ["config.toml"]
+
+
+COMMENTED = """\
+# flowtui profiles: shop is the live store, ask Ana before changing it
+default_profile = "shop"  # the one I use most
+
+[settings]
+theme = "nord"   # easier on the eyes
+
+# --- stores ---
+[profiles.shop]  # live
+base_url = "https://euwest.api.elasticpath.com"  # EU West
+client_id = "c"  # from the dashboard, 2026-03
+rate_limit = 5.0 # they throttle us
+
+[settings.keymap]
+customers_new = "n"  # muscle memory
+"""
+
+
+def test_changes_keep_comments_and_layout(store: ProfileStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(COMMENTED)
+    store.save(make("test", base_url=US_EAST))
+    store.set_default("test")
+    store.save(make("shop", client_id="rotated", rate_limit=5.0))
+    text = store.path.read_text()
+    comments = [line[line.index("#") :] for line in COMMENTED.splitlines() if "#" in line]
+    for comment in comments:
+        assert comment in text, comment
+    assert 'client_id = "rotated"  # from the dashboard, 2026-03' in text
+    assert 'default_profile = "test"  # the one I use most' in text
+    assert text.startswith("# flowtui profiles:")
+    assert 'theme = "nord"   # easier on the eyes\n' in text  # spacing kept too
+    assert text.index("[profiles.shop]") < text.index("[profiles.test]")
+    assert "\n\n[settings.keymap]" in text  # a new table never runs into the next one
+    doc = tomllib.loads(text)
+    assert doc["profiles"]["test"]["base_url"] == US_EAST
+    assert doc["settings"] == {"theme": "nord", "keymap": {"customers_new": "n"}}
+    store.remove("test")
+    after = store.path.read_text()
+    assert 'default_profile = "test"' not in after
+    for comment in comments[2:]:  # the default's own comment goes with it
+        assert comment in after, comment
+    assert store.names() == ["shop"]
+
+
+def test_an_unchanged_save_leaves_the_file_byte_identical(store: ProfileStore) -> None:
+    store.save(make("a"), default="first")
+    store.save(make("b", accent="red"))
+    before = store.path.read_text()
+    assert before.endswith("verify_tls = true\n")
+    store.save(make("b", accent="red"))
+    store.set_default("a")
+    assert store.path.read_text() == before
+
+
+def test_a_file_changed_by_hand_between_two_changes_is_read_again(store: ProfileStore) -> None:
+    store.save(make("a"))  # this process keeps the document it wrote, for its text only
+    text = store.path.read_text().replace('client_id = "client-123"', 'client_id = "hand"')
+    store.path.write_text("# edited by hand\n" + text)
+    store.save(make("b"))
+    assert store.path.read_text().startswith("# edited by hand\n")
+    assert store.get("a").client_id == "hand" and store.names() == ["a", "b"]
+    with pytest.raises(ProfileNotFound):
+        store.remove("zzz")
+    store.save(make("c"))
+    assert store.names() == ["a", "b", "c"]
+
+
+def test_profiles_written_inline_or_as_dotted_keys_keep_their_data(store: ProfileStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    for content in (
+        'profiles = { shop = { base_url = "eu-west", client_id = "c", note = 1 } }\n',
+        'profiles.shop.base_url = "eu-west"\nprofiles.shop.client_id = "c"\n'
+        "profiles.shop.note = 1\n[settings]\nx = 1\n",
+    ):
+        store.path.write_text(content)
+        store.save(make("new"), default="first")
+        store.save(make("shop", client_id="d"))
+        doc = tomllib.loads(store.path.read_text())
+        assert doc["profiles"]["shop"]["client_id"] == "d"
+        assert doc["profiles"]["shop"]["note"] == 1
+        assert doc["profiles"]["new"]["client_id"] == "client-123"
+        assert "default_profile" not in doc
+        store.remove("shop")
+        store.remove("new")
+        assert store.names() == []
+
+
+def test_invalid_profile_can_be_repaired_or_removed(store: ProfileStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(
+        'default_profile = "bad"\n[profiles.bad]  # keep me\nbase_url = "ftp://x"\n'
+        'client_id = "c"\nrate_limit = "fast"\nsecret_backend = "keyring"\n'
+        '[profiles."has space"]\nbase_url = "eu-west"\nclient_id = "c"\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        store.get("bad")
+    # The advice leads somewhere: both commands it names work on this profile.
+    assert "flowtui profile add bad --client-id ID" in str(info.value)
+    assert "flowtui profile remove bad" in str(info.value)
+    with pytest.raises(ConfigError, match="flowtui profile remove 'has space'"):
+        store.get("has space")
+    assert store.remove("has space") == {"base_url": "eu-west", "client_id": "c"}
+    assert store.save(make("bad"), default="first") is False  # not the first profile
+    assert store.get("bad") == make("bad")
+    assert "[profiles.bad]  # keep me" in store.path.read_text()
+    assert store.default_name() == "bad"
+    store.path.write_text('[profiles.worse]\nbase_url = 3\nsecret_backend = "keyring"\n')
+    assert store.remove("worse") == {"base_url": 3, "secret_backend": "keyring"}
+    assert store.names() == []
+
+
+def test_save_can_make_the_default(store: ProfileStore) -> None:
+    assert store.save(make("a"), default="first") is True
+    assert store.save(make("b"), default="first") is False
+    assert store.default_name() == "a"
+    assert store.save(make("c"), default="always") is True
+    assert store.default_name() == "c"
+    assert store.save(make("d")) is False
+    assert store.default_name() == "c"
+
+
+def test_a_writer_waits_for_the_lock_then_gives_one_sentence(
+    store: ProfileStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flowtui.config import _files, profiles
+
+    store.save(make("a"))
+    before = store.path.read_bytes()
+    monkeypatch.setattr(profiles, "LOCK_TIMEOUT", 0.2)
+    with _files.locked(store.path):  # another process's change, in effect (flock per open)
+        for operation in (
+            lambda: store.save(make("b")),
+            lambda: store.remove("a"),
+            lambda: store.set_default("a"),
+        ):
+            with pytest.raises(ConfigError, match="being changed by another flowtui process"):
+                operation()
+    assert store.path.read_bytes() == before
+    store.save(make("b"))
+    assert store.names() == ["a", "b"]
+
+
+def _add_profiles(path: str, start: int, count: int) -> None:
+    """Add ``count`` profiles to the store at ``path`` (run in another process)."""
+    target = ProfileStore(Path(path))
+    for index in range(start, start + count):
+        target.save(make(f"p{index:02d}"), default="first")
+
+
+def test_concurrent_processes_lose_no_profile(store: ProfileStore) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    procs = [
+        ctx.Process(target=_add_profiles, args=(str(store.path), n * 10, 10)) for n in range(4)
+    ]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+        assert proc.exitcode == 0
+    assert store.names() == [f"p{index:02d}" for index in range(40)]
+    assert store.default_name() in store.names()
 
 
 def test_invalid_utf8_is_refused_and_kept(store: ProfileStore) -> None:

@@ -87,7 +87,9 @@ def test_mode_0600_after_every_write_and_folder_0700(secrets: FileSecrets) -> No
         write()
         assert mode(secrets.path) == 0o600
     assert mode(secrets.path.parent) == 0o700
-    assert sorted(os.listdir(secrets.path.parent)) == ["credentials.toml"]
+    # The lock's sidecar (0600 too) stays: unlinking a lock file races with its next holder.
+    assert sorted(os.listdir(secrets.path.parent)) == [".credentials.toml.lock", "credentials.toml"]
+    assert mode(secrets.path.parent / ".credentials.toml.lock") == 0o600
 
 
 def test_mode_0600_with_umask_zero(secrets: FileSecrets) -> None:
@@ -173,6 +175,147 @@ def test_corrupt_file_is_named_and_never_overwritten(secrets: FileSecrets) -> No
         assert MARKER not in text
         assert info.value.__cause__ is None and info.value.__context__ is None
     assert secrets.path.read_text() == content
+
+
+@pytest.mark.parametrize(
+    "nested",
+    [
+        "x = " + "[" * 100_000,
+        "x = " + "{a = " * 100_000 + "1" + "}" * 100_000,
+        "[profiles." + ".".join(["k"] * 100_000) + "]",
+        ".".join(["k"] * 100_000) + " = 1",
+    ],
+    ids=["arrays", "inline tables", "table header", "dotted key"],
+)
+def test_deeply_nested_file_is_one_sentence(secrets: FileSecrets, nested: str) -> None:
+    secrets.path.parent.mkdir(parents=True)
+    content = f'[profiles.a]\nclient_secret = "{MARKER}"\n{nested}\n'
+    secrets.path.write_text(content)
+    secrets.path.chmod(0o600)
+    for operation in (
+        lambda: secrets.get_secret("a"),
+        lambda: secrets.get_token("a"),
+        lambda: secrets.set_secret("a", "replacement"),
+        lambda: secrets.set_token("a", CachedToken("t", 1.0, "implicit")),
+        lambda: secrets.replace("a", "replacement", None),
+        lambda: secrets.delete("a"),
+    ):
+        with pytest.raises(SecretsError) as info:
+            operation()
+        message = str(info.value)
+        assert message.startswith(str(secrets.path)) and "64 levels deep (line 3)" in message
+        assert MARKER not in error_text(info.value) and "\n" not in message
+        assert info.value.__cause__ is None and info.value.__context__ is None
+    assert secrets.path.read_text() == content
+
+
+def test_changes_keep_comments_and_the_file_0600(secrets: FileSecrets) -> None:
+    secrets.path.parent.mkdir(parents=True, mode=0o700)
+    secrets.path.write_text(
+        "# rotated every 90 days: next on 2026-06-01\n"
+        "[profiles.a]  # the live store\n"
+        f'client_secret = "{MARKER}"  # from the vault\n'
+        "[profiles.b]\n"
+        'client_secret = "other"\n'
+    )
+    secrets.path.chmod(0o600)
+    secrets.set_token("a", CachedToken(TOKEN_MARKER, 2e9, "client_credentials"))
+    secrets.set_secret("c", "third")
+    secrets.delete("b")
+    text = secrets.path.read_text()
+    assert text.startswith("# rotated every 90 days: next on 2026-06-01\n")
+    assert "[profiles.a]  # the live store\n" in text
+    assert f'client_secret = "{MARKER}"  # from the vault\n' in text
+    assert mode(secrets.path) == 0o600
+    assert secrets.get_token("a") == CachedToken(TOKEN_MARKER, 2e9, "client_credentials")
+    assert secrets.get_secret("b") is None and secrets.get_secret("c") == "third"
+
+
+def test_no_credentials_document_is_kept_in_memory(secrets: FileSecrets) -> None:
+    from flowtui.config import _toml
+
+    secrets.set_secret("a", MARKER)
+    secrets.set_token("a", CachedToken(TOKEN_MARKER, 2e9, "implicit"))
+    for text, doc in _toml._WRITTEN.items():
+        assert MARKER not in text and TOKEN_MARKER not in text
+        assert MARKER not in repr(doc.unwrap())
+
+
+def test_replace_forgets_the_old_entry_in_one_write(
+    secrets: FileSecrets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets.set_secret("a", "old")
+    secrets.set_token("a", CachedToken("old-token", 2e9, "client_credentials"))
+    secrets.path.write_text(secrets.path.read_text().replace("[profiles.a]", "[profiles.a]\nx=1"))
+    from flowtui.config import secrets as module
+
+    writes: list[Path] = []
+    real = module.atomic_write
+    monkeypatch.setattr(
+        module, "atomic_write", lambda p, d, mode: (writes.append(p), real(p, d, mode=mode))
+    )
+    secrets.replace("a", MARKER, None)
+    assert len(writes) == 1
+    assert secrets.get_secret("a") == MARKER and secrets.get_token("a") is None
+    assert "x = 1" not in secrets.path.read_text() and "x=1" not in secrets.path.read_text()
+    secrets.replace("a", None, CachedToken(TOKEN_MARKER, 2e9, "implicit"))
+    assert secrets.get_secret("a") is None and secrets.get_token("a") is not None
+    secrets.replace("a", None, None)
+    assert "[profiles.a]" not in secrets.path.read_text()
+    writes.clear()
+    secrets.replace("a", None, None)  # nothing to forget: nothing written
+    assert writes == []
+    with pytest.raises(SecretsError, match="non-empty"):
+        secrets.replace("a", "", None)
+
+
+def test_keyring_replace(fake_keyring: FakeKeyring) -> None:
+    store = KeyringSecrets()
+    store.set_secret("a", "old")
+    store.set_token("a", CachedToken("old-token", 2e9, "client_credentials"))
+    store.replace("a", MARKER, None)
+    assert store.get_secret("a") == MARKER and store.get_token("a") is None
+
+
+def test_a_writer_waits_for_the_lock_then_gives_one_sentence(
+    secrets: FileSecrets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flowtui.config import _files
+    from flowtui.config import secrets as module
+
+    secrets.set_secret("a", MARKER)
+    before = secrets.path.read_bytes()
+    monkeypatch.setattr(module, "LOCK_TIMEOUT", 0.2)
+    with _files.locked(secrets.path):
+        with pytest.raises(SecretsError, match="being changed by another flowtui process") as info:
+            secrets.set_secret("b", "x")
+        assert MARKER not in error_text(info.value)
+    assert secrets.path.read_bytes() == before
+
+
+def _add_secrets(path: str, start: int, count: int) -> None:
+    """Store ``count`` secrets and tokens in the file at ``path`` (run in another process)."""
+    target = FileSecrets(Path(path))
+    for index in range(start, start + count):
+        target.replace(f"p{index:02d}", f"secret-{index}", CachedToken("t", 2e9, "implicit"))
+
+
+def test_concurrent_processes_lose_no_secret(secrets: FileSecrets) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    procs = [
+        ctx.Process(target=_add_secrets, args=(str(secrets.path), n * 10, 10)) for n in range(4)
+    ]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+        assert proc.exitcode == 0
+    for index in range(40):
+        assert secrets.get_secret(f"p{index:02d}") == f"secret-{index}"
+        assert secrets.get_token(f"p{index:02d}") is not None
+    assert mode(secrets.path) == 0o600
 
 
 def test_invalid_utf8_is_refused(secrets: FileSecrets) -> None:
