@@ -214,3 +214,26 @@ async def test_incomplete_form_says_what_is_missing(sandbox):
         assert "Name:" in message and "Client id: required" in message
         assert "Client secret: required" in message
     assert ProfileStore().names() == []
+
+
+async def test_incomplete_form_moves_the_focus_to_the_first_problem(sandbox):
+    """Save & connect on an incomplete form says what is missing and puts the cursor there:
+    the name first, then (with a name) the client id, then the secret."""
+    app = build_app(sandbox)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.click("#save")
+        await until(pilot, lambda: "Name:" in login_message(app))
+        assert app.focused is app.screen.query_one("#name")
+        await type_into(pilot, "#name", "shop")
+        await fill(pilot, region="custom", url="http://127.0.0.1:9")
+        app.screen.query_one("#url").focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: "Name:" not in login_message(app))
+        assert "Client id: required" in login_message(app)
+        assert app.focused is app.screen.query_one("#client-id")
+        await type_into(pilot, "#client-id", "id")
+        await pilot.press("enter")
+        await until(pilot, lambda: "Client id" not in login_message(app))
+        assert "Client secret: required" in login_message(app)
+        assert app.focused is app.screen.query_one("#secret")
+    assert ProfileStore().names() == []

@@ -230,13 +230,17 @@ class LoginScreen(BaseModal):
         client_id = self.query_one("#client-id", Input).value.strip()
         secret: str | None = self.query_one("#secret", Input).value
         read_only = self.query_one("#read-only", Checkbox).value
-        problems = []
+        problems: list[str] = []
+        where: list[str] = []  # the input of each problem, to move the focus to the first
         if problem := validate_name(name):
             problems.append(f"Name: {problem}")
+            where.append("#name")
         if problem := validate_base_url(url):
             problems.append(f"Base URL: {problem}")
+            where.append("#url" if not self.query_one("#url", Input).disabled else "#region")
         if not client_id:
             problems.append("Client id: required")
+            where.append("#client-id")
         if not read_only and not secret:
             stored = None
             if self.editing and self.editing.name == name:
@@ -246,9 +250,13 @@ class LoginScreen(BaseModal):
                     stored = None
             if stored is None:
                 problems.append("Client secret: required (or tick Read-only)")
+                where.append("#secret")
             secret = stored
         if problems:
             self.message("\n".join(problems), error=True)
+            first = self.query(where[0])
+            if first and first.first().focusable:
+                first.first().focus()
             return None
         base = self.editing
         profile = Profile(
