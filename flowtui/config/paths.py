@@ -34,6 +34,11 @@ def cache_dir() -> Path:
     return _dir("FLOWTUI_CACHE_DIR", platformdirs.user_cache_dir(APP_NAME))
 
 
+def index_file(profile: str) -> Path:
+    """Where the local search index of ``profile`` lives (flowtui.index builds it)."""
+    return cache_dir() / "index" / f"{profile}.sqlite"
+
+
 def sandbox_db() -> Path:
     """The sandbox's default SQLite database."""
     return data_dir() / "sandbox.db"

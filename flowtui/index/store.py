@@ -29,7 +29,7 @@ from pathlib import Path
 
 from flowtui.api.changes import Change, Listener
 from flowtui.api.models import Customer, Field
-from flowtui.config.paths import cache_dir
+from flowtui.config.paths import index_file
 from flowtui.index import query as Q
 from flowtui.index.plan import Step, plan_conditions
 from flowtui.index.writer import (
@@ -48,7 +48,7 @@ DEFAULT_LIMIT = 100
 
 def index_path(profile: str) -> Path:
     """Where the index of ``profile`` lives."""
-    return cache_dir() / "index" / f"{profile}.sqlite"
+    return index_file(profile)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,14 +28,11 @@ from flowtui.config.secrets import SecretsError
 from flowtui.core.textsafe import neutral
 from flowtui.ops.connect import service_for
 from flowtui.ui.screens.base import BaseScreen
-from flowtui.ui.screens.bulk import resume_bulk
 from flowtui.ui.screens.dialogs import MessageDialog
-from flowtui.ui.screens.flow_form import FlowFormScreen
 from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.login import LoginScreen
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.session import SessionApp
-from flowtui.ui.widgets.keys import KeysHelp, KeysPanel
 from flowtui.ui.widgets.safe import install_terminal_guard
 
 ServiceFactory = Callable[..., ApiService]
@@ -335,15 +332,19 @@ class FlowApp(SessionApp):
     def action_show_help_panel(self) -> None:
         """Open flowtui's keys panel (its own keys first), whichever way it was asked for."""
         if not self.screen.query("HelpPanel"):
+            # Imported when first asked for: the help panel brings Textual's Markdown widget
+            # and markdown-it with it (35 ms of start-up otherwise).
+            from flowtui.ui.widgets.keys import KeysHelp
+
             self.screen.mount(KeysHelp())
 
     def action_scroll_help(self, pages: int) -> None:
-        for panel in self.screen.query(KeysPanel):
+        for panel in self.screen.query("KeysPanel"):
             panel.scroll_to(y=panel.scroll_y + pages * max(1, panel.size.height - 2))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "scroll_help":
-            return bool(self.screen.query(KeysPanel))
+            return bool(self.screen.query("KeysPanel"))
         return super().check_action(action, parameters)
 
     def action_switch_profile(self) -> None:
@@ -363,6 +364,8 @@ class FlowApp(SessionApp):
 
     def action_new_flow(self) -> None:
         if self.writable("create flows"):
+            from flowtui.ui.screens.flow_form import FlowFormScreen  # on first use
+
             self.push_screen(FlowFormScreen())
 
     def action_journal(self) -> None:
@@ -376,6 +379,8 @@ class FlowApp(SessionApp):
             main.action_undo_last()
 
     def action_bulk_resume(self) -> None:
+        from flowtui.ui.screens.bulk import resume_bulk  # on first use: not needed to start
+
         resume_bulk(self)
 
     def use_theme(self, name: str) -> None:

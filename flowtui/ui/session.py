@@ -30,12 +30,14 @@ from textual.worker import Worker, WorkerState
 
 from flowtui.api.errors import ApiError, AuthError, NetworkError, ValidationError
 from flowtui.api.service import ApiService, Change
+from flowtui.config.paths import index_file
 from flowtui.config.profiles import ProfileStore
 from flowtui.config.resolve import Resolved
 from flowtui.core.textsafe import printable
-from flowtui.index import CustomerIndex, index_path
 
 if TYPE_CHECKING:
+    from flowtui.index import CustomerIndex
+
     pass
 
 Severity = Literal["information", "warning", "error"]
@@ -106,9 +108,12 @@ class SessionApp(App[None]):
         name = self.profile_name()
         if name is None or self.service is None:
             return None
-        path = index_path(name)
+        path = index_file(name)
         if not create and not path.exists():
             return None
+        # Imported when a profile has (or asks for) an index: not needed to show the first page.
+        from flowtui.index import CustomerIndex
+
         self.index = CustomerIndex(path)
         self.follow_index()
         return self.index

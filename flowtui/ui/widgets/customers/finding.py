@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.timer import Timer
@@ -15,12 +15,16 @@ from textual.timer import Timer
 from flowtui.api.errors import ApiError
 from flowtui.api.models import Customer, Page
 from flowtui.api.service import Change
-from flowtui.index import CustomerIndex, QueryError, age_text
-from flowtui.index import sync_index as sync_with_store
 from flowtui.ops import bulk
 from flowtui.ui.logic.browse import PAGE_SIZE
 from flowtui.ui.widgets.customers.bars import FindBar
 from flowtui.ui.widgets.customers.marking import Marking
+
+if TYPE_CHECKING:
+    from flowtui.index import CustomerIndex
+
+# flowtui.index (SQLite, the query language) is imported where it is used, not at start-up:
+# a profile without an index never needs it to show its first page.
 
 INDEX_TICK = 30.0  # seconds between refreshes of the index's age in the status line
 INDEX_REFRESH = 300.0  # an index older than this is synced again in the background
@@ -92,6 +96,8 @@ class Finding(Marking):
             self.set_index_note(self._age_note(), age=True)
 
     def _age_note(self) -> str:
+        from flowtui.index import age_text
+
         index = self.index
         return f"index: {age_text(index.age())}" if index is not None else ""
 
@@ -105,6 +111,8 @@ class Finding(Marking):
     async def sync_index(self, full: bool = False) -> None:
         """Bring the index up to date in the background; progress and failures show in the
         status line (an expired login goes to the login screen, as everywhere)."""
+        from flowtui.index import sync_index as sync_with_store
+
         if self._index_syncing:
             self._index_again = True  # something changed meanwhile: once more afterwards
             return
@@ -181,6 +189,8 @@ class Finding(Marking):
 
     @work(exclusive=True, group="customers.find", exit_on_error=False)
     async def _find(self, query: str, offset: int, generation: int) -> None:
+        from flowtui.index import QueryError
+
         index = self.index
         if index is None:
             return
@@ -207,6 +217,8 @@ class Finding(Marking):
         self._find_status()
 
     def _find_status(self) -> None:
+        from flowtui.index import age_text
+
         page = self.page
         if page is None:
             return
@@ -218,6 +230,8 @@ class Finding(Marking):
 
     async def matching_customers(self) -> tuple[int, AsyncIterator[Customer]]:
         """In find mode, every customer the index matches (all pages), as it holds them."""
+        from flowtui.index import QueryError
+
         index = self.index
         if self.find_query is None or index is None:
             return await super().matching_customers()
