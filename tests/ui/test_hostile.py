@@ -500,12 +500,14 @@ async def test_copying_drops_control_characters_and_lone_surrogates():
 MARKUP_ACTION = "[bold red]MARK[/] [@click=app.quit]q[/]"
 ESCAPES = "\x1b]0;PWNED\x07 ri\u202egh\u200bt"
 #: What a misbehaving store (or a proxy) may serve as enum options besides strings.
-ODD_OPTIONS = [{"label": "[b]obj[/b]", "n": [1, 2]}, ["x", "[i]y[/i]"], 7, None, True, 2.5]
+#: Options of other types than text that a store may send and the model keeps (objects, lists
+#: and null are refused at the edge in one sentence: tests/ui/test_malformed_answers.py).
+ODD_OPTIONS = [7, True, 2.5]
 
 
 def odd_enum_app() -> tuple[FlowApp, Any, str]:
-    """A store whose ``contact_window`` enum holds markup, actions, escapes and objects, with
-    a markup default, and whose newest customer holds an object in that field."""
+    """A store whose ``contact_window`` enum holds markup, actions, escapes and numbers, with
+    a markup default, and whose newest customer holds the markup action in that field."""
     sandbox = seeded_sandbox(5)
     store = sandbox.state.store
     customers = store.get_flow_by_slug("customers")
@@ -520,7 +522,7 @@ def odd_enum_app() -> tuple[FlowApp, Any, str]:
         email="odd@example.test",
         password_hash=None,
         external_ref=None,
-        custom={enum["id"]: ODD_OPTIONS[0]},
+        custom={enum["id"]: MARKUP_ACTION},
     )
     return logged_in_app(sandbox), sandbox, row["id"]
 
@@ -538,25 +540,25 @@ def click_actions(app: App) -> list[str]:
 
 
 async def test_enum_options_are_shown_literally_and_clicking_them_never_runs_an_action():
-    """Every option (markup, an ``[@click=app.quit]`` action, escapes, objects) and the
+    """Every option (markup, an ``[@click=app.quit]`` action, escapes, numbers) and the
     default in the hint are shown as sent; clicking every cell of the open choice list and of
-    the hint runs no action; an object option opens, shows and is chosen without a crash."""
+    the hint runs no action; every option can be chosen and reads back as itself."""
     app, sandbox, odd_id = odd_enum_app()
     async with app.run_test(size=SIZE) as pilot:
         view = await wait_for_customers(pilot)
         assert view.highlighted().id == odd_id  # the newest customer, at the cursor
-        await pilot.press("v")  # the detail pane shows the object value
+        await pilot.press("v")  # the detail pane shows the value as sent
         await pilot.pause()
         detail = detail_text(view.highlighted(), view.fields).plain
-        assert '{"label": "[b]obj[/b]", "n": [1, 2]}' in detail
+        assert MARKUP_ACTION in detail
         await pilot.press("v")
         await pilot.press("e")  # crashed with TypeError (unhashable dict) before
         await until(pilot, lambda: isinstance(app.screen, EditCustomerScreen))
         form = app.screen
         editor = form.query_one("#field-contact_window")
         select = form.query_one("#input-contact_window", Select)
-        # The customer's object value is the current choice.
-        assert editor.value()[0] == ODD_OPTIONS[0]
+        # The customer's value is the current choice.
+        assert editor.value()[0] == MARKUP_ACTION
         editor.scroll_visible(animate=False)
         await pilot.pause()
         hint = f"string, default {MARKUP_ACTION}"
@@ -567,9 +569,8 @@ async def test_enum_options_are_shown_literally_and_clicking_them_never_runs_an_
         await pilot.pause()
         texts, out = written(app)
         shown = "".join(texts)
-        for probe in (MARKUP_ACTION, "\\x1b]0;PWNED\\x07 ri\\u202egh\\u200bt", '"[i]y[/i]"'):
+        for probe in (MARKUP_ACTION, "\\x1b]0;PWNED\\x07 ri\\u202egh\\u200bt", "2.5"):
             assert probe in shown, probe
-        assert '{"label": "[b]obj[/b]", "n": [1, 2]}' in shown
         assert segment_problems(texts) == [] and output_problems(out) == []
         assert click_actions(app) == []
         # Click each row of the open list (a click picks an option and closes the list), then
