@@ -8,7 +8,7 @@ largest strings it allows), then has ``--clients`` clients list a page of custom
 the customer was stored, at its peak while serving the lists, and after the customer was
 deleted.
 
-    .venv/bin/python benchmarks/sandbox_memory.py [--repo /work/main] [--clients 200]
+    .venv/bin/python benchmarks/sandbox_memory.py [--repo CHECKOUT] [--clients 200]
 """
 
 from __future__ import annotations
