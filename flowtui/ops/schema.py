@@ -13,7 +13,13 @@ view. The parts live beside it:
 
 from __future__ import annotations
 
-from flowtui.ops.schema_apply import ApplyReport, SchemaApplyError, apply, state_path_for
+from flowtui.ops.schema_apply import (
+    ApplyReport,
+    SchemaApplyError,
+    apply,
+    load_unfinished,
+    state_path_for,
+)
 from flowtui.ops.schema_file import (
     EntrySpec,
     FieldSpec,
@@ -37,6 +43,7 @@ __all__ = [
     "SchemaFileError",
     "apply",
     "count_values",
+    "load_unfinished",
     "plan",
     "plan_lines",
     "pull",

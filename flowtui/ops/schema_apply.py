@@ -24,6 +24,7 @@ not attempted.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import re
@@ -40,7 +41,7 @@ from flowtui.config.paths import data_dir
 from flowtui.core import fields as F
 from flowtui.ops.bulk import CONCURRENCY, DONE, FAILED, PENDING, SAVE_INTERVAL, SKIPPED
 from flowtui.ops.schema_file import FIELD_ATTRS, FLOW_ATTRS, FlowSpec, assign_keys, infer_key_field
-from flowtui.ops.schema_plan import Plan, PlanItem, same
+from flowtui.ops.schema_plan import Change, Plan, PlanItem, same
 from flowtui.ops.schema_pull import all_entries, entry_values, flow_spec, rel_items, store_design
 
 STATE_VERSION = 1
@@ -78,12 +79,51 @@ def state_dir() -> Path:
     return data_dir() / "schema"
 
 
-def state_path_for(profile: str, plan: Plan, only: Iterable[str] | None = None) -> Path:
-    """Where the CLI keeps the state of applying ``plan`` to ``profile``: the same plan
-    applied again after a kill finds its state there."""
-    items = _selected(plan, only)
+def state_path_for(profile: str, token: str) -> Path:
+    """Where the state of one apply is kept: ``token`` names what is applied (the CLI uses a
+    digest of the file and its options), so the same command after a kill finds it."""
     safe = re.sub(r"[^A-Za-z0-9_-]", "_", profile) or "profile"
-    return state_dir() / f"{safe}-{plan_digest(items)[:16]}.json"
+    return state_dir() / f"{safe}-{token[:16]}.json"
+
+
+def item_to_json(item: PlanItem) -> dict[str, Any]:
+    return dataclasses.asdict(item)
+
+
+def item_from_json(data: dict[str, Any]) -> PlanItem:
+    changes = tuple(Change(c["attr"], c["before"], c["after"]) for c in data.get("changes", []))
+    return PlanItem(
+        key=str(data["key"]),
+        action=data["action"],
+        resource=data["resource"],
+        flow_slug=str(data["flow_slug"]),
+        slug=data.get("slug"),
+        changes=changes,
+        values_lost=data.get("values_lost"),
+        before=data.get("before"),
+        after=data.get("after"),
+    )
+
+
+def load_unfinished(path: Path) -> tuple[Plan, int] | None:
+    """The plan a stopped or killed run left in ``path`` and how many of its items are done;
+    None when there is none (or it finished). A damaged file is a :class:`SchemaApplyError`."""
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != STATE_VERSION:
+            return None
+        items = tuple(item_from_json(i) for i in data["plan"])
+        states = data.get("items") or {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SchemaApplyError(
+            f"the state file {path} is damaged ({exc}); it was left as is"
+        ) from None
+    done = sum(1 for i in items if (states.get(i.key) or {}).get("status") == DONE)
+    if done == len(items):
+        return None
+    return Plan(items, ()), done
 
 
 def _selected(plan: Plan, only: Iterable[str] | None) -> list[PlanItem]:
@@ -182,6 +222,7 @@ class _Run:
         body = {
             "version": STATE_VERSION,
             "digest": plan_digest(self.items),
+            "plan": [item_to_json(i) for i in self.items],
             "items": self.state,
         }
         atomic_write(self.path, json.dumps(body, ensure_ascii=False).encode(), mode=0o600)
@@ -355,6 +396,8 @@ class _Run:
             index[item.slug or ""] = await self.service.update_entry(
                 item.flow_slug, old.id, changes, before=old
             )
+        elif item.action == "create":
+            self.report.already.append(item.key)
 
     async def entry_relationships(self, item: PlanItem) -> None:
         index = await self.entry_index(item.flow_slug)
