@@ -233,6 +233,7 @@ class _Run:
         for item in self.items:
             if self.status(item) == DONE:
                 self.report.already.append(item.key)
+        self.save(force=True)  # from now on a stopped run can be resumed
         try:
             flows, by_flow = await store_design(self.service)
             self.flows = {f.slug: f for f in flows}
