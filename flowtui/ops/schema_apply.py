@@ -281,6 +281,7 @@ class _Run:
             if self.status(i) == FAILED
         ]
         self.report.skipped = [i.key for i in self.items if self.status(i) in (PENDING, SKIPPED)]
+        self.report.already = list(dict.fromkeys(self.report.already))
         return self.report
 
     async def stage(

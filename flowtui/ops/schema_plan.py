@@ -341,6 +341,8 @@ def plan_lines(plan: Plan) -> list[str]:
     lines: list[str] = []
     for item in plan.items:
         head = f"{SIGNS[item.action]} {item.action} {printable(item.title)}"
+        if item.resource == "field" and item.action == "create" and item.after:
+            head += f" ({printable(str(item.after.get('field_type')))})"
         if item.action in ("replace", "delete") and item.resource != "entry":
             lost = item.values_lost
             head += (
