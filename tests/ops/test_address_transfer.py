@@ -240,3 +240,22 @@ def test_export_of_a_store_without_addresses_is_empty_but_well_formed(make_shop,
 
     assert asyncio.run(go()) == ",".join(ADDRESS_COLUMNS) + "\n"
     assert json.dumps(list(ADDRESS_COLUMNS))  # the columns are plain names
+
+
+@pytest.mark.parametrize("latency_ms", [0, 150])
+def test_lists_in_flight_are_written_in_the_customers_order(make_shop, latency_ms):
+    shop = make_shop(6, profile=None)
+    shop.sent = seed_addresses(shop.url)
+    shop.app.state.config.latency_ms = latency_ms  # a store far away: lists finish in any order
+
+    async def go() -> list[dict]:
+        out = io.StringIO()
+        async with service_for_shop(shop.url) as service:
+            result = await export_addresses(service, out, "jsonl", concurrency=4)
+        assert result.count == len(shop.sent)
+        return jsonl(out.getvalue())
+
+    rows = asyncio.run(go())
+    assert [(r["customer_id"], r["name"]) for r in rows] == [
+        (s["customer_id"], s["name"]) for s in shop.sent
+    ]
