@@ -33,13 +33,7 @@ from flowtui.core.fields import check_value, parse_text
 from flowtui.core.textsafe import printable
 from flowtui.ops.export import ExportResult, RecordWriter
 from flowtui.ops.import_file import ImportFileError, Row, read_records
-from flowtui.ops.importer import (
-    LOOKUP_CONCURRENCY,
-    ImportPlan,
-    _gather_limited,
-    _mark_duplicates,
-    row_changes,
-)
+from flowtui.ops.importer import LOOKUP_CONCURRENCY, ImportPlan, _mark_duplicates, row_changes
 
 #: The columns of an address export before its custom values.
 ADDRESS_COLUMNS = (
@@ -272,7 +266,7 @@ async def _address_lists(
     plan.lookup = "each"
     if progress:
         progress(0, asked)
-    await _gather_limited([functools.partial(addresses, i) for i in ids], LOOKUP_CONCURRENCY)
+    await _in_flight([functools.partial(addresses, i) for i in ids], LOOKUP_CONCURRENCY)
     emails = sorted(
         {
             str(r.values["customer_email"]).lower()
@@ -281,10 +275,27 @@ async def _address_lists(
         }
     )
     asked += 2 * len(emails)
-    await _gather_limited([functools.partial(by_email, e) for e in emails], LOOKUP_CONCURRENCY)
+    await _in_flight([functools.partial(by_email, e) for e in emails], LOOKUP_CONCURRENCY)
     if progress:
         progress(asked, asked)
     return found
+
+
+async def _in_flight(jobs: list[Callable[[], Awaitable[None]]], limit: int) -> None:
+    """Run ``jobs``, ``limit`` at a time; the first failure cancels the rest and is raised."""
+    free = asyncio.Semaphore(max(1, limit))
+
+    async def one(job: Callable[[], Awaitable[None]]) -> None:
+        async with free:
+            await job()
+
+    tasks = [asyncio.create_task(one(job)) for job in jobs]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _classify(
