@@ -32,7 +32,7 @@ from flowtui.api.service import ApiService
 from flowtui.core.fields import check_value, parse_text
 from flowtui.core.textsafe import printable
 from flowtui.ops.export import ExportResult, RecordWriter
-from flowtui.ops.import_file import ImportFileError, Row, read_records
+from flowtui.ops.import_file import ImportFileError, Row, RowWriter, read_records
 from flowtui.ops.importer import LOOKUP_CONCURRENCY, ImportPlan, _mark_duplicates, row_changes
 
 #: The columns of an address export before its custom values.
@@ -405,6 +405,6 @@ async def write_address_row(service: ApiService, claimed: set[str], row: Row) ->
     row.outcome = "created"
 
 
-def address_writer(service: ApiService) -> Callable[[Row], Awaitable[None]]:
+def address_writer(service: ApiService) -> RowWriter:
     """The ``write_row`` for :func:`~flowtui.ops.importer.apply_import` of an address plan."""
     return functools.partial(write_address_row, service, set())

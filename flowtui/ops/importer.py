@@ -45,6 +45,7 @@ from flowtui.ops.import_file import (
     FORMATS,
     ImportFileError,
     Row,
+    RowWriter,
     default_failures_path,
     detect_format,
     read_records,
@@ -478,7 +479,7 @@ async def apply_import(
     *,
     concurrency: int = WRITE_CONCURRENCY,
     progress: Callable[[int, int], None] | None = None,
-    write_row: Callable[[Row], Awaitable[None]] | None = None,
+    write_row: RowWriter | None = None,
 ) -> Counter[str]:
     """Write the plan's creates and updates; returns the count of each outcome.
     ``write_row`` writes one row of a plan of something else than customers (it sets the
