@@ -181,11 +181,17 @@ def test_jsonl_values_must_be_text_and_files_need_a_customer(cli, shop, tmp_path
     _, rows = export(cli, tmp_path, "jsonl")
     path = write(
         tmp_path / "typed.jsonl",
-        [{**rows[0], "city": 5}, {**rows[1], "customer_id": None, "customer_email": None}],
+        [
+            {**rows[0], "city": 5},
+            {**rows[1], "customer_id": None, "customer_email": None},
+            {**rows[2], "delivery_window": HOSTILE, HOSTILE: "x"},
+        ],
         "jsonl",
     )
     run = cli("import", "addresses", path, "--dry-run")
-    assert run.code == 1
+    assert run.code == 1 and counts(run.out)["invalid"] == 3
+    assert "\x1b" not in run.out and "\u202e" not in run.out  # the file's text, escaped
+    assert "Ignored columns (not attributes or enabled fields of addresses)" in run.out
     assert "city: must be a string" in run.out
     assert "customer_id: is required (or a customer_email)" in run.out
     no_customer = tmp_path / "bare.csv"
