@@ -12,6 +12,7 @@ import os
 import stat
 from pathlib import Path
 
+import httpx
 import pytest
 
 from flowtui.api.models import ADDRESS_ATTRS
@@ -252,23 +253,47 @@ def test_export_of_a_store_without_addresses_is_empty_but_well_formed(make_shop,
     assert json.dumps(list(ADDRESS_COLUMNS))  # the columns are plain names
 
 
+class InFlight(Counting):
+    """Counts the address lists on the wire at once (and the most there ever were)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = self.most = self.lists = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not request.url.path.endswith("/addresses"):
+            return await super().handle_async_request(request)
+        self.now += 1
+        self.lists += 1
+        self.most = max(self.most, self.now)
+        try:
+            return await super().handle_async_request(request)
+        finally:
+            self.now -= 1
+
+
 @pytest.mark.parametrize("latency_ms", [0, 150])
 def test_lists_in_flight_are_written_in_the_customers_order(make_shop, latency_ms):
-    shop = make_shop(6, profile=None)
+    shop = make_shop(12, profile=None)
     shop.sent = seed_addresses(shop.url)
     shop.app.state.config.latency_ms = latency_ms  # a store far away: lists finish in any order
 
-    async def go() -> list[dict]:
+    async def go() -> tuple[list[dict], InFlight]:
         out = io.StringIO()
-        async with service_for_shop(shop.url) as service:
+        wire = InFlight()
+        async with service_for_shop(shop.url, wire) as service:
             result = await export_addresses(service, out, "jsonl", concurrency=4)
         assert result.count == len(shop.sent)
-        return jsonl(out.getvalue())
+        return jsonl(out.getvalue()), wire
 
-    rows = asyncio.run(go())
+    rows, wire = asyncio.run(go())
     assert [(r["customer_id"], r["name"]) for r in rows] == [
         (s["customer_id"], s["name"]) for s in shop.sent
     ]
+    assert wire.lists == 12  # one per customer
+    assert wire.most <= 4
+    if latency_ms:  # each list takes 150 ms: the 12 overlap, 4 at a time
+        assert wire.most == 4
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
