@@ -11,10 +11,11 @@ import httpx
 import pytest
 
 from flowtui.api.changes import Change
-from flowtui.api.errors import BadRequestError, NotFoundError, ValidationError
+from flowtui.api.errors import BadRequestError, NotFoundError, ProtocolError, ValidationError
 from flowtui.api.models import ADDRESS_ATTRS, Address
 from flowtui.api.service import ApiService
 from tests.api.conftest import BASE, CLIENT_ID, CLIENT_SECRET, raw_token
+from tests.api.rewriting import Rewriting
 from tests.conftest import make_sandbox
 
 #: The vendored spec's example address (Address schema), as sent on create.
@@ -197,3 +198,24 @@ async def test_ids_are_escaped_whole_in_the_path(svc: ApiService, wire: Recordin
     with pytest.raises(NotFoundError):
         await svc.get_address("a/b?c", "../x")
     assert wire.seen[-1][1] == "/v2/customers/a%2Fb%3Fc/addresses/..%2Fx"
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        ({"data": {"id": "x"}}, "list of addresses: its data is not a list"),
+        ({"data": [{"city": "no id"}]}, "malformed address: it has no id"),
+        ({"data": ["an address"]}, "malformed address: expected an object"),
+        ({"nothing": []}, "The answer has no data"),
+    ],
+)
+async def test_a_malformed_list_is_a_protocol_error(app, answer, problem):
+    shim = Rewriting(app)
+    shim.serve("GET", r"/v2/customers/[^/]+/addresses", lambda body: answer)
+    async with ApiService(
+        BASE, CLIENT_ID, CLIENT_SECRET, rate_limit=None, transport=httpx.ASGITransport(app=shim)
+    ) as service:
+        ron = await service.create_customer(name="Ron", email="ron@example.com")
+        with pytest.raises(ProtocolError) as bad:
+            await service.list_addresses(ron.id)
+    assert problem in bad.value.errors[0].message or problem in bad.value.errors[0].title
