@@ -167,7 +167,10 @@ def test_edit_import_and_failure_file(cli, shop, tmp_path):
 
 
 def test_a_file_from_another_store_finds_customers_by_email(cli, shop, tmp_path):
-    _, rows = export(cli, tmp_path, "jsonl")
+    run = cli("export", "addresses")  # JSON Lines on stdout, progress on stderr
+    assert run.code == 0 and "Exported 15 addresses in" in run.err
+    rows = jsonl(run.out)
+    assert len(rows) == 15
     moved = [{**r, "id": None, "customer_id": FOREIGN} for r in rows[:3]]
     path = write(tmp_path / "other.jsonl", moved, "jsonl")
     run = cli("import", "addresses", path, "--yes")
