@@ -7,7 +7,9 @@ from __future__ import annotations
 import collections
 import hashlib
 import json
+import random
 import time
+import uuid
 
 import httpx
 import pytest
@@ -18,7 +20,7 @@ from flowtui.ops.demo import EmbeddedSandbox, demo_db
 from flowtui.sandbox import demo
 from flowtui.sandbox.addresses import ADDRESS_ATTRS, REQUIRED_ATTRS
 from flowtui.sandbox.app import create_app
-from flowtui.sandbox.demo_addresses import DELIVERY_WINDOWS
+from flowtui.sandbox.demo_addresses import DELIVERY_WINDOWS, _uuid4
 from flowtui.sandbox.store import Store
 
 CUSTOMERS = 200
@@ -168,3 +170,10 @@ def test_a_demo_database_from_before_addresses_works_and_reset_brings_them():
         assert 5 <= store.addresses.count() <= 15
     finally:
         store.close()
+
+
+def test_the_fast_uuid4_is_uuid4():
+    rng = random.Random(7)
+    for _ in range(2000):
+        bits = rng.getrandbits(128)
+        assert _uuid4(bits) == str(uuid.UUID(int=bits, version=4))
