@@ -209,17 +209,15 @@ class _Counter:
 
     async def _addresses(self, add: Any) -> bool:
         """Walk every customer's addresses; False when the store has no such endpoint."""
-        base = {"id", "type", "meta", "links", "relationships"}
         async for customer in self.service.iter_customers():
             try:
-                body = await self.service.request("GET", f"/v2/customers/{customer.id}/addresses")
+                addresses = await self.service.list_addresses(customer.id)
             except NotFoundError as exc:
                 if exc.errors and exc.errors[0].title == "Not Found":  # an unknown path
                     return False
                 continue  # the customer went meanwhile
-            for address in (body or {}).get("data") or []:
-                if isinstance(address, dict):
-                    add({k: v for k, v in address.items() if k not in base})
+            for address in addresses:
+                add(address.custom)
         return True
 
 
