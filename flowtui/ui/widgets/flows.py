@@ -170,6 +170,14 @@ class FlowsView(View):
     BINDINGS = [
         Binding("n", "new", "New flow", id="flows.new", tooltip="Create a flow"),
         Binding("r", "reload", "Reload", id="flows.reload", tooltip="Reload flows and fields"),
+        Binding(
+            "C",
+            "app.compare_with",
+            "Compare with…",
+            id="flows.compare",
+            show=False,
+            tooltip="Compare with another profile or a schema file; apply its design here",
+        ),
     ]
 
     table = getters.query_one("#flows-table", FlowTable)

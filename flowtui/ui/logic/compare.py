@@ -1,0 +1,292 @@
+"""The compare view's logic (no Textual): the side-by-side rows of a schema plan, which items
+are picked (with what they depend on), the preview text, and the count of an apply run.
+
+Direction: a plan here is always ``plan(current=this store, desired=the other side)``, so
+applying it makes THIS store look like the other side (profile or schema file). The text made
+here is plain: the screen shows it through ``ui/widgets/safe.py`` (markup never parsed,
+control characters made visible).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowtui.ops.schema import Plan, PlanItem
+
+#: Attributes shown for a flow or field that is created or deleted, in this order.
+FLOW_ATTRS = ("name", "description", "enabled")
+FIELD_ATTRS = (
+    "name",
+    "field_type",
+    "description",
+    "required",
+    "enabled",
+    "default",
+    "order",
+    "omit_null",
+    "validation_rules",
+)
+ABSENT = "—"
+
+
+def show(value: Any) -> str:
+    """A value as the plan shows it: strings quoted (so "" and " " can be told apart),
+    yes/no, numbers, lists and objects written like JSON, ``(none)`` for null. Nothing is
+    escaped here: the screen's one display path turns control characters into visible
+    escapes (``\\x1b``), the same way as everywhere else in flowtui."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return _literal(value)
+
+
+def _literal(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_literal(str(k))}: {_literal(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def item_name(item: PlanItem) -> str:
+    """``flow wishlists``, ``field customers.gate_code``, ``entry brands.acme``."""
+    return item.title
+
+
+def _pairs(item: PlanItem, side: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """``(attribute, shown value)`` of a created or deleted item, empty values left out."""
+    if not side:
+        return []
+    if item.resource == "flow":
+        names: Iterable[str] = FLOW_ATTRS
+    elif item.resource == "field":
+        names = FIELD_ATTRS
+    else:
+        names = sorted(side)
+    return [
+        (name, show(side[name]))
+        for name in names
+        if name in side and side[name] not in (None, "", [], (), {})
+    ]
+
+
+def _attrs_of(item: PlanItem, side: dict[str, Any] | None) -> list[str]:
+    return [f"{name}: {value}" for name, value in _pairs(item, side)]
+
+
+def values_lost_text(item: PlanItem) -> str:
+    """``loses 12 stored values`` (or ``stored values are lost`` when not counted)."""
+    if item.values_lost is None:
+        return "its stored values are lost"
+    n = item.values_lost
+    return f"loses {n:,} stored value{'' if n == 1 else 's'}"
+
+
+def loses_values(item: PlanItem) -> bool:
+    """A replace or delete of a field or flow: the values stored under it are lost."""
+    return item.action in ("replace", "delete") and item.resource != "entry"
+
+
+def action_text(item: PlanItem) -> str:
+    """``create``, ``update``, ``replace (loses 12 stored values)``, ``delete (…)``."""
+    if loses_values(item):
+        return f"{item.action} ({values_lost_text(item)})"
+    return item.action
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the side-by-side table: this store on the left, the other on the right."""
+
+    key: str
+    action: str
+    what: str
+    current: str
+    other: str
+
+
+def row(item: PlanItem) -> Row:
+    """The side-by-side row of ``item``: the changed attributes as they are here and there
+    (a created item is absent here; a deleted one is absent there)."""
+    if item.action == "create":
+        current, other = ABSENT, "; ".join(_attrs_of(item, item.after)) or "(new)"
+    elif item.action == "delete":
+        current, other = "; ".join(_attrs_of(item, item.before)) or "(exists)", ABSENT
+    else:
+        current = "; ".join(f"{c.attr}: {show(c.before)}" for c in item.changes)
+        other = "; ".join(f"{c.attr}: {show(c.after)}" for c in item.changes)
+    return Row(item.key, action_text(item), item_name(item), current, other)
+
+
+def rows(plan: Plan) -> list[Row]:
+    return [row(item) for item in plan.items]
+
+
+def detail_lines(item: PlanItem) -> list[str]:
+    """Everything about one item, before → after, one attribute a line."""
+    head = f"{action_text(item)}: {item_name(item)}"
+    if item.action == "create":
+        return [head] + [f"  {line}" for line in _attrs_of(item, item.after)]
+    if item.action == "delete":
+        return [head] + [f"  {line} → {ABSENT}" for line in _attrs_of(item, item.before)]
+    return [head] + [f"  {c.attr}: {show(c.before)} → {show(c.after)}" for c in item.changes]
+
+
+def preview_rows(item: PlanItem) -> list[tuple[str, str, str]]:
+    """``(attribute, before, after)`` for each attribute ``item`` sets, changes or removes
+    (a created item has no before, a deleted one no after)."""
+    if item.action == "create":
+        return [(a, ABSENT, v) for a, v in _pairs(item, item.after)]
+    if item.action == "delete":
+        return [(a, v, ABSENT) for a, v in _pairs(item, item.before)]
+    return [(c.attr, show(c.before), show(c.after)) for c in item.changes]
+
+
+# -- picking ---------------------------------------------------------------------------------
+
+
+def _depends_on(item: PlanItem, plan: Plan) -> set[str]:
+    """The keys ``item`` cannot be applied without: a field or entry of a flow the plan
+    creates needs that flow; a flow the plan deletes goes with its fields (their deletes,
+    and the values they lose, are part of the same pick)."""
+    needs: set[str] = set()
+    if item.resource != "flow":
+        flow_key = f"flow:{item.flow_slug}"
+        if any(i.key == flow_key and i.action == "create" for i in plan.items):
+            needs.add(flow_key)
+    elif item.action == "delete":
+        needs |= {
+            i.key
+            for i in plan.items
+            if i.resource != "flow" and i.flow_slug == item.flow_slug and i.action == "delete"
+        }
+    return needs
+
+
+@dataclass
+class Picks:
+    """Which plan items the user picked, kept consistent with their dependencies: picking
+    a field of a flow the plan creates picks the flow too, and dropping that flow drops its
+    fields (and the same for a flow deleted with its fields)."""
+
+    plan: Plan
+    keys: set[str] = field(default_factory=set)
+
+    def _closure(self, key: str) -> set[str]:
+        items = {i.key: i for i in self.plan.items}
+        seen: set[str] = set()
+        todo = [key]
+        while todo:
+            k = todo.pop()
+            if k in seen or k not in items:
+                continue
+            seen.add(k)
+            todo.extend(_depends_on(items[k], self.plan))
+        return seen
+
+    def _dependents(self, key: str) -> set[str]:
+        return {i.key for i in self.plan.items if key in self._closure(i.key)}
+
+    def toggle(self, key: str) -> bool:
+        """Pick or drop ``key`` (with what it needs / what needs it); True when now picked."""
+        if key in self.keys:
+            self.keys -= self._dependents(key)
+            return False
+        self.keys |= self._closure(key)
+        return True
+
+    def all(self) -> None:
+        """Pick every item; a second call (everything picked already) drops them all."""
+        every = {i.key for i in self.plan.items}
+        self.keys = set() if self.keys >= every and every else every
+
+    def picked(self) -> list[PlanItem]:
+        """The picked items in the plan's (dependency) order."""
+        return [i for i in self.plan.items if i.key in self.keys]
+
+    def replan(self, plan: Plan) -> Picks:
+        """The same picks on a new plan (those still in it)."""
+        kept = Picks(plan)
+        for key in sorted(self.keys & {i.key for i in plan.items}):
+            kept.keys |= kept._closure(key)
+        return kept
+
+
+# -- summaries -------------------------------------------------------------------------------
+
+
+def counts(items: Iterable[PlanItem]) -> dict[str, int]:
+    out = {"create": 0, "update": 0, "replace": 0, "delete": 0}
+    for item in items:
+        out[item.action] = out.get(item.action, 0) + 1
+    return out
+
+
+def counts_text(items: Iterable[PlanItem]) -> str:
+    """``2 create · 1 update · 1 replace`` (only the actions present), or ``nothing``."""
+    parts = [f"{n} {action}" for action, n in counts(items).items() if n]
+    return " · ".join(parts) if parts else "nothing"
+
+
+def lost_total(items: Iterable[PlanItem]) -> int | None:
+    """Stored values the items would lose (None when some are not counted; 0 when none)."""
+    total = 0
+    for item in items:
+        if loses_values(item):
+            if item.values_lost is None:
+                return None
+            total += item.values_lost
+    return total
+
+
+def preview_lines(items: Iterable[PlanItem]) -> list[str]:
+    """The preview: every picked item, before → after."""
+    lines: list[str] = []
+    for item in items:
+        lines.extend(detail_lines(item))
+    return lines
+
+
+def confirm_text(items: list[PlanItem], other: str, store: str) -> tuple[str, str]:
+    """The question and detail of the confirmation before applying."""
+    question = f"Apply {len(items)} change{'' if len(items) == 1 else 's'} to {store}?"
+    detail = (
+        f"{counts_text(items)}, from the design of {other}, sent to {store} in order "
+        "(flows, then fields, then entries), journaled; it stops at the first failure."
+    )
+    lost = lost_total(items)
+    destructive = [i for i in items if i.action in ("replace", "delete")]
+    if destructive:
+        detail += f" {len(destructive)} replace or delete: " + (
+            f"{lost:,} stored values are lost." if lost is not None else "stored values are lost."
+        )
+    return question, detail
+
+
+@dataclass
+class Progress:
+    """The count of an apply run, from its ``progress(item, status)`` calls."""
+
+    total: int
+    statuses: dict[str, str] = field(default_factory=dict)
+
+    def saw(self, item: PlanItem, status: str) -> None:
+        self.statuses[item.key] = status
+
+    @property
+    def finished(self) -> int:
+        return sum(1 for s in self.statuses.values() if s in ("done", "failed", "skipped"))
+
+    def text(self) -> str:
+        done = sum(1 for s in self.statuses.values() if s == "done")
+        failed = sum(1 for s in self.statuses.values() if s == "failed")
+        return f"{self.finished} of {self.total} · {done} done · {failed} failed"
