@@ -188,8 +188,10 @@ async def test_plan_pick_preview_apply(stores, latency):
         assert rows["field:customers.delivery_notes"][1] == "update"
         assert '"Gate codes too"' in rows["field:customers.delivery_notes"][4]
         replace = rows["field:customers.contact_window"]
-        assert replace[1].startswith("replace (loses ")
-        assert '"string"' in replace[3] and '"integer"' in replace[4]
+        assert replace[1] == "replace" and replace[2] == "customers.contact_window"
+        # What is lost opens this store's side: the 250 customers' contact windows.
+        assert replace[3].startswith('250 values lost · field_type: "string"')
+        assert replace[4].startswith('field_type: "integer"')
         assert "field:customers.lifetime_value" not in rows  # no delete without prune
         title = label(screen, "#compare-plan-title")
         assert "applied to THIS store (profile pawnee" in title and "profile staging" in title
@@ -242,8 +244,8 @@ async def test_prune_plans_deletes_with_the_values_they_lose(stores):
         await until(pilot, lambda: "field:customers.lifetime_value" in plan_rows(screen))
         await settle(pilot)
         row = plan_rows(screen)["field:customers.lifetime_value"]
-        assert row[1].startswith("delete (") and row[4] == "—"
-        assert '"float"' in row[3]
+        assert row[1] == "delete" and row[4] == "—"
+        assert row[3].startswith("250 values lost · ") and '"float"' in row[3]
         assert "Prune on" in label(screen, "#compare-plan-title")
         # Picks survive a replan; p again plans no delete.
         await pick(pilot, screen, "field:customers.lifetime_value")

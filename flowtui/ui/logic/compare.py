@@ -114,17 +114,37 @@ class Row:
     other: str
 
 
+def short_name(item: PlanItem) -> str:
+    """The item for a narrow column: fields, the most common, without the word ``field``
+    (``customers.gate_code``); ``flow brands``, ``entry brands.acme``."""
+    return item.title.removeprefix("field ")
+
+
+def lost_note(item: PlanItem) -> str:
+    """``250 values lost`` for a replace or delete of a field or flow, else ""."""
+    if not loses_values(item):
+        return ""
+    if item.values_lost is None:
+        return "values lost (not counted)"
+    n = item.values_lost
+    return f"{n:,} value{'' if n == 1 else 's'} lost"
+
+
 def row(item: PlanItem) -> Row:
     """The side-by-side row of ``item``: the changed attributes as they are here and there
-    (a created item is absent here; a deleted one is absent there)."""
+    (a created item is absent here; a deleted one is absent there). A replace shows the type
+    first; what a replace or delete loses opens this store's side."""
     if item.action == "create":
         current, other = ABSENT, "; ".join(_attrs_of(item, item.after)) or "(new)"
     elif item.action == "delete":
         current, other = "; ".join(_attrs_of(item, item.before)) or "(exists)", ABSENT
     else:
-        current = "; ".join(f"{c.attr}: {show(c.before)}" for c in item.changes)
-        other = "; ".join(f"{c.attr}: {show(c.after)}" for c in item.changes)
-    return Row(item.key, action_text(item), item_name(item), current, other)
+        changes = sorted(item.changes, key=lambda c: c.attr != "field_type")
+        current = "; ".join(f"{c.attr}: {show(c.before)}" for c in changes)
+        other = "; ".join(f"{c.attr}: {show(c.after)}" for c in changes)
+    if lost_note(item):
+        current = f"{lost_note(item)} · {current}"
+    return Row(item.key, item.action, short_name(item), current, other)
 
 
 def rows(plan: Plan) -> list[Row]:
@@ -256,16 +276,17 @@ def preview_lines(items: Iterable[PlanItem]) -> list[str]:
     return lines
 
 
-def confirm_text(items: list[PlanItem], other: str, store: str) -> tuple[str, str]:
-    """The question and detail of the confirmation before applying."""
-    question = f"Apply {len(items)} change{'' if len(items) == 1 else 's'} to {store}?"
+def confirm_text(items: list[PlanItem], other: str, store: str, where: str) -> tuple[str, str]:
+    """The question and detail of the confirmation before applying ``items`` from ``other``
+    to the profile ``store`` (``where``: its host, sandbox or live)."""
+    question = f"Apply {len(items)} change{'' if len(items) == 1 else 's'} to profile {store}?"
     detail = (
-        f"{counts_text(items)}, from the design of {other}, sent to {store} in order "
+        f"{counts_text(items)}, from the design of {other}, sent to {where} in order "
         "(flows, then fields, then entries), journaled; it stops at the first failure."
     )
-    lost = lost_total(items)
-    destructive = [i for i in items if i.action in ("replace", "delete")]
+    destructive = [i for i in items if loses_values(i)]
     if destructive:
+        lost = lost_total(items)
         detail += f" {len(destructive)} replace or delete: " + (
             f"{lost:,} stored values are lost." if lost is not None else "stored values are lost."
         )

@@ -113,7 +113,7 @@ class CompareScreen(BaseScreen):
     CompareScreen .compare-side { width: 1fr; height: auto; }
     CompareScreen DataTable { height: 1fr; }
     CompareScreen #compare-detail, CompareScreen #compare-failure {
-        height: auto; max-height: 6; background: $boost; padding: 0 1;
+        height: auto; max-height: 8; background: $boost; padding: 0 1;
     }
     CompareScreen #compare-blocked { color: $warning; height: auto; max-height: 3; }
     """
@@ -403,15 +403,17 @@ class CompareScreen(BaseScreen):
         table = self.query_one("#compare-plan", PlanTable)
         row = table.cursor_row
         table.clear(columns=True)
+        # Both sides share what the screen leaves after the pick, action and item columns.
+        side = max(20, (self.app.size.width - 3 - 7 - 24 - 16) // 2)
         table.add_column("", width=3, key="pick")
-        table.add_column("Action", width=12, key="action")
+        table.add_column("Action", width=7, key="action")
         table.add_column("Item", width=24, key="item")
-        table.add_column(f"This store ({display(self.profile.name)})", width=28, key="current")
-        table.add_column(f"Other ({display(source.value)})", width=28, key="other")
+        table.add_column(f"This store ({display(self.profile.name)})", width=side, key="current")
+        table.add_column(f"Other ({display(source.value)})", width=side, key="other")
         for r in L.rows(plan):
             table.add_row(
                 self.pick_cell(r.key),
-                Text(r.action, style=ACTION_STYLE.get(r.action.split(" ")[0], "")),
+                Text(r.action, style=ACTION_STYLE.get(r.action, "")),
                 safe(r.what, 60),
                 safe(r.current, 120),
                 safe(r.other, 120),
@@ -519,14 +521,15 @@ class CompareScreen(BaseScreen):
         assert source is not None
         table = self.query_one("#compare-preview-table", DataTable)
         table.clear(columns=True)
-        table.add_column("Item", width=26, key="item")
+        side = max(16, (self.app.size.width - 32 - 16 - 12) // 2)
+        table.add_column("Item", width=32, key="item")
         table.add_column("Attribute", width=16, key="attr")
-        table.add_column("Before (this store)", width=24, key="before")
-        table.add_column(f"After ({display(source.value)})", width=24, key="after")
+        table.add_column("Before (this store)", width=side, key="before")
+        table.add_column(f"After ({display(source.value)})", width=side, key="after")
         for item in picked:
             first = True
             for attr, before, after in L.preview_rows(item):
-                what = f"{L.action_text(item)} {L.item_name(item)}" if first else ""
+                what = f"{item.action} {L.short_name(item)}" if first else ""
                 table.add_row(safe(what, 80), safe(attr, 40), safe(before, 120), safe(after, 120))
                 first = False
         lost = L.lost_total(picked)
@@ -553,8 +556,11 @@ class CompareScreen(BaseScreen):
         source = self.source
         assert source is not None
         picked = self.picks.picked()
-        where = "the SANDBOX" if self.flow_app.api.is_sandbox else "the LIVE STORE"
-        question, detail = L.confirm_text(picked, source.label, f"{self.here} ({where})")
+        kind = "the SANDBOX" if self.flow_app.api.is_sandbox else "the LIVE STORE"
+        host = urlsplit(self.profile.base_url).netloc or self.profile.base_url
+        question, detail = L.confirm_text(
+            picked, source.label, self.profile.name, f"{host} ({kind})"
+        )
         self.app.push_screen(ConfirmDialog(question, detail, "Apply"), self.confirmed)
 
     def confirmed(self, yes: bool | None) -> None:
