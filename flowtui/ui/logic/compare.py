@@ -176,27 +176,21 @@ def preview_rows(item: PlanItem) -> list[tuple[str, str, str]]:
 
 def _depends_on(item: PlanItem, plan: Plan) -> set[str]:
     """The keys ``item`` cannot be applied without: a field or entry of a flow the plan
-    creates needs that flow; a flow the plan deletes goes with its fields (their deletes,
-    and the values they lose, are part of the same pick)."""
-    needs: set[str] = set()
-    if item.resource != "flow":
-        flow_key = f"flow:{item.flow_slug}"
-        if any(i.key == flow_key and i.action == "create" for i in plan.items):
-            needs.add(flow_key)
-    elif item.action == "delete":
-        needs |= {
-            i.key
-            for i in plan.items
-            if i.resource != "flow" and i.flow_slug == item.flow_slug and i.action == "delete"
-        }
-    return needs
+    creates needs that flow. (A flow the plan deletes is one item: its fields go with it, and
+    its ``values_lost`` counts theirs.)"""
+    flow_key = f"flow:{item.flow_slug}"
+    if item.resource != "flow" and any(
+        i.key == flow_key and i.action == "create" for i in plan.items
+    ):
+        return {flow_key}
+    return set()
 
 
 @dataclass
 class Picks:
     """Which plan items the user picked, kept consistent with their dependencies: picking
-    a field of a flow the plan creates picks the flow too, and dropping that flow drops its
-    fields (and the same for a flow deleted with its fields)."""
+    a field (or entry) of a flow the plan creates picks the flow too, and dropping that flow
+    drops its fields."""
 
     plan: Plan
     keys: set[str] = field(default_factory=set)
