@@ -665,7 +665,10 @@ class CompareScreen(BaseScreen):
         )
         bar = self.query_one("#compare-progress", ProgressBar)
         bar.update(progress=len(done) + len(failed))
-        self.show_count()
+        unsent = len(picked) - len(done) - len(failed)
+        self.query_one("#compare-count", Label).update(
+            Text(f"{len(done)} done · {len(failed)} failed · {unsent} not sent")
+        )
         self.refresh_bindings()
         if failed:
             first = next(i for i, item in enumerate(picked) if item.key in failed)
@@ -678,8 +681,9 @@ class CompareScreen(BaseScreen):
         detail = self.query_one("#compare-failure", Static)
         key = cursor_key(self.query_one("#compare-results", DataTable))
         failed = dict(self.report.failed) if self.report else {}
-        if key in failed:
-            detail.update(literal(f"{key}: {failed[key]}"))
+        item = self.plan.item(key) if key else None
+        if key in failed and item is not None:
+            detail.update(literal(f"{item.title}: {failed[key]}"))
             detail.display = True
         else:
             detail.display = False
