@@ -130,6 +130,7 @@ async def open_compare(pilot) -> CompareScreen:
 
 
 async def compare_with_staging(pilot) -> CompareScreen:
+    """Compare with profile staging (enter on the only other profile)."""
     screen = await open_compare(pilot)
     assert pilot.app.focused is screen.query_one("#compare-profiles", OptionList)
     await pilot.press("enter")  # staging is the only other profile
@@ -180,6 +181,14 @@ async def test_plan_pick_preview_apply(stores, latency):
     app = two_store_app(here, there)
     async with app.run_test(size=SIZE) as pilot:
         screen = await compare_with_staging(pilot)
+        # The load stage counted each side's answers (several requests per store) and
+        # said what it found.
+        assert screen.answers["here"] >= 2 and screen.answers["other"] >= 2
+        assert label(screen, "#compare-here-status") == "This store (pawnee): 2 flows, 9 fields"
+        assert label(screen, "#compare-other-status") == (
+            "The other side (profile staging): 3 flows, 9 fields"
+        )
+        assert screen.query_one("#compare-load-bar").percentage == 1
         rows = plan_rows(screen)
         # Every kind of change, side by side: this store | staging.
         assert rows["flow:brands"][1] == "create"
