@@ -35,6 +35,7 @@ from flowtui.ops.schema_file import (
 
 Action = Literal["create", "update", "replace", "delete"]
 Resource = Literal["flow", "field", "entry"]
+REL = "relationships."
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,8 @@ def plan(
                             None,
                         )
                     )
-    entries, entry_deletes = _plan_entries(current, desired, now, want, prune)
+    replaced = {(i.flow_slug, i.slug or "") for i in fields if i.action == "replace"}
+    entries, entry_deletes = _plan_entries(current, desired, now, want, prune, replaced)
     flow_deletes = [
         PlanItem(
             flow_key(old.slug), "delete", "flow", old.slug, None, (), None, _flow_dict(old), None
@@ -262,9 +264,11 @@ def _plan_entries(
     now: Mapping[str, FlowSpec],
     want: Mapping[str, FlowSpec],
     prune: bool,
+    replaced: set[tuple[str, str]],
 ) -> tuple[list[PlanItem], list[PlanItem]]:
     """Entry items, per flow the desired file carries entries for (a file without entries
-    plans none; with ``prune``, a carried flow's other entries are deleted)."""
+    plans none; with ``prune``, a carried flow's other entries are deleted). The values of a
+    replaced field are taken as gone (the replace loses them), so the file's are sent again."""
     items: list[PlanItem] = []
     deletes: list[PlanItem] = []
     carried = sorted({e.flow_slug for e in desired.entries})
@@ -296,7 +300,13 @@ def _plan_entries(
                 )
                 continue
             before = _entry_attrs(old)
-            diff = _changes(before, after, sorted(set(before) | set(after)))
+            attrs = sorted(set(before) | set(after))
+            diff = tuple(
+                Change(a, before.get(a), after.get(a))
+                for a in attrs
+                if not same(before.get(a), after.get(a))
+                or (after.get(a) is not None and (flow_slug, a.removeprefix(REL)) in replaced)
+            )
             if diff:
                 items.append(
                     PlanItem(
@@ -341,6 +351,8 @@ def plan_lines(plan: Plan) -> list[str]:
     lines: list[str] = []
     for item in plan.items:
         head = f"{SIGNS[item.action]} {item.action} {printable(item.title)}"
+        if item.resource == "field" and item.action == "create" and item.after:
+            head += f" ({printable(str(item.after.get('field_type')))})"
         if item.action in ("replace", "delete") and item.resource != "entry":
             lost = item.values_lost
             head += (

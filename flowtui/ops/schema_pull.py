@@ -227,6 +227,14 @@ async def count_values(service: Any, plan: Plan) -> Plan:
     """``plan`` with ``values_lost`` filled for each field it replaces or deletes and each
     flow it deletes (see the module docstring for how values are counted)."""
     counter = _Counter(service)
+    wanted = sorted(
+        {
+            i.flow_slug
+            for i in plan.items
+            if i.action in ("replace", "delete") and i.resource != "entry"
+        }
+    )
+    await asyncio.gather(*(counter.counts(slug) for slug in wanted))  # flows walked together
     items: list[PlanItem] = []
     for item in plan.items:
         if item.action not in ("replace", "delete") or item.resource == "entry":

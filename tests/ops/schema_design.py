@@ -135,6 +135,8 @@ class CountingApp:
         self.state = app.state
         self.posts: Counter[str] = Counter()
         self.requests = 0
+        #: Requests being handled now (a killed client's included, until the store is done).
+        self.inflight = 0
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -162,7 +164,11 @@ class CountingApp:
                 self.posts[what] += 1
             await send(message)
 
-        await self.app(scope, replay if messages else receive, recording)
+        self.inflight += 1
+        try:
+            await self.app(scope, replay if messages else receive, recording)
+        finally:
+            self.inflight -= 1
 
 
 def _what(path: str, body: bytes) -> str | None:

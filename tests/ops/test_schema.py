@@ -226,6 +226,55 @@ async def test_plans_for_every_kind_of_change_then_apply_makes_the_store_match(s
         assert flows["stockists"] == "Stockists"
 
 
+async def test_a_replaced_field_gets_its_entries_values_back(stores):
+    """integer → float: the values stay valid, but the replace loses them, so the plan sends
+    the file's values again after it, and then the store matches."""
+    source, _, text = stores
+    desired = S.Schema.from_toml(text)
+    brands = desired.flow("brands")
+    rank = brands.field("rank") if brands is not None else None
+    assert rank is not None
+    new = _edit(desired, "brands", rank=dataclasses.replace(rank, field_type="float"))
+    async with source.service() as a:
+        made = S.plan(await S.pull(a, entries=True), new, allow_replace=True)
+        assert [(i.key, i.action) for i in made.items] == [
+            ("field:brands.rank", "replace"),
+            ("entry:brands.acme", "update"),
+        ]
+        assert made.items[1].changes == (S.Change("rank", 3, 3),)
+        assert (await S.apply(a, made)).ok
+        assert S.plan(await S.pull(a, entries=True), new).empty
+
+
+async def test_values_lost_are_counted_on_customers_and_left_unknown_for_addresses(stores):
+    """customers: every customer walked, a value the store fills in from a default counts;
+    addresses: the sandbox has no addresses endpoint, so the count is unknown (None)."""
+    source, _, text = stores
+    desired = S.Schema.from_toml(text)
+    customers = desired.flow("customers")
+    loyalty = customers.field("loyalty") if customers is not None else None
+    assert loyalty is not None
+    new = _edit(
+        desired,
+        "customers",
+        loyalty=dataclasses.replace(
+            loyalty, field_type="string", default=None, validation_rules=()
+        ),
+        gate_code=None,
+    )
+    new = _edit(new, "addresses", floor=None)
+    async with source.service() as a:
+        await a.create_customer(name="Ben", email="ben@example.test", custom={"gate_code": "42"})
+        made = await S.count_values(a, S.plan(await S.pull(a), new, prune=True, allow_replace=True))
+    lost = {i.key: i.values_lost for i in made.items if i.action in ("replace", "delete")}
+    assert lost == {
+        "field:customers.loyalty": 2,
+        "field:customers.gate_code": 1,
+        "field:addresses.floor": None,
+    }
+    assert "(values lost: not counted)" in "\n".join(S.plan_lines(made))
+
+
 async def test_a_resumed_apply_sends_nothing_twice(stores, tmp_path):
     """Part of a plan landed (a run killed after its writes reached the store but before its
     state file recorded them): the next run finds them on the store and sends only the rest."""
