@@ -403,11 +403,14 @@ class CompareScreen(BaseScreen):
         table = self.query_one("#compare-plan", PlanTable)
         row = table.cursor_row
         table.clear(columns=True)
-        # Both sides share what the screen leaves after the pick, action and item columns.
-        side = max(20, (self.app.size.width - 3 - 7 - 24 - 16) // 2)
+        # The item takes a third of the width the pick and action columns and the cells'
+        # padding leave (up to 24), both sides share the rest: it fits 80 columns.
+        content = self.app.size.width - 16 - 3 - 7
+        item_width = min(24, max(16, content // 3))
+        side = max(16, (content - item_width) // 2)
         table.add_column("", width=3, key="pick")
         table.add_column("Action", width=7, key="action")
-        table.add_column("Item", width=24, key="item")
+        table.add_column("Item", width=item_width, key="item")
         table.add_column(f"This store ({display(self.profile.name)})", width=side, key="current")
         table.add_column(f"Other ({display(source.value)})", width=side, key="other")
         for r in L.rows(plan):
@@ -521,8 +524,10 @@ class CompareScreen(BaseScreen):
         assert source is not None
         table = self.query_one("#compare-preview-table", DataTable)
         table.clear(columns=True)
-        side = max(16, (self.app.size.width - 32 - 16 - 12) // 2)
-        table.add_column("Item", width=32, key="item")
+        content = self.app.size.width - 16 - 12
+        item_width = min(32, max(20, content * 2 // 5))
+        side = max(14, (content - item_width) // 2)
+        table.add_column("Item", width=item_width, key="item")
         table.add_column("Attribute", width=16, key="attr")
         table.add_column("Before (this store)", width=side, key="before")
         table.add_column(f"After ({display(source.value)})", width=side, key="after")
@@ -581,8 +586,8 @@ class CompareScreen(BaseScreen):
         table = self.query_one("#compare-results", DataTable)
         table.clear(columns=True)
         table.add_column("Item", width=30, key="item")
-        table.add_column("Action", width=14, key="action")
-        table.add_column("Result", width=48, key="result")
+        table.add_column("Action", width=7, key="action")
+        table.add_column("Result", width=max(20, self.app.size.width - 30 - 7 - 16), key="result")
         for item in picked:
             table.add_row(
                 safe(L.item_name(item), 80),
