@@ -9,6 +9,7 @@ reached this store after applying is checked by raw HTTP, past flowtui.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -374,6 +375,35 @@ async def test_an_unusable_file_is_said_on_the_choose_stage(stores, tmp_path):
 async def write_schema(there: Any, path: Path) -> None:
     async with store_service(there) as s:
         path.write_text((await S.pull(s)).to_toml())
+
+
+async def test_a_file_with_entries_compares_this_stores_entries(stores, tmp_path):
+    """This store's own design pulled with its entries, plus one wishlist: comparing plans
+    that one entry only (this store's entries were pulled too, so none is planned twice)."""
+    here, there = stores
+    async with store_service(here, BASE_URL) as s:
+        design = await S.pull(s, entries=True)
+    wishlists = [e for e in design.entries if e.flow_slug == "wishlists"]
+    assert wishlists
+    # Keyed as pull keys them (by title here), so the other entries keep their keys.
+    extra = S.EntrySpec("wishlists", "Waffle iron", {"title": "Waffle iron", "priority": 1}, {})
+    path = tmp_path / "design.toml"
+    path.write_text(dataclasses.replace(design, entries=(*design.entries, extra)).to_toml())
+    app = two_store_app(here, there)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compare(pilot)
+        screen.query_one("#compare-path").focus()
+        screen.query_one("#compare-path").value = str(path)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.stage == "plan", timeout=15)
+        await settle(pilot)
+        assert [(i.key, i.action) for i in screen.plan.items] == [
+            ("entry:wishlists.Waffle iron", "create")
+        ]
+        assert f"{len(design.entries) + 1} entries" in label(screen, "#compare-other-status")
+        row = next(iter(plan_rows(screen).values()))
+        assert row[1:3] == ["create", "entry wishlists.Waffle iron"]
+        assert '"Waffle iron"' in row[4]
 
 
 @pytest.mark.parametrize("latency", LATENCIES)

@@ -317,10 +317,12 @@ class CompareScreen(BaseScreen):
 
         return seen
 
-    async def pull_here(self) -> S.Schema:
+    async def pull_here(self, entries: bool = False) -> S.Schema:
+        """This store's design (with its custom flows' entries when the other side has
+        entries: a file pulled with ``--entries``)."""
         service = self.flow_app.api
         with counting(service, self.answered("here")):
-            schema = await S.pull(service)
+            schema = await S.pull(service, entries=entries)
         self.side_status("here", f"This store ({self.profile.name}): {summary(schema)}")
         self.query_one("#compare-load-bar", ProgressBar).advance(1)
         return schema
@@ -357,20 +359,29 @@ class CompareScreen(BaseScreen):
         self.side_status("other", f"The other side: {other}")
         self.side_status("count", "")
         self.set_stage("load")
-        here = asyncio.ensure_future(self.pull_here())
-        there = asyncio.ensure_future(self.pull_other(source))
+        tasks: list[asyncio.Future[S.Schema]] = []
         try:
-            self.current, self.other = await asyncio.gather(here, there)
+            if source.kind == "file":
+                # The file first (it is quick): entries in it mean this store's are compared.
+                self.other = await self.pull_other(source)
+                self.current = await self.pull_here(entries=bool(self.other.entries))
+            else:  # both stores at once
+                tasks = [
+                    asyncio.ensure_future(self.pull_here()),
+                    asyncio.ensure_future(self.pull_other(source)),
+                ]
+                self.current, self.other = await asyncio.gather(*tasks)
         except (SourceError, S.SchemaFileError) as exc:
-            here.cancel()
             self.back_to_choose(str(exc))
             return
         except ApiError as exc:
-            there.cancel()
             if isinstance(exc, AuthError):
                 raise  # the login screen
             self.back_to_choose(f"Could not read this store: {exc.summary}")
             return
+        finally:
+            for task in tasks:
+                task.cancel()
         await self.make_plan()
 
     def back_to_choose(self, text: str) -> None:
@@ -721,10 +732,14 @@ ACTION_STYLE = {
 
 
 def summary(schema: S.Schema) -> str:
-    """``3 flows, 14 fields``."""
-    fields = sum(len(f.fields) for f in schema.flows)
-    n = len(schema.flows)
-    return f"{n} flow{'' if n == 1 else 's'}, {fields} field{'' if fields == 1 else 's'}"
+    """``3 flows, 14 fields`` (``, 12 entries`` when it holds entries)."""
+
+    flows, fields = len(schema.flows), sum(len(f.fields) for f in schema.flows)
+    text = f"{flows} flow{'' if flows == 1 else 's'}, {fields} field{'' if fields == 1 else 's'}"
+    if schema.entries:
+        n = len(schema.entries)
+        text += f", {n} entr{'y' if n == 1 else 'ies'}"
+    return text
 
 
 def read_schema(path: Path) -> S.Schema:
