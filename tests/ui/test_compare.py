@@ -352,6 +352,20 @@ async def test_read_only_profile_compares_but_cannot_apply(stores):
     assert "brands" not in await flow_slugs(here)
 
 
+async def test_a_profile_that_cannot_log_in_is_said_on_the_choose_stage(stores):
+    here, there = stores
+    there.state.config.client_secret = "rotated"  # staging's saved secret no longer works
+    app = two_store_app(here, there)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compare(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.query_one("#compare-problem").display)
+        await settle(pilot)
+        assert screen.stage == "choose"
+        assert label(screen, "#compare-problem").startswith("Could not read profile staging: ")
+        assert app.screen is screen  # this session's login screen stays closed
+
+
 async def test_an_unusable_file_is_said_on_the_choose_stage(stores, tmp_path):
     here, there = stores
     bad = tmp_path / "bad.toml"
@@ -410,7 +424,9 @@ async def test_a_file_with_entries_compares_this_stores_entries(stores, tmp_path
 async def test_compare_with_a_schema_file_shows_hostile_names_literally(stores, tmp_path, latency):
     here, there = stores
     await shape_other(there, brand_name=HOSTILE_NAME)
-    path = tmp_path / "staging.toml"
+    folder = tmp_path / "[bold]designs"  # markup in the path, shown as typed
+    folder.mkdir()
+    path = folder / "staging.toml"
     await write_schema(there, path)
     set_latency(latency, here)
     app = two_store_app(here, there)
@@ -428,6 +444,8 @@ async def test_compare_with_a_schema_file_shows_hostile_names_literally(stores, 
         rows = plan_rows(screen)
         assert HOSTILE_SHOWN in rows["flow:brands"][4]
         assert f"file {path}" in label(screen, "#compare-plan-title")
+        other_column = screen.query_one("#compare-plan", DataTable).columns["other"]
+        assert other_column.label.plain == f"Other ({path})"
         # The detail under the table shows it whole, just as literally.
         await pick(pilot, screen, "flow:brands")
         table = screen.query_one("#compare-plan", DataTable)

@@ -43,7 +43,7 @@ from flowtui.ui.screens.dialogs import ConfirmDialog
 from flowtui.ui.widgets.footer import Footer
 from flowtui.ui.widgets.header import StoreHeader
 from flowtui.ui.widgets.inputs import TextInput
-from flowtui.ui.widgets.safe import display, literal, safe
+from flowtui.ui.widgets.safe import literal, safe
 from flowtui.ui.widgets.tables import cursor_key
 
 Stage = Literal["choose", "load", "plan", "preview", "apply"]
@@ -422,8 +422,10 @@ class CompareScreen(BaseScreen):
         table.add_column("", width=3, key="pick")
         table.add_column("Action", width=7, key="action")
         table.add_column("Item", width=item_width, key="item")
-        table.add_column(f"This store ({display(self.profile.name)})", width=side, key="current")
-        table.add_column(f"Other ({display(source.value)})", width=side, key="other")
+        # Column labels given as str are parsed as markup: a path may hold "[b]".
+        here = safe(f"This store ({self.profile.name})", 200)
+        table.add_column(here, width=side, key="current")
+        table.add_column(safe(f"Other ({source.value})", 200), width=side, key="other")
         for r in L.rows(plan):
             table.add_row(
                 self.pick_cell(r.key),
@@ -541,7 +543,7 @@ class CompareScreen(BaseScreen):
         table.add_column("Item", width=item_width, key="item")
         table.add_column("Attribute", width=16, key="attr")
         table.add_column("Before (this store)", width=side, key="before")
-        table.add_column(f"After ({display(source.value)})", width=side, key="after")
+        table.add_column(safe(f"After ({source.value})", 200), width=side, key="after")
         for item in picked:
             first = True
             for attr, before, after in L.preview_rows(item):
