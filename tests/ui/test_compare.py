@@ -352,6 +352,27 @@ async def test_read_only_profile_compares_but_cannot_apply(stores):
     assert "brands" not in await flow_slugs(here)
 
 
+async def test_esc_backs_out_one_level_and_c_works_from_the_fields(stores):
+    here, there = stores
+    await shape_other(there)
+    app = two_store_app(here, there)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await compare_with_staging(pilot)
+        await pick(pilot, screen, "field:customers.delivery_notes")
+        await pilot.press("f10")
+        await until(pilot, lambda: screen.stage == "preview")
+        for stage in ("plan", "choose"):
+            await pilot.press("escape")
+            await until(pilot, lambda s=stage: screen.stage == s)
+        assert screen.picks.keys == {"field:customers.delivery_notes"}
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.main_screen())
+        view = app.main_screen().query_one("FlowsView")
+        view.fields_table.focus()
+        await pilot.press("C")
+        await until(pilot, lambda: isinstance(app.screen, CompareScreen))
+
+
 async def test_a_profile_that_cannot_log_in_is_said_on_the_choose_stage(stores):
     here, there = stores
     there.state.config.client_secret = "rotated"  # staging's saved secret no longer works
