@@ -167,6 +167,7 @@ class CompareScreen(BaseScreen):
         #: Why the values a replace or delete loses could not be counted, or "".
         self.uncounted = ""
         self.plan: S.Plan = S.Plan(())
+        self.items: dict[str, S.PlanItem] = {}
         self.picks = L.Picks(self.plan)
         self.applying = False
         self.applied = False
@@ -403,6 +404,7 @@ class CompareScreen(BaseScreen):
                 self.uncounted = exc.summary
         self.query_one("#compare-load-bar", ProgressBar).advance(1)
         self.plan = plan
+        self.items = {i.key: i for i in plan.items}
         self.picks = self.picks.replan(plan)
         self.show_plan()
 
@@ -474,7 +476,7 @@ class CompareScreen(BaseScreen):
 
     def highlighted_item(self) -> S.PlanItem | None:
         key = cursor_key(self.query_one("#compare-plan", PlanTable))
-        return next((i for i in self.plan.items if i.key == key), None)
+        return self.items.get(key) if key else None
 
     def show_detail(self) -> None:
         item = self.highlighted_item()
@@ -488,10 +490,11 @@ class CompareScreen(BaseScreen):
         elif event.data_table.id == "compare-results":
             self.show_failure()
 
-    def refresh_picks(self) -> None:
+    def refresh_picks(self, changed: set[str]) -> None:
+        """Redraw the pick marks of ``changed`` (only those: a plan may hold a thousand)."""
         table = self.query_one("#compare-plan", PlanTable)
-        for item in self.plan.items:
-            table.update_cell(item.key, "pick", self.pick_cell(item.key))
+        for key in changed:
+            table.update_cell(key, "pick", self.pick_cell(key))
         self.show_title()
 
     def action_pick(self) -> None:
@@ -499,15 +502,13 @@ class CompareScreen(BaseScreen):
         if item is None:
             self.app.bell()
             return
-        self.picks.toggle(item.key)
-        self.refresh_picks()
+        self.refresh_picks(self.picks.toggle(item.key))
         table = self.query_one("#compare-plan", PlanTable)
         if table.cursor_row < table.row_count - 1:
             table.move_cursor(row=table.cursor_row + 1)
 
     def action_pick_all(self) -> None:
-        self.picks.all()
-        self.refresh_picks()
+        self.refresh_picks(self.picks.all())
 
     @work(exclusive=True, group="compare.load", exit_on_error=False)
     async def action_prune(self) -> None:

@@ -101,16 +101,17 @@ def test_show_quotes_strings_and_leaves_escaping_to_the_display_path():
 def test_picking_a_field_of_a_new_flow_picks_the_flow_and_dropping_the_flow_drops_it():
     p = plan(HERE, THERE)
     picks = L.Picks(p)
-    assert picks.toggle("field:brands.rank") is True
+    assert picks.toggle("field:brands.rank") == {"flow:brands", "field:brands.rank"}
     assert picks.keys == {"flow:brands", "field:brands.rank"}
     picks.toggle("field:brands.label")
     picks.toggle("field:customers.notes")
-    assert picks.toggle("flow:brands") is False
+    # Dropping the flow drops its fields: all three changed.
+    assert picks.toggle("flow:brands") == {"flow:brands", "field:brands.rank", "field:brands.label"}
     assert picks.keys == {"field:customers.notes"}
     # Dropping one field leaves the flow and its other field alone.
     picks.toggle("field:brands.label")
     picks.toggle("field:brands.rank")
-    assert picks.toggle("field:brands.label") is False
+    assert picks.toggle("field:brands.label") == {"field:brands.label"}
     assert picks.keys == {"field:customers.notes", "flow:brands", "field:brands.rank"}
     assert [i.key for i in picks.picked()] == [
         k for k in keys(p) if k in picks.keys
@@ -131,10 +132,12 @@ def test_a_flow_delete_is_one_item_that_loses_every_value_of_the_flow():
 def test_all_then_all_again_and_replan_keeps_what_still_exists():
     p = plan(HERE, THERE, prune=True)
     picks = L.Picks(p)
-    picks.all()
+    picks.toggle("field:customers.notes")
+    assert picks.all() == set(keys(p)) - {"field:customers.notes"}
     assert picks.keys == set(keys(p))
-    picks.all()
+    assert picks.all() == set(keys(p))
     assert picks.keys == set()
+    assert picks.toggle("field:nowhere.at_all") == set()
     picks.toggle("field:customers.old")
     picks.toggle("field:brands.label")
     kept = picks.replan(plan(HERE, THERE))  # no prune: the delete is gone
