@@ -161,14 +161,39 @@ def detail_lines(item: PlanItem) -> list[str]:
     return [head] + [f"  {c.attr}: {show(c.before)} → {show(c.after)}" for c in item.changes]
 
 
-def preview_rows(item: PlanItem) -> list[tuple[str, str, str]]:
+def preview_rows(item: PlanItem, compact: bool = False) -> list[tuple[str, str, str]]:
     """``(attribute, before, after)`` for each attribute ``item`` sets, changes or removes
-    (a created item has no before, a deleted one no after)."""
+    (a created item has no before, a deleted one no after). ``compact``: a created or deleted
+    item in one row, its attributes together (``(new)`` / ``(all)``)."""
     if item.action == "create":
+        if compact:
+            return [("(new)", ABSENT, "; ".join(_attrs_of(item, item.after)))]
         return [(a, ABSENT, v) for a, v in _pairs(item, item.after)]
     if item.action == "delete":
+        if compact:
+            return [("(all)", "; ".join(_attrs_of(item, item.before)), ABSENT)]
         return [(a, v, ABSENT) for a, v in _pairs(item, item.before)]
     return [(c.attr, show(c.before), show(c.after)) for c in item.changes]
+
+
+#: Rows past which the preview shows each created or deleted item in one row (a table of
+#: thousands of rows takes seconds to build; their attributes are in the plan's detail).
+PREVIEW_ROWS = 400
+
+
+def preview_table(
+    items: Iterable[PlanItem], limit: int = PREVIEW_ROWS
+) -> list[tuple[str, str, str, str]]:
+    """The preview's rows, ``(item, attribute, before, after)``, the item named on its first
+    row only; created and deleted items take one row each when there would be more than
+    ``limit`` rows."""
+    items = list(items)
+    compact = sum(len(preview_rows(i)) for i in items) > limit
+    out: list[tuple[str, str, str, str]] = []
+    for item in items:
+        for n, (attr, before, after) in enumerate(preview_rows(item, compact)):
+            out.append((f"{item.action} {short_name(item)}" if n == 0 else "", attr, before, after))
+    return out
 
 
 # -- picking ---------------------------------------------------------------------------------

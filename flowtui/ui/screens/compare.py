@@ -432,7 +432,7 @@ class CompareScreen(BaseScreen):
             table.add_row(
                 self.pick_cell(r.key),
                 Text(r.action, style=ACTION_STYLE.get(r.action, "")),
-                safe(r.what, 60),
+                safe(r.what, 80),
                 safe(r.current, 120),
                 safe(r.other, 120),
                 key=r.key,
@@ -545,12 +545,10 @@ class CompareScreen(BaseScreen):
         table.add_column("Attribute", width=16, key="attr")
         table.add_column("Before (this store)", width=side, key="before")
         table.add_column(safe(f"After ({source.value})", 200), width=side, key="after")
-        for item in picked:
-            first = True
-            for attr, before, after in L.preview_rows(item):
-                what = f"{item.action} {L.short_name(item)}" if first else ""
-                table.add_row(safe(what, 80), safe(attr, 40), safe(before, 120), safe(after, 120))
-                first = False
+        table.add_rows(
+            (safe(what, 80), safe(attr, 40), safe(before, 120), safe(after, 120))
+            for what, attr, before, after in L.preview_table(picked)
+        )
         lost = L.lost_total(picked)
         lose = ""
         if lost:

@@ -181,3 +181,18 @@ def test_progress_counts_finished_items():
     assert progress.text() == "2 of 3 · 1 done · 1 failed"
     assert L.counts_text(p.items) == "3 create · 1 update · 1 replace"
     assert L.counts_text([]) == "nothing"
+
+
+def test_preview_table_names_each_item_once_and_compacts_a_long_preview():
+    p = plan(HERE, THERE, prune=True, allow_replace=True)
+    rows = L.preview_table(p.items)
+    assert rows[0][0] == "create flow brands" and rows[1][0] == ""
+    assert ("", "description", "—", '"Makers"') in rows
+    assert [r[0] for r in rows if r[0]] == [f"{i.action} {L.short_name(i)}" for i in p.items]
+    short = L.preview_table(p.items, limit=5)
+    assert len(short) < len(rows)
+    assert ("create flow brands", "(new)", "—", 'name: "Brands"; description: "Makers"; '
+            "enabled: yes") in short  # fmt: skip
+    assert ("delete flow legacy", "(all)", 'name: "Legacy"; enabled: yes', "—") in short
+    # Updates and replaces keep a row per attribute.
+    assert ("update customers.notes", "description", '""', '"Gate codes too"') in short
