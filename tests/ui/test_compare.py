@@ -36,7 +36,7 @@ from tests.ui.conftest import (
     seeded_sandbox,
     until,
 )
-from tests.ui.designer_helpers import notifications, open_designer, settle
+from tests.ui.designer_helpers import designer, notifications, open_designer, settle
 
 SIZE = (120, 36)
 OTHER = "staging"
@@ -233,6 +233,12 @@ async def test_plan_pick_preview_apply(stores, latency):
         assert "Done: 3 of 3 applied" in label(screen, "#compare-apply-title")
         results = cells(screen.query_one("#compare-results", DataTable))
         assert [r[2] for r in results] == ["done", "done", "done"]
+        # The designer behind did not reload on each change while hidden (each reload's
+        # requests would take the apply's pace); it does once, when shown again.
+        view = designer(app)
+        assert "brands" not in {f.slug for f in view.flows.values()}
+        await pilot.press("escape")
+        await until(pilot, lambda: "brands" in {f.slug for f in view.flows.values()})
 
     # This store, past flowtui: the picked items are there, the unpicked replace is not.
     assert "brands" in await flow_slugs(here)
