@@ -273,6 +273,7 @@ def state_file(resolved: Resolved, raw: bytes, args: argparse.Namespace) -> Path
 
 def run_apply(args: argparse.Namespace) -> int:
     from flowtui.ops.connect import service_for
+    from flowtui.ops.schema import Plan
     from flowtui.ops.schema_apply import load_unfinished
 
     desired, raw = _read(args.file)
@@ -285,9 +286,14 @@ def run_apply(args: argparse.Namespace) -> int:
         )
     state = state_file(resolved, raw, args)
     resumed = load_unfinished(state)
+    shown: Plan | None = None
     if resumed is not None:
         made, done = resumed
-        print(f"Resuming an earlier run of this plan ({done} of {len(made.items)} items done).")
+        shown = Plan(tuple(i for i in made.items if i.key not in done))
+        print(
+            f"Resuming an earlier run of this plan ({len(done)} of {len(made.items)} items "
+            "done); what is left:"
+        )
     else:
 
         async def go() -> Plan:
@@ -295,13 +301,14 @@ def run_apply(args: argparse.Namespace) -> int:
                 return await _planned(service, desired, args)
 
         made = run_async(go())
-    _print_plan(made)
+    _print_plan(shown or made)
     if made.empty:
         return 0
     if made.blocked:
         print("Nothing was applied.", file=sys.stderr)
         return 1
-    question = f"Apply these {len(made.items)} changes to {_safe(profile.name)}?"
+    left = len((shown or made).items)
+    question = f"Apply these {left} changes to {_safe(profile.name)}?"
     if not args.yes and not _confirmed(question):
         print("Nothing was applied.", file=sys.stderr)
         return 1
@@ -310,6 +317,7 @@ def run_apply(args: argparse.Namespace) -> int:
 
 
 def _confirmed(question: str) -> bool:
+    """Asked on the terminal, as ``flowtui import`` asks."""
     from flowtui.cli.transfer import _confirmed as ask
 
     return ask(question)

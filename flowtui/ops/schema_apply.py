@@ -105,9 +105,10 @@ def item_from_json(data: dict[str, Any]) -> PlanItem:
     )
 
 
-def load_unfinished(path: Path) -> tuple[Plan, int] | None:
-    """The plan a stopped or killed run left in ``path`` and how many of its items are done;
-    None when there is none (or it finished). A damaged file is a :class:`SchemaApplyError`."""
+def load_unfinished(path: Path) -> tuple[Plan, frozenset[str]] | None:
+    """The plan a stopped or killed run left in ``path`` and the keys of its items already
+    done; None when there is none (or it finished). A damaged file is a
+    :class:`SchemaApplyError`."""
     if not path.exists():
         return None
     try:
@@ -120,8 +121,8 @@ def load_unfinished(path: Path) -> tuple[Plan, int] | None:
         raise SchemaApplyError(
             f"the state file {path} is damaged ({exc}); it was left as is"
         ) from None
-    done = sum(1 for i in items if (states.get(i.key) or {}).get("status") == DONE)
-    if done == len(items):
+    done = frozenset(i.key for i in items if (states.get(i.key) or {}).get("status") == DONE)
+    if len(done) == len(items):
         return None
     return Plan(items, ()), done
 

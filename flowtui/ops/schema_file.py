@@ -231,14 +231,19 @@ def _unsuffixed(key: str) -> str:
 
 _BARE = re.compile(r"^[A-Za-z0-9_-]+\Z")
 # Escaped in strings: C0/C1 controls, DEL, bidi controls, line/paragraph separators and
-# invisible zero-width characters (as core/textsafe), so nothing in the file hides or moves.
-_ESCAPE = re.compile('[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"\\\\]')
+# invisible zero-width characters (as core/textsafe), so nothing in the file hides or moves;
+# a lone surrogate (not text, and TOML cannot hold it) is written as U+FFFD.
+_ESCAPE = re.compile(
+    '[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff"\\\\]'
+)
 _SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
 
 
 def _string(text: str) -> str:
     def esc(m: re.Match[str]) -> str:
         ch = m.group()
+        if "\ud800" <= ch <= "\udfff":  # a lone surrogate is no text: TOML cannot hold it
+            return "\\uFFFD"
         return _SHORT.get(ch) or f"\\u{ord(ch):04X}"
 
     return '"' + _ESCAPE.sub(esc, text) + '"'

@@ -130,11 +130,25 @@ def test_a_changed_field_type_needs_allow_replace(cli, two, tmp_path):
     assert cli("schema", "plan", str(design), "--profile", "b").code == 0
 
 
+def recorded() -> int:
+    """Items the state files under the data directory record as done (0 while none)."""
+    import json
+
+    done = 0
+    for path in (Path(os.environ["FLOWTUI_DATA_DIR"]) / "schema").glob("*.json"):
+        try:
+            items = json.loads(path.read_text())["items"]
+        except (OSError, ValueError, KeyError):
+            continue  # being replaced right now
+        done += sum(1 for v in items.values() if v.get("status") == "done")
+    return done
+
+
 @pytest.mark.slow
 def test_a_killed_apply_resumes_and_sends_nothing_twice(cli, tmp_path):
     """A real process is killed (SIGKILL) while it applies; the same command run again says it
     resumes, finishes, and the sandbox saw each flow, field and entry created exactly once."""
-    a, b = Served(True), Served(False, latency_ms=60)
+    a, b = Served(True), Served(False, latency_ms=150)
     try:
         assert add(cli, "a", a.url).code == 0 and add(cli, "b", b.url).code == 0
         design = tmp_path / "design.toml"
@@ -156,8 +170,9 @@ def test_a_killed_apply_resumes_and_sends_nothing_twice(cli, tmp_path):
             env=dict(os.environ),
         )
         deadline = time.monotonic() + 60
-        while sum(b.app.posts.values()) < 8 and time.monotonic() < deadline:
+        while not (sum(b.app.posts.values()) >= 8 and recorded() >= 5):
             assert proc.poll() is None, "the apply ended before it could be killed"
+            assert time.monotonic() < deadline
             time.sleep(0.01)
         proc.kill()
         proc.wait()
@@ -168,6 +183,8 @@ def test_a_killed_apply_resumes_and_sends_nothing_twice(cli, tmp_path):
         run = cli("schema", "apply", str(design), "--profile", "b", "--yes")
         assert run.code == 0, run.err
         assert "Resuming an earlier run of this plan" in run.out
+        left = run.out.split("what is left:\n", 1)[1].split("Plan: ")[0].splitlines()
+        assert 0 < len(left) <= 29 - 5  # what the state file says is done is not shown again
         assert "Done: 29 of 29 items." in run.out
         assert sum(b.app.posts.values()) == 29 and set(b.app.posts.values()) == {1}
         back = tmp_path / "back.toml"
