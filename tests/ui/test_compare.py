@@ -39,6 +39,7 @@ from tests.ui.conftest import (
 from tests.ui.designer_helpers import designer, notifications, open_designer, settle
 
 SIZE = (120, 36)
+HERE_CUSTOMERS = 40
 OTHER = "staging"
 OTHER_URL = "http://127.0.0.1:8711"
 LATENCIES = [pytest.param(0, id="0ms"), pytest.param(150, id="150ms")]
@@ -49,8 +50,9 @@ HOSTILE_SHOWN = "[bold red]Brands[/] [@click=app.quit]q[/] \\x1b[2J\\u202eevil"
 
 @pytest.fixture
 def stores() -> Iterator[tuple[Any, Any]]:
-    """This store (the demo data, 250 customers) and the other one (the demo flows, 5)."""
-    here, there = seeded_sandbox(), seeded_sandbox(5)
+    """This store (the demo data, 40 customers: one page to count values on) and the other
+    one (the demo flows, 5 customers)."""
+    here, there = seeded_sandbox(HERE_CUSTOMERS), seeded_sandbox(5)
     yield here, there
     here.state.store.close()
     there.state.store.close()
@@ -199,8 +201,8 @@ async def test_plan_pick_preview_apply(stores, latency):
         assert '"Gate codes too"' in rows["field:customers.delivery_notes"][4]
         replace = rows["field:customers.contact_window"]
         assert replace[1] == "replace" and replace[2] == "customers.contact_window"
-        # What is lost opens this store's side: the 250 customers' contact windows.
-        assert replace[3].startswith('250 values lost · field_type: "string"')
+        # What is lost opens this store's side: the 40 customers' contact windows.
+        assert replace[3].startswith('40 values lost · field_type: "string"')
         assert replace[4].startswith('field_type: "integer"')
         assert "field:customers.lifetime_value" not in rows  # no delete without prune
         title = label(screen, "#compare-plan-title")
@@ -261,7 +263,7 @@ async def test_prune_plans_deletes_with_the_values_they_lose(stores):
         await settle(pilot)
         row = plan_rows(screen)["field:customers.lifetime_value"]
         assert row[1] == "delete" and row[4] == "—"
-        assert row[3].startswith("250 values lost · ") and '"float"' in row[3]
+        assert row[3].startswith("40 values lost · ") and '"float"' in row[3]
         assert "Prune on" in label(screen, "#compare-plan-title")
         # Picks survive a replan; p again plans no delete.
         await pick(pilot, screen, "field:customers.lifetime_value")

@@ -13,6 +13,7 @@ from tests.ui.conftest import seeded_sandbox
 from tests.ui.designer_helpers import settle
 from tests.ui.test_compare import (
     BASE_URL,
+    HERE_CUSTOMERS,
     compare_with_staging,
     pick,
     plan_rows,
@@ -28,7 +29,7 @@ SIZE = (100, 30)
 @pytest.fixture
 def stores() -> Iterator[tuple[Any, Any]]:
     """This store (the demo data) and the other one (shaped by each test)."""
-    here, there = seeded_sandbox(), seeded_sandbox(5)
+    here, there = seeded_sandbox(HERE_CUSTOMERS), seeded_sandbox(5)
     yield here, there
     here.state.store.close()
     there.state.store.close()
