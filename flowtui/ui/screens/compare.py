@@ -19,7 +19,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -40,6 +40,7 @@ from flowtui.ops import schema as S
 from flowtui.ui.logic import compare as L
 from flowtui.ui.screens.base import BaseScreen
 from flowtui.ui.screens.dialogs import ConfirmDialog
+from flowtui.ui.widgets.compare import PlanTable, show_preview, show_waiting
 from flowtui.ui.widgets.footer import Footer
 from flowtui.ui.widgets.header import StoreHeader
 from flowtui.ui.widgets.inputs import TextInput
@@ -80,21 +81,6 @@ def counting(service: ApiService, seen: Callable[[], None]) -> Iterator[None]:
     finally:
         with contextlib.suppress(ValueError):
             hooks.remove(hook)
-
-
-class PlanTable(DataTable[Any]):
-    """The side-by-side plan; ``space`` picks the highlighted item, ``a`` all."""
-
-    BINDINGS = [
-        Binding(
-            "space,x",
-            "screen.pick",
-            "Pick",
-            id="compare.toggle",
-            tooltip="Pick or drop the highlighted item (with what it depends on)",
-        ),
-        Binding("a", "screen.pick_all", "All", id="compare.all", tooltip="Pick all / none"),
-    ]
 
 
 class CompareScreen(BaseScreen):
@@ -414,31 +400,7 @@ class CompareScreen(BaseScreen):
         plan, source = self.plan, self.source
         assert source is not None
         table = self.query_one("#compare-plan", PlanTable)
-        row = table.cursor_row
-        table.clear(columns=True)
-        # The item takes a third of the width the pick and action columns and the cells'
-        # padding leave (up to 24), both sides share the rest: it fits 80 columns.
-        content = self.app.size.width - 16 - 3 - 7
-        item_width = min(24, max(16, content // 3))
-        side = max(16, (content - item_width) // 2)
-        table.add_column("", width=3, key="pick")
-        table.add_column("Action", width=7, key="action")
-        table.add_column("Item", width=item_width, key="item")
-        # Column labels given as str are parsed as markup: a path may hold "[b]".
-        here = safe(f"This store ({self.profile.name})", 200)
-        table.add_column(here, width=side, key="current")
-        table.add_column(safe(f"Other ({source.value})", 200), width=side, key="other")
-        for r in L.rows(plan):
-            table.add_row(
-                self.pick_cell(r.key),
-                Text(r.action, style=ACTION_STYLE.get(r.action, "")),
-                safe(r.what, 80),
-                safe(r.current, 120),
-                safe(r.other, 120),
-                key=r.key,
-            )
-        if plan.items:
-            table.move_cursor(row=min(max(row, 0), len(plan.items) - 1))
+        table.show(plan, self.picks, self.profile.name, source.value)
         notes = [f"Blocked: {b}" for b in plan.blocked]
         if self.uncounted:
             notes.append(f"Stored values not counted: {self.uncounted}")
@@ -471,9 +433,6 @@ class CompareScreen(BaseScreen):
             )
         self.query_one("#compare-plan-title", Label).update(literal(text))
 
-    def pick_cell(self, key: str) -> Text:
-        return Text("[x]" if key in self.picks.keys else "[ ]", end="")
-
     def highlighted_item(self) -> S.PlanItem | None:
         key = cursor_key(self.query_one("#compare-plan", PlanTable))
         return self.items.get(key) if key else None
@@ -491,10 +450,7 @@ class CompareScreen(BaseScreen):
             self.show_failure()
 
     def refresh_picks(self, changed: set[str]) -> None:
-        """Redraw the pick marks of ``changed`` (only those: a plan may hold a thousand)."""
-        table = self.query_one("#compare-plan", PlanTable)
-        for key in changed:
-            table.update_cell(key, "pick", self.pick_cell(key))
+        self.query_one("#compare-plan", PlanTable).mark(changed, self.picks)
         self.show_title()
 
     def action_pick(self) -> None:
@@ -537,18 +493,7 @@ class CompareScreen(BaseScreen):
         source = self.source
         assert source is not None
         table = self.query_one("#compare-preview-table", DataTable)
-        table.clear(columns=True)
-        content = self.app.size.width - 16 - 12
-        item_width = min(32, max(20, content * 2 // 5))
-        side = max(14, (content - item_width) // 2)
-        table.add_column("Item", width=item_width, key="item")
-        table.add_column("Attribute", width=16, key="attr")
-        table.add_column("Before (this store)", width=side, key="before")
-        table.add_column(safe(f"After ({source.value})", 200), width=side, key="after")
-        table.add_rows(
-            (safe(what, 80), safe(attr, 40), safe(before, 120), safe(after, 120))
-            for what, attr, before, after in L.preview_table(picked)
-        )
+        show_preview(table, picked, source.value)
         lost = L.lost_total(picked)
         lose = ""
         if lost:
@@ -595,18 +540,7 @@ class CompareScreen(BaseScreen):
         self.report = None
         self.refusal = ""
         self.progress = L.Progress(len(picked))
-        table = self.query_one("#compare-results", DataTable)
-        table.clear(columns=True)
-        table.add_column("Item", width=30, key="item")
-        table.add_column("Action", width=7, key="action")
-        table.add_column("Result", width=max(20, self.app.size.width - 30 - 7 - 16), key="result")
-        for item in picked:
-            table.add_row(
-                safe(L.item_name(item), 80),
-                Text(item.action),
-                Text("waiting", style="dim"),
-                key=item.key,
-            )
+        show_waiting(self.query_one("#compare-results", DataTable), picked)
         self.query_one("#compare-apply-title", Label).update(
             literal(f"Applying {len(picked)} items from {source.label} to {self.here}…")
         )
@@ -722,14 +656,6 @@ class CompareScreen(BaseScreen):
             self.query_one("#compare-profiles", OptionList).focus()
         else:
             self.dismiss(None)
-
-
-ACTION_STYLE = {
-    "create": "green",
-    "update": "yellow",
-    "replace": "bold magenta",
-    "delete": "bold red",
-}
 
 
 def summary(schema: S.Schema) -> str:
