@@ -489,19 +489,23 @@ async def test_compare_with_a_schema_file_shows_hostile_names_literally(stores, 
 
 
 async def test_hostile_descriptions_in_the_plan(stores):
-    """Six of the catalogue's strings as the descriptions of the other store's customer
-    fields: each plan cell shows its probe (the literal, escaped form)."""
+    """Twelve of the catalogue's strings as the descriptions of the customer fields, six in
+    the other store and six in this one: each side's cell shows its probe (the literal,
+    escaped form)."""
     here, there = stores
-    async with store_service(there) as s:
-        fields = sorted(await s.list_fields("customers"), key=lambda f: f.slug)
-        described = dict(zip((f.slug for f in fields), CATALOGUE, strict=False))
-        for field in fields:
-            await s.update_field(
-                field.id, flow_slug="customers", description=described[field.slug].text
-            )
+    sides = {"there": (there, OTHER_URL, CATALOGUE[:6]), "here": (here, BASE_URL, CATALOGUE[6:12])}
+    described: dict[str, dict[str, Any]] = {}
+    for side, (sandbox, url, hostiles) in sides.items():
+        async with store_service(sandbox, url) as s:
+            fields = sorted(await s.list_fields("customers"), key=lambda f: f.slug)
+            described[side] = dict(zip((f.slug for f in fields), hostiles, strict=True))
+            for field in fields:
+                text = described[side][field.slug].text
+                await s.update_field(field.id, flow_slug="customers", description=text)
     app = two_store_app(here, there)
     async with app.run_test(size=SIZE) as pilot:
         screen = await compare_with_staging(pilot)
         rows = plan_rows(screen)
-        for slug, hostile in described.items():
-            assert hostile.probe in rows[f"field:customers.{slug}"][4], hostile.name
+        for side, column in (("here", 3), ("there", 4)):
+            for slug, hostile in described[side].items():
+                assert hostile.probe in rows[f"field:customers.{slug}"][column], hostile.name
