@@ -7,8 +7,10 @@
   seen *before* the walk picks up whatever changed during it.
 * **Incremental sync**: the customers with ``updated_at >= watermark``, paged by key
   (``ge(updated_at, …)``, sorted by updated_at, ties drained by id; never an offset past the
-  first page), are written in one transaction per page, and the watermark moves to the newest
-  one seen.
+  first page, except the few ``page[limit]=1`` look-ups that cut a very uneven range), with
+  ``concurrency`` requests in flight and the pages still in order
+  (:func:`flowtui.api.paging.walk_pages`), are written in one transaction per page, and the
+  watermark moves to the newest one seen.
 * **Deletes** leave nothing to find by ``updated_at``: after an incremental sync the store's
   customer count is compared with the index's. When they differ, the created_at span is cut
   into windows; a window whose counts agree is skipped, one that differs is halved until it
@@ -121,12 +123,12 @@ async def _sync(
     )
     if needs_full:
         fetched = await _full(index, service, fields, signature, progress, concurrency)
-        extra, deleted, reconciled = await _incremental(index, service, None)
+        extra, deleted, reconciled = await _incremental(index, service, None, concurrency)
         mode = "full"
         fetched += extra
     else:
         index.set_meta(fields=fields_meta(fields))  # names may have changed
-        fetched, deleted, reconciled = await _incremental(index, service, progress)
+        fetched, deleted, reconciled = await _incremental(index, service, progress, concurrency)
         mode = "incremental"
     index.set_meta(synced_at=repr(time.time()))
     return SyncResult(mode, fetched, deleted, index.count(), time.monotonic() - started, reconciled)
@@ -186,7 +188,7 @@ async def _full(
 
 
 async def _incremental(
-    index: CustomerIndex, service: ApiService, progress: Progress | None
+    index: CustomerIndex, service: ApiService, progress: Progress | None, concurrency: int
 ) -> tuple[int, int, bool]:
     """(customers fetched, customers deleted, whether ids were reconciled)."""
     since = index.meta("watermark") or None
@@ -209,7 +211,8 @@ async def _incremental(
             index.set_meta(watermark=pending_newest)
 
     try:
-        async for page in service.walk_customers("updated_at", since):
+        pages = service.walk_customers("updated_at", since, concurrency=concurrency)
+        async for page in pages:
             await written()
             newest = max(newest, page[-1].updated_at)
             pending, pending_newest = (
