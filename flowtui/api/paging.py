@@ -30,11 +30,12 @@ only a :class:`CustomerLister` (the :class:`~flowtui.api.service.ApiService` is 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import math
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -258,7 +259,7 @@ class _Walk:
             return
         count = self.windows_wanted
         if count is None:
-            count = math.ceil(first.total / (self.window_pages * size)) if first.total else 1
+            count = window_count(first.total, size, self.window_pages, self.lanes.size)
         cuts: list[str] = []
         if count > 1 and self.can_cut:
             last = await self._list(filters, f"-{key}", 1)
@@ -417,7 +418,7 @@ class _Walk:
                 self.error = exc
             self._notify()
 
-    async def pages(self) -> AsyncIterator[list[Customer]]:
+    async def pages(self) -> AsyncGenerator[list[Customer], None]:
         """The pages in key order, as the workers bring them."""
         await self.start()
         tasks = [
@@ -445,7 +446,7 @@ class _Walk:
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def walk_pages(
+def walk_pages(
     lister: CustomerLister,
     key: WalkKey = "created_at",
     lo: str | None = None,
@@ -458,7 +459,7 @@ async def walk_pages(
     windows: int | None = None,
     window_pages: int | None = None,
     stats: WalkStats | None = None,
-) -> AsyncIterator[list[Customer]]:
+) -> AsyncGenerator[list[Customer], None]:
     """Pages of the customers matching ``terms`` with ``lo <= key < hi`` (None: unbounded),
     in ``key`` order, ties by id, each customer once, with ``concurrency`` requests in flight
     and at most ``buffer`` pages held (see the module docstring).
@@ -473,8 +474,7 @@ async def walk_pages(
     walk = _Walk(
         lister, key, lo, hi, terms, page_size, concurrency, buffer, windows, window_pages, stats
     )
-    async for page in walk.pages():
-        yield page
+    return walk.pages()
 
 
 async def iter_customers(
@@ -496,12 +496,13 @@ async def iter_customers(
         windows=windows,
         stats=stats,
     )
-    async for page in pages:
-        for customer in page:
-            yield customer
+    async with contextlib.aclosing(pages):  # leaving early stops the walk's workers now
+        async for page in pages:
+            for customer in page:
+                yield customer
 
 
-async def walk_customers(
+def walk_customers(
     lister: CustomerLister,
     key: WalkKey = "created_at",
     lo: str | None = None,
@@ -517,8 +518,7 @@ async def walk_customers(
     is "everything changed since": a customer updated during the walk moves to the end
     and is seen again there.
     """
-    async for page in walk_pages(lister, key, lo, hi, page_size=page_size, concurrency=concurrency):
-        yield page
+    return walk_pages(lister, key, lo, hi, page_size=page_size, concurrency=concurrency)
 
 
 class CustomerWalks:
@@ -558,15 +558,21 @@ class CustomerWalks:
         return walk_customers(self, key, lo, hi, page_size=page_size, concurrency=concurrency)
 
 
+def window_count(total: int, page_size: int, window_pages: int, concurrency: int) -> int:
+    """How many windows a walk of ``total`` customers starts with: ``window_pages`` pages
+    each, and at least one per request in flight once there are two pages for each."""
+    pages = math.ceil(total / max(1, page_size))
+    return max(1, math.ceil(pages / window_pages), min(concurrency, pages // 2))
+
+
 def walk_requests(total: int, page_size: int = PAGE_LIMIT) -> int:
     """About how many requests a walk of ``total`` customers costs: a page per
-    ``page_size`` customers, plus a short page per window and the first page and newest key."""
-    pages = math.ceil(total / max(1, min(page_size, PAGE_LIMIT)))
-    if pages <= 1:
-        return 1
+    ``page_size`` customers, plus a short page per window and the newest key."""
+    size = max(1, min(page_size, PAGE_LIMIT))
+    pages = math.ceil(total / size)
     window = max(2, (BUFFER_PAGES - HEAD_PAGES) // CONCURRENCY)
-    windows = math.ceil(pages / window)
-    return pages + (windows + 1 if windows > 1 else 1)
+    windows = window_count(total, size, window, CONCURRENCY)
+    return max(1, pages) + windows + (1 if windows > 1 else 0)
 
 
 def parse_stamp(value: str) -> dt.datetime:

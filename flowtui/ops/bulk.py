@@ -641,7 +641,7 @@ async def count_matching(service: Any, terms: Sequence[Term]) -> int:
     return await service.count_customers(list(terms))
 
 
-async def iter_matching(
+def iter_matching(
     service: Any,
     terms: Sequence[Term],
     *,
@@ -651,7 +651,7 @@ async def iter_matching(
     """Every customer matching ``terms`` (ANDed), oldest first, walked by key: ``created_at``
     then id for customers created in the same millisecond, never by offset, with
     ``concurrency`` requests in flight (the service's walk, :func:`.paging.walk_pages`)."""
-    async for customer in service.iter_customers(
+    walk: AsyncIterator[Customer] = service.iter_customers(
         terms=list(terms), page_size=page_size, concurrency=concurrency
-    ):
-        yield customer
+    )
+    return walk
