@@ -52,7 +52,7 @@ MAX_FILTERS = 10
 #: Requests a walk keeps in flight unless told otherwise.
 CONCURRENCY = 4
 #: Pages a walk holds (fetched, not yet yielded) at most, unless told otherwise.
-BUFFER_PAGES = 64
+BUFFER_PAGES = 128
 #: Pages the window being read may hold whatever the rest of the buffer holds.
 HEAD_PAGES = 2
 
@@ -114,6 +114,10 @@ class _Window:
     done: bool = False
     #: Whether its own count was seen (and a cut decided).
     sized: bool = False
+    #: Customers left after its last page, as the store counted them (None: not known).
+    left: int | None = None
+    #: An idle worker is cutting it in two (see :meth:`_Walk.steal`).
+    cutting: bool = False
 
 
 def _cuts(start: str, end: str, count: int) -> list[str]:
@@ -322,16 +326,22 @@ class _Walk:
             lower: Term | None = (w.mode, key, w.after[0])
         else:
             lower = ("ge", key, w.lo) if w.lo is not None else None
-        filters = self._bounds(lower, w.hi)
+        hi = w.hi
+        filters = self._bounds(lower, hi)
         page = await self._list(filters, key, size)
-        self._check(page.items, lower, w.hi, filters)
+        self._check(page.items, lower, hi, filters)
         items = page.items
         if w.after is not None and w.mode == "ge":
             # ge() repeats the ones at the boundary key already taken: skip them.
             seen = w.after
             items = [c for c in items if (_stamp(c, key), c.id) > seen]
         w.mode = "ge"
-        if not w.sized:
+        w.left = max(0, page.total - len(page.items))
+        if w.hi != hi:
+            # An idle worker took the far part of this window while the page was out.
+            items = self._trim(w, items)
+            w.left = None  # counted before the cut: known again after the next page
+        elif not w.sized:
             w.sized = True
             if len(page.items) == size and page.total > 2 * self.window_pages * size:
                 items = await self._cut(w, lower, page.total, items)
@@ -343,6 +353,67 @@ class _Walk:
             # A full page of one key, all taken already: drain that key by id.
             w.mode = "tie"
 
+    def _trim(self, w: _Window, items: list[Customer]) -> list[Customer]:
+        """``items`` before ``w``'s (new) end; when some were past it, ``w`` is complete:
+        the page held all of ``w`` that was left."""
+        kept = [c for c in items if w.hi is None or _stamp(c, self.key) < w.hi]
+        if len(kept) < len(items):
+            w.done = True
+        return kept
+
+    def _insert(self, w: _Window, cuts: list[str]) -> None:
+        """New windows after ``w`` from its ``cuts`` to its end; ``w`` ends at the first."""
+        at = self.queue.index(w)
+        bounds = [*cuts, w.hi]
+        self.queue[at + 1 : at + 1] = [_Window(bounds[i], bounds[i + 1]) for i in range(len(cuts))]
+        self.stats.windows += len(cuts)
+        self.stats.splits += 1
+        w.hi = cuts[0]
+        self._notify()
+
+    def _victim(self) -> _Window | None:
+        """The window with the most customers left, when an idle worker may take half."""
+        if not self.can_cut or self.stats.held + self.reserved >= self.buffer - HEAD_PAGES - 1:
+            return None
+        best, most = None, 0
+        for w in self.queue:
+            if w.done or w.cutting or w.left is None or w.mode == "tie":
+                continue
+            left = w.left - (self.page_size if w.busy else 0)
+            if left >= 2 * self.page_size and left > most:
+                best, most = w, left
+        return best
+
+    async def steal(self, w: _Window) -> None:
+        """Cut ``w`` in two where half of what it has left begins (one ``page[limit]=1``
+        request), so an idle worker walks the far half: the last windows of a walk do not
+        leave workers idle."""
+        key, size = self.key, self.page_size
+        ahead = size if w.busy else 0
+        assert w.left is not None
+        offset = min(MAX_OFFSET, ahead + (w.left - ahead) // 2)
+        if w.after is not None:
+            lower: Term | None = (w.mode, key, w.after[0])
+        else:
+            lower = ("ge", key, w.lo) if w.lo is not None else None
+        hi = w.hi
+        filters = self._bounds(lower, hi)
+        w.cutting = True
+        try:
+            probe = await self._list(filters, key, 1, offset)
+        finally:
+            w.cutting = False
+        self._check(probe.items, lower, hi, filters)
+        # Whatever comes of it, what is left is known again only after the next page: a
+        # window is never probed twice on one count.
+        w.left = None
+        if not probe.items or w.done:
+            return
+        cut = _stamp(probe.items[0], key)
+        floor = w.after[0] if w.after is not None else (w.lo or "")
+        if cut > floor and (w.hi is None or cut < w.hi):
+            self._insert(w, [cut])
+
     async def _cut(
         self, w: _Window, lower: Term | None, total: int, items: list[Customer]
     ) -> list[Customer]:
@@ -352,30 +423,27 @@ class _Walk:
             return items
         key, step = self.key, self.window_pages * self.page_size
         offsets = [o for o in range(step, total, step) if o <= MAX_OFFSET]
-        filters = self._bounds(lower, w.hi)
-        probes = await asyncio.gather(*(self._list(filters, key, 1, o) for o in offsets))
+        hi = w.hi
+        filters = self._bounds(lower, hi)
+        w.cutting = True
+        try:
+            probes = await asyncio.gather(*(self._list(filters, key, 1, o) for o in offsets))
+        finally:
+            w.cutting = False
+        w.left = None
         floor = items[-1] if items else None
         least = _stamp(floor, key) if floor is not None else (lower[2] if lower else "")
         cuts: list[str] = []
         for probe in probes:
-            self._check(probe.items, lower, w.hi, filters)
+            self._check(probe.items, lower, hi, filters)
             if probe.items:
                 cut = _stamp(probe.items[0], key)
                 if cut > least and (not cuts or cut > cuts[-1]):
                     cuts.append(cut)
         if not cuts:
             return items
-        at = self.queue.index(w)
-        bounds = [*cuts, w.hi]
-        self.queue[at + 1 : at + 1] = [_Window(bounds[i], bounds[i + 1]) for i in range(len(cuts))]
-        self.stats.windows += len(cuts)
-        self.stats.splits += 1
-        w.hi = cuts[0]
-        kept = [c for c in items if _stamp(c, key) < w.hi]
-        if len(kept) < len(items):
-            w.done = True
-        self._notify()
-        return kept
+        self._insert(w, cuts)
+        return self._trim(w, items)
 
     # -- the workers ----------------------------------------------------------------------
 
@@ -403,7 +471,11 @@ class _Walk:
                 if w is None:
                     if self._finished():
                         return
-                    await self._wait()
+                    victim = self._victim()
+                    if victim is not None:
+                        await self.steal(victim)
+                    else:
+                        await self._wait()
                     continue
                 w.busy = True
                 self.reserved += 1
