@@ -145,12 +145,16 @@ def bench_latency(db: Path, tmp: str, stamps: list[str], latency: int, args) -> 
             raw, raw_requests = asyncio.run(raw_capacity(url, stamps, args.concurrency))
             for name, code in codes.items():
                 out = Path(tmp) / f"customers-{latency}.jsonl"
+                # `python -m` puts the working directory first on sys.path: the child runs
+                # from the checkout whose code it measures.
                 child = dict(env, PYTHONPATH=code) if code else env
                 command = [sys.executable, "-m", "flowtui", "export", "customers", "--format",
                            "jsonl", "--output", str(out), "--profile", "bench"]  # fmt: skip
                 before = wire_requests(url)
                 started = time.perf_counter()
-                done = subprocess.run(command, env=child, capture_output=True, text=True)
+                done = subprocess.run(
+                    command, env=child, cwd=code or ROOT, capture_output=True, text=True
+                )
                 took = time.perf_counter() - started
                 if done.returncode:
                     raise SystemExit(f"export failed: {done.stderr}")

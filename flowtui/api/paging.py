@@ -98,6 +98,31 @@ def _stamp(customer: Customer, key: WalkKey) -> str:
     return customer.created_at if key == "created_at" else customer.updated_at
 
 
+def _before(a: str, b: str, *, certain: bool = True) -> bool:
+    """Whether timestamp ``a`` is before ``b``. Stores compare their own form (milliseconds,
+    ``Z``) as text; for another form, text order and time order may differ, so a check only
+    calls ``a`` before ``b`` when both orders say so (``certain``), or when either does."""
+    if len(a) == len(b) == 24:
+        return a < b
+    both = (a < b, _order(a) < _order(b))
+    return all(both) if certain else any(both)
+
+
+def _order(stamp: str) -> str:
+    """``stamp`` as text that sorts in time order whatever its precision (microseconds,
+    ``Z``): the store's own form (milliseconds, ``Z``) is padded, anything else is parsed;
+    text that is no timestamp stays as it is."""
+    if len(stamp) == 24 and stamp[19] == "." and stamp[23] == "Z":
+        return stamp[:23] + "000Z"
+    try:
+        value = parse_stamp(stamp)
+    except ValueError:
+        return stamp
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 @dataclass(eq=False)
 class _Window:
     """One [lo, hi) range of the key, walked page by page."""
@@ -226,14 +251,15 @@ class _Walk:
                 raise self._refuse(filters, key, f"a customer without {key} ({c.id})")
             if lower is not None:
                 op, _, value = lower
-                if stamp < value or (op == "gt" and stamp == value):
+                if _before(stamp, value) or (op == "gt" and stamp == value):
                     raise self._refuse(filters, key, f"{key} {stamp} (outside the filter)")
-            if hi is not None and stamp >= hi:
+            if hi is not None and not _before(stamp, hi, certain=False):
                 raise self._refuse(filters, key, f"{key} {stamp} (outside the filter)")
-            here = (stamp, c.id)
-            if previous is not None and here < previous:
+            if previous is not None and (
+                _before(stamp, previous[0]) or (stamp == previous[0] and c.id < previous[1])
+            ):
                 raise self._refuse(filters, key, "customers out of order")
-            previous = here
+            previous = (stamp, c.id)
 
     def _check_tie(
         self, items: list[Customer], after: tuple[str, str], filters: list[Term]

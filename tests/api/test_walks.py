@@ -283,3 +283,17 @@ async def test_lookups_keep_n_in_flight(shop) -> None:
     assert sorted(found) == sorted(ids)
     assert counted.most == 6 == stats.most_in_flight
     assert sum(1 for n in counted.arrivals if n == 6) >= len(ids) // 2
+
+
+@pytest.mark.parametrize("form", ["%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"])
+async def test_timestamps_in_another_precision_are_walked_without_a_false_alarm(store, form):
+    # A store writing microseconds (or whole seconds): the walk's cuts are milliseconds, so
+    # its checks must not take text order for time order.
+    base = dt.datetime(2025, 1, 1)
+    stamps = [
+        (base + dt.timedelta(seconds=i, microseconds=7 * i)).strftime(form) for i in range(200)
+    ]
+    fill(store, stamps)
+    async with inprocess_service(make_sandbox(store)) as service:
+        pages = walk_pages(service, page_size=10, concurrency=4, window_pages=2)
+        assert_once_in_order(await collect(pages), truth(store))
