@@ -134,7 +134,7 @@ async def test_the_walk_keeps_n_requests_in_flight(shop, concurrency) -> None:
     stats = WalkStats()
     async with inprocess_service(counted) as service:
         pages = walk_pages(
-            service, page_size=10, concurrency=concurrency, window_pages=3, stats=stats
+            service, page_size=5, concurrency=concurrency, window_pages=3, stats=stats
         )
         assert_once_in_order(await collect(pages), truth(shop))
     # The store saw N at once, never more, and most requests went out beside N - 1 others
