@@ -64,6 +64,8 @@ class FormScreen(BaseModal):
 
     #: The flow whose fields the form shows: a field (or flow) Change for it rebuilds the form.
     FIELDS_FLOW: str | None = None
+    #: The row widget of each input (a form may use its own, e.g. with a country picker).
+    EDITOR: type[FieldEditor] = FieldEditor
 
     def spec_values(self, specs: list[FormField]) -> dict[str, Any]:
         """What the editors start with when nothing was typed (by key); none by default."""
@@ -77,7 +79,7 @@ class FormScreen(BaseModal):
         body = self.query_one("#form-fields", VerticalScroll)
         await body.remove_children()
         await body.mount_all(
-            [FieldEditor(s, values.get(s.key), id=f"field-{s.key}") for s in specs]
+            [self.EDITOR(s, values.get(s.key), id=f"field-{s.key}") for s in specs]
         )
         editors = list(self.query(FieldEditor))
         if editors:

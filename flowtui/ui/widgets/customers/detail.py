@@ -12,6 +12,7 @@ from textual.reactive import var
 from textual.widgets import Static
 
 from flowtui.api.models import Customer, Field
+from flowtui.ui.widgets.customers.addresses import AddressesBlock
 from flowtui.ui.widgets.safe import display
 
 DETAIL_LIMIT = 2_000  # characters of one value shown in the detail pane
@@ -66,6 +67,9 @@ class DetailPane(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="customers-detail-body")
+        yield AddressesBlock(id="customers-addresses").data_bind(
+            customer=DetailPane.customer, shown=DetailPane.shown
+        )
 
     def watch_shown(self, shown: bool) -> None:
         self.set_class(shown, "shown")

@@ -34,6 +34,7 @@ from flowtui.api.models import Customer, Page
 from flowtui.api.service import Change
 from flowtui.ui.logic import browse as B
 from flowtui.ui.logic.pager import Request
+from flowtui.ui.widgets.customers.addressing import Addressing
 from flowtui.ui.widgets.customers.badges import IndexBadge, MarksBadge
 from flowtui.ui.widgets.customers.bars import Bar, FindBar, SearchBar
 from flowtui.ui.widgets.customers.detail import DetailPane
@@ -53,7 +54,7 @@ def page_status(page: Page[Customer], noun: str = "customers") -> str:
     return B.page_range(page.offset, len(page.items), page.total, noun)
 
 
-class CustomersView(Finding, Marking):
+class CustomersView(Finding, Marking, Addressing):
     """Browse, search, sort and edit customers page by page."""
 
     DEFAULT_CSS = """
