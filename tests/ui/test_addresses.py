@@ -14,13 +14,21 @@ from textual.widgets import Checkbox, DataTable, Select
 from flowtui.api.models import Customer
 from flowtui.ui.screens.address_editor import AddressEditorScreen, AddressesScreen
 from flowtui.ui.screens.customer_editor import ConflictScreen
+from flowtui.ui.screens.designer_dialogs import PreviewScreen
 from flowtui.ui.screens.dialogs import ConfirmDialog
+from flowtui.ui.screens.field_form import FieldFormScreen
+from flowtui.ui.screens.flow_form import FlowFormScreen
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.widgets.country import CountryPicker
 from flowtui.ui.widgets.customers.addresses import AddressesBlock
+from flowtui.ui.widgets.form import FieldEditor
+from tests.conftest import make_sandbox
 from tests.hostile import CATALOGUE
 from tests.ui.conftest import logged_in_app, raw_get, until, wait_for_customers
+from tests.ui.designer_helpers import open_designer, select_flow, settle
+from tests.ui.designer_helpers import type_into as designer_type
 from tests.ui.test_customer_editor import raw, record_requests, type_into
+from tests.ui.test_designer import error_of, text_of
 from tests.ui.test_forms import editor, field_error, form_ready, save_disabled
 
 SIZE = (120, 36)
@@ -385,3 +393,43 @@ async def test_read_only_profile_can_look_but_not_change_addresses(sandbox):
         assert any("read-only" in m and "cannot add addresses" in m for m in messages)
         status = str(listing.query_one("#addresses-status").render())
         assert "read-only" in status
+
+
+async def test_the_designer_creates_the_addresses_core_flow_then_its_fields():
+    """As for customers: create the core flow, add a field; the preview is the address form
+    (base attributes first, the country picker) and the editor then offers the field."""
+    sandbox = make_sandbox()
+    try:
+        app = logged_in_app(sandbox)
+        async with app.run_test(size=SIZE) as pilot:
+            view = await open_designer(pilot, flows=0)
+            await pilot.press("n")
+            await until(pilot, lambda: isinstance(app.screen, FlowFormScreen) and app.screen.specs)
+            await designer_type(pilot, "#input-name", "Addresses")
+            await designer_type(pilot, "#input-slug", "addresses", keys=True)
+            assert "extend the address resource" in text_of(app, "#form-message")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, MainScreen))
+            await until(pilot, lambda: view.table.row_count == 1)
+            await settle(pilot)
+            await pilot.press("enter")  # a core flow: enter goes to its fields
+            await pilot.press("a")
+            await until(pilot, lambda: isinstance(app.screen, FieldFormScreen))
+            await designer_type(pilot, "#ff-name", "City", keys=True)
+            assert "already an attribute of the address resource" in error_of(app, "slug")
+            await designer_type(pilot, "#ff-name", "Gate code", keys=True)
+            await designer_type(pilot, "#ff-description", "to open the gate")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, MainScreen))
+            await until(pilot, lambda: view.fields_table.row_count == 1)
+            await select_flow(pilot, "addresses")
+            await pilot.press("p")
+            await until(pilot, lambda: isinstance(app.screen, PreviewScreen))
+            keys = [e.spec.key for e in app.screen.query(FieldEditor)]
+            assert keys[:3] == ["name", "first_name", "last_name"] and keys[-1] == "gate_code"
+            assert len(keys) == 14 and app.screen.query(CountryPicker)
+            assert "not shown here" not in text_of(app, "#preview-notes")
+        [field] = (await raw_get(sandbox, "/v2/flows/addresses/fields"))["data"]
+        assert (field["slug"], field["field_type"]) == ("gate_code", "string")
+    finally:
+        sandbox.state.store.close()

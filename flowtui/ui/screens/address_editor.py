@@ -26,25 +26,18 @@ from textual.widgets import DataTable, Footer, Label
 from flowtui.api.errors import ApiError, NotFoundError
 from flowtui.api.models import ADDRESS_ATTRS, Address, Customer
 from flowtui.api.service import Change
-from flowtui.core import countries as C
-from flowtui.core import fields as F
 from flowtui.ui.logic import addresses as L
 from flowtui.ui.logic import browse as B
 from flowtui.ui.screens.base import BaseModal
+from flowtui.ui.screens.core_specs import ADDRESS_BASE
 from flowtui.ui.screens.customer_editor import ConflictScreen
 from flowtui.ui.screens.dialogs import ConfirmDialog
 from flowtui.ui.screens.forms import FormScreen
-from flowtui.ui.widgets.country import CountryPicker, initial_text
-from flowtui.ui.widgets.form import FieldEditor, FormField
+from flowtui.ui.widgets.country import AddressFieldEditor
+from flowtui.ui.widgets.form import FormField
 from flowtui.ui.widgets.safe import display, literal, safe
 from flowtui.ui.widgets.tables import cursor_key
 from flowtui.ui.widgets.view import READ_ONLY_NOTE, StatusLine
-
-#: The inputs of the base attributes, in the store's display order.
-ADDRESS_SPECS: list[FormField] = [
-    FormField(key, L.ADDRESS_LABELS[key], required=key in L.ADDRESS_REQUIRED)
-    for key in ADDRESS_ATTRS
-]
 
 
 def address_specs(fields: list[Any]) -> list[FormField]:
@@ -55,7 +48,7 @@ def address_specs(fields: list[Any]) -> list[FormField]:
         for f in fields
         if getattr(f, "enabled", True) and f.field_type != "relationship"
     ]
-    return [*ADDRESS_SPECS, *custom]
+    return [*ADDRESS_BASE, *custom]
 
 
 def address_values(address: Address | None, specs: list[FormField]) -> dict[str, Any]:
@@ -64,32 +57,6 @@ def address_values(address: Address | None, specs: list[FormField]) -> dict[str,
         return {}
     values = {s.key: address.value(s.key) for s in specs}
     return {k: (None if v == "" and k in ADDRESS_ATTRS else v) for k, v in values.items()}
-
-
-class AddressFieldEditor(FieldEditor):
-    """A form row; the country's is the picker (its value: the ISO code)."""
-
-    def compose_input(self) -> ComposeResult:
-        if self.spec.key == "country":
-            yield CountryPicker(self.initial, input_id=f"input-{self.spec.key}")
-        else:
-            yield from super().compose_input()
-
-    def value(self) -> tuple[Any, str | None]:
-        if self.spec.key != "country":
-            return super().value()
-        typed = self.query_one(CountryPicker).input.value.strip()
-        if not typed:
-            return None, F.check_value("string", (), None, required=self.spec.required)
-        code = C.resolve(typed)
-        if code is not None:
-            return code, None
-        if self.initial not in (None, "") and typed == initial_text(self.initial).strip():
-            return self.initial, None  # what the store holds, left as it is
-        return None, "pick a country from the list: type its code or its name"
-
-    def on_country_picker_picked(self, event: CountryPicker.Picked) -> None:
-        event.stop()
 
 
 class AddressEditorScreen(FormScreen):

@@ -21,6 +21,8 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from flowtui.core import countries as C
+from flowtui.core import fields as F
+from flowtui.ui.widgets.form import FieldEditor
 from flowtui.ui.widgets.inputs import TextInput
 from flowtui.ui.widgets.safe import display
 
@@ -152,3 +154,30 @@ class CountryPicker(Vertical):
         self.input.cursor_position = len(self.input.value)
         self.remove_class("open")
         self.post_message(self.Picked(self, country.code))
+
+
+class AddressFieldEditor(FieldEditor):
+    """A row of an address form (the editor, the designer's preview): the country's input
+    is the picker, its value the ISO code; any other row is a plain :class:`FieldEditor`."""
+
+    def compose_input(self) -> ComposeResult:
+        if self.spec.key == "country":
+            yield CountryPicker(self.initial, input_id=f"input-{self.spec.key}")
+        else:
+            yield from super().compose_input()
+
+    def value(self) -> tuple[Any, str | None]:
+        if self.spec.key != "country":
+            return super().value()
+        typed = self.query_one(CountryPicker).input.value.strip()
+        if not typed:
+            return None, F.check_value("string", (), None, required=self.spec.required)
+        code = C.resolve(typed)
+        if code is not None:
+            return code, None
+        if self.initial not in (None, "") and typed == initial_text(self.initial).strip():
+            return self.initial, None  # what the store holds, left as it is
+        return None, "pick a country from the list: type its code or its name"
+
+    def on_country_picker_picked(self, event: CountryPicker.Picked) -> None:
+        event.stop()
