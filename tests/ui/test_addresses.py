@@ -325,8 +325,12 @@ async def test_a_conflicting_edit_shows_both_versions_first(sandbox, latency):
         await type_into(pilot, "postcode", "47001")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConflictScreen))
-        shown = " ".join(str(s.render()) for s in app.screen.query("Static"))
-        assert "Changed Elsewhere" in shown and "47001" in shown
+
+        def shown() -> str:
+            return " ".join(str(s.render()) for s in app.screen.query("Static"))
+
+        await until(pilot, lambda: "Changed Elsewhere" in shown())  # theirs
+        assert "47001" in shown() and "Pawnee" in shown()  # mine: my postcode, my city
         await pilot.press("escape")  # not now: nothing written
         await until(pilot, lambda: app.screen is form and not form.saving)
         assert (await raw_get(sandbox, path))["data"]["postcode"] == "46001"
