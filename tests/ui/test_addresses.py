@@ -101,10 +101,13 @@ async def add_address(sandbox: Any, customer_id: str, **values: Any) -> dict:
 
 
 async def customer_without_addresses(sandbox: Any, view: Any) -> Customer:
-    """The highlighted customer, its addresses (demo ones included) removed by raw HTTP."""
+    """The highlighted customer, its addresses (demo ones included) removed by raw HTTP,
+    behind the app's back: the detail pane forgets what it read of them."""
     customer = view.highlighted()
     for a in await stored_addresses(sandbox, customer.id):
         await raw(sandbox, "DELETE", f"/v2/customers/{customer.id}/addresses/{a['id']}")
+    await view.app.workers.wait_for_complete()
+    view.query_one(AddressesBlock).cache.clear()
     return customer
 
 
