@@ -172,7 +172,6 @@ class AddressesScreen(BaseModal):
     DEFAULT_CSS = """
     AddressesScreen .addresses { width: 110; max-width: 100%; height: auto; max-height: 90%;
         border: round $accent; padding: 0 1; background: $surface; }
-    AddressesScreen #addresses-table { height: auto; max-height: 28; }
     AddressesScreen #addresses-status { height: auto; color: $text-muted; }
     AddressesScreen #addresses-status.error { color: $error; }
     """
@@ -207,7 +206,13 @@ class AddressesScreen(BaseModal):
                 literal(f"Addresses of {display(c.name)} <{display(c.email)}>"),
                 classes="dialog-title",
             )
-            yield DataTable(id="addresses-table", cursor_type="row", zebra_stripes=True)
+            table: DataTable[Any] = DataTable(
+                id="addresses-table", cursor_type="row", zebra_stripes=True
+            )
+            # As tall as its rows (app.tcss makes every table fill its screen).
+            table.styles.height = "auto"
+            table.styles.max_height = 28
+            yield table
             yield StatusLine("Loading addresses…", id="addresses-status")
         yield Footer()
 

@@ -1,5 +1,5 @@
-"""The addresses block of the detail pane: the highlighted customer's addresses, one compact
-line each (store text, shown literally).
+"""The addresses block at the top of the detail pane: the highlighted customer's addresses,
+one compact line each (store text, shown literally).
 
 Addresses are a sub-resource: one request per customer. They load in a worker (exclusive, so
 moving the highlight cancels the load for the customer left behind) after a short pause (a
@@ -52,10 +52,10 @@ def addresses_text(addresses: list[Address] | None, note: str = "") -> Text:
 
 
 class AddressesBlock(ErrorFunnel, Static):
-    """Under the customer's attributes in the detail pane (bound to the pane's state)."""
+    """Above the customer's attributes in the detail pane (bound to the pane's state)."""
 
     DEFAULT_CSS = """
-    AddressesBlock { height: auto; margin-top: 1; }
+    AddressesBlock { height: auto; margin-bottom: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     #: The highlighted customer (None: nothing highlighted).
@@ -85,6 +85,7 @@ class AddressesBlock(ErrorFunnel, Static):
             return
         self.workers.cancel_group(self, "customers.addresses")
         customer = self.customer
+        self.display = self.shown and customer is not None
         if not self.shown or customer is None:
             self.update("")
             return

@@ -66,10 +66,10 @@ class DetailPane(VerticalScroll):
     shown: var[bool] = var(False, init=False)
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="customers-detail-body")
         yield AddressesBlock(id="customers-addresses").data_bind(
             customer=DetailPane.customer, shown=DetailPane.shown
         )
+        yield Static("", id="customers-detail-body")
 
     def watch_shown(self, shown: bool) -> None:
         self.set_class(shown, "shown")
