@@ -167,9 +167,7 @@ async def customers(app, pilot) -> None:
     await customers_loaded(app, pilot)
 
 
-@scenario(
-    "customer-detail", "a customer's detail pane (`v`): their addresses and every attribute"
-)
+@scenario("customer-detail", "a customer's detail pane (`v`): their addresses and every attribute")
 async def customer_detail(app, pilot) -> None:
     await customers_loaded(app, pilot)
     await keys(pilot, "down", "v")
