@@ -24,7 +24,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Label
 
 from flowtui.api.errors import ApiError, NotFoundError
-from flowtui.api.models import ADDRESS_ATTRS, Address, Customer
+from flowtui.api.models import ADDRESS_ATTRS, Address, Customer, Field
 from flowtui.api.service import Change
 from flowtui.ui.logic import addresses as L
 from flowtui.ui.logic import browse as B
@@ -34,19 +34,17 @@ from flowtui.ui.screens.customer_editor import ConflictScreen
 from flowtui.ui.screens.dialogs import ConfirmDialog
 from flowtui.ui.screens.forms import FormScreen
 from flowtui.ui.widgets.country import AddressFieldEditor
-from flowtui.ui.widgets.form import FormField
+from flowtui.ui.widgets.form import FieldEditor, FormField
 from flowtui.ui.widgets.safe import display, literal, safe
 from flowtui.ui.widgets.tables import cursor_key
 from flowtui.ui.widgets.view import READ_ONLY_NOTE, StatusLine
 
 
-def address_specs(fields: list[Any]) -> list[FormField]:
+def address_specs(fields: list[Field]) -> list[FormField]:
     """The editor's inputs: the base attributes, then the ``addresses`` flow's enabled
     fields (relationships are set elsewhere)."""
     custom = [
-        FormField.from_field(f)
-        for f in fields
-        if getattr(f, "enabled", True) and f.field_type != "relationship"
+        FormField.from_field(f) for f in fields if f.enabled and f.field_type != "relationship"
     ]
     return [*ADDRESS_BASE, *custom]
 
@@ -66,7 +64,6 @@ class AddressEditorScreen(FormScreen):
     DEFAULT_CSS = """
     AddressEditorScreen, AddressesScreen { align: center middle; }
     """
-    EDITOR = AddressFieldEditor
     FIELDS_FLOW = "addresses"
 
     def __init__(self, customer: Customer, address: Address | None = None) -> None:
@@ -82,12 +79,22 @@ class AddressEditorScreen(FormScreen):
             self.message(f"A new address of {whose}. * marks what the store requires.")
         else:
             self.message(f"An address of {whose} · updated {self.original.updated_at}")
-        self.load_fields()
+        self.open_fields()
+
+    def specs_for(self, fields: list[Field]) -> list[FormField]:
+        return address_specs(fields)
+
+    def initial_specs(self) -> list[FormField] | None:
+        """From the fields the session keeps: opens with no round trip once they were read."""
+        return self.kept_specs()
+
+    @staticmethod
+    def editors_for(specs: list[FormField], values: dict[str, Any]) -> list[FieldEditor]:
+        return [AddressFieldEditor(s, values.get(s.key), id=f"field-{s.key}") for s in specs]
 
     @work(exclusive=True, group="form.fields", exit_on_error=False)
     async def load_fields(self) -> None:
-        fields = await self.flow_app.api.value_fields("addresses")
-        await self.follow_specs(address_specs(fields))
+        await self.follow_specs(await self.read_specs())
 
     def spec_values(self, specs: list[FormField]) -> dict[str, Any]:
         return address_values(self.original, specs)
