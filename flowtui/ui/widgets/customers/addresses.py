@@ -72,15 +72,17 @@ class AddressesBlock(ErrorFunnel, Static):
         self.flow_app.follow_changes(self, self.store_changed)
         self.show()
 
-    def watch_customer(self) -> None:
-        self.show()
+    def watch_customer(self, before: Customer | None, after: Customer | None) -> None:
+        # A move from one customer to another waits for the highlight to rest; the first
+        # customer shown (the pane opening on it) loads at once.
+        self.show(SETTLE_DELAY if before is not None and after is not None else 0.0)
 
     def watch_shown(self) -> None:
         self.show()
 
-    def show(self) -> None:
+    def show(self, delay: float = 0.0) -> None:
         """Show the highlighted customer's addresses: from the cache at once, else loading
-        (cancelling the load of any other customer)."""
+        (after ``delay`` seconds; cancelling the load of any other customer)."""
         if not self.is_mounted:
             return
         self.workers.cancel_group(self, "customers.addresses")
@@ -94,11 +96,12 @@ class AddressesBlock(ErrorFunnel, Static):
             self.update(addresses_text(cached))
             return
         self.update(addresses_text(None, "loading…"))
-        self.load(customer.id)
+        self.load(customer.id, delay)
 
     @work(exclusive=True, group="customers.addresses", exit_on_error=False)
-    async def load(self, customer_id: str) -> None:
-        await asyncio.sleep(SETTLE_DELAY)
+    async def load(self, customer_id: str, delay: float = 0.0) -> None:
+        if delay:
+            await asyncio.sleep(delay)
         try:
             addresses = await self.flow_app.api.list_addresses(customer_id)
         except AuthError:
