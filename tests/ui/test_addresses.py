@@ -440,3 +440,20 @@ async def test_the_designer_creates_the_addresses_core_flow_then_its_fields():
         assert (field["slug"], field["field_type"]) == ("gate_code", "string")
     finally:
         sandbox.state.store.close()
+
+
+@pytest.mark.parametrize("latency", LATENCIES)
+async def test_keys_typed_ahead_wait_for_the_address_list(sandbox, latency):
+    """``a`` then ``e`` at once: the editor opens on the first address, however slow the
+    store (the list holds the keys until its addresses are there)."""
+    from tests.ui.test_typeahead import burst, settled
+
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await wait_for_customers(pilot)
+        customer = view.highlighted()
+        first = (await stored_addresses(sandbox, customer.id))[0]
+        sandbox.state.config.latency_ms = latency
+        await settled(pilot, burst(app, "ae"))
+        await until(pilot, lambda: isinstance(app.screen, AddressEditorScreen))
+        assert app.screen.original is not None and app.screen.original.id == first["id"]

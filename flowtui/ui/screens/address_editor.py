@@ -205,6 +205,9 @@ class AddressesScreen(BaseModal):
         self.customer = customer
         self.addresses: list[Address] = []
         self.loaded = False
+        #: Whether the first load has answered (until then keys typed ahead wait: ``a`` then
+        #: ``e`` edits the first address, not nothing).
+        self.settled = False
 
     def compose(self) -> ComposeResult:
         c = self.customer
@@ -240,6 +243,10 @@ class AddressesScreen(BaseModal):
         line.text = text
         line.error = error
 
+    def accepts_keys(self) -> bool:
+        """Keys typed ahead wait for the first answer (ui/typeahead.py's ``KeyReady``)."""
+        return self.settled
+
     @work(exclusive=True, group="addresses.load", exit_on_error=False)
     async def load(self) -> None:
         try:
@@ -250,8 +257,13 @@ class AddressesScreen(BaseModal):
         except ApiError as exc:
             self.status(f"Could not load addresses: {exc.summary} (r retries)", error=True)
             raise
-        self.loaded = True
-        self.show(addresses)
+        else:
+            self.loaded = True
+            self.show(addresses)
+        finally:
+            if not self.settled:
+                self.settled = True
+                self.flow_app.keys_ready()
 
     def show(self, addresses: list[Address]) -> None:
         self.addresses = addresses
