@@ -12,7 +12,9 @@ import time
 import httpx
 import pytest
 
+from flowtui.config.profiles import ProfileStore
 from flowtui.core import fields as F
+from flowtui.ops.demo import EmbeddedSandbox, demo_db
 from flowtui.sandbox import demo
 from flowtui.sandbox.addresses import ADDRESS_ATTRS, REQUIRED_ATTRS
 from flowtui.sandbox.app import create_app
@@ -126,3 +128,43 @@ async def test_demo_addresses_through_the_api(store):
             for address in listed:
                 assert "gate_code" in address and "delivery_window" in address
                 assert address["delivery_window"] in (None, *DELIVERY_WINDOWS)
+
+
+def test_a_demo_database_from_before_addresses_works_and_reset_brings_them():
+    """``flowtui --demo`` on a demo.db made before addresses existed: served as it is (no
+    addresses, the table made on open); ``--reset`` seeds a new one, addresses included."""
+    demo_db().parent.mkdir(parents=True, exist_ok=True)
+    old = Store(demo_db())
+    assert demo.seed(old, 5)
+    flow = old.get_flow_by_slug("addresses")
+    assert flow is not None
+    old.delete_flow(flow["id"])
+    old.db.execute("DROP TABLE addresses")
+    old.close()
+
+    kept = EmbeddedSandbox(customers=5)
+    resolved = kept.start(ProfileStore())
+    try:
+        base = resolved.profile.base_url
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": resolved.profile.client_id,
+            "client_secret": resolved.secret,
+        }
+        token = httpx.post(f"{base}/oauth/access_token", data=form).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        customer = httpx.get(f"{base}/v2/customers", headers=headers).json()["data"][0]
+        listed = httpx.get(f"{base}/v2/customers/{customer['id']}/addresses", headers=headers)
+        assert listed.status_code == 200 and listed.json() == {"data": []}
+    finally:
+        kept.stop()
+
+    fresh = EmbeddedSandbox(customers=5, reset=True)
+    fresh.start(ProfileStore())
+    fresh.stop()
+    store = Store(demo_db())
+    try:
+        assert store.get_flow_by_slug("addresses") is not None
+        assert 5 <= store.addresses.count() <= 15
+    finally:
+        store.close()
