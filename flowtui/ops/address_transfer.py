@@ -52,6 +52,8 @@ REQUIRED_ON_CREATE = ("first_name", "last_name", "line_1", "postcode", "country"
 MAX_ADDRESSES = 25
 #: Address lists in flight while exporting.
 EXPORT_CONCURRENCY = 8
+#: Customers whose lists may wait to be written, per list in flight.
+BUFFER = 4
 
 
 # -- export --------------------------------------------------------------------------------------
@@ -104,8 +106,15 @@ async def export_addresses(
     total = await service.count_customers()
     if progress:
         progress(0, total)
+    # ``concurrency`` lists on the wire at once; up to BUFFER times as many customers wait
+    # in order behind a slow one, so one slow answer does not empty the lanes.
+    lanes = asyncio.Semaphore(max(1, concurrency))
     pending: deque[tuple[Customer, asyncio.Task[list[Address]]]] = deque()
     count = walked = 0
+
+    async def fetch(customer: Customer) -> list[Address]:
+        async with lanes:
+            return await _addresses_of(service, customer)
 
     async def write_oldest() -> None:
         nonlocal count, walked
@@ -119,8 +128,8 @@ async def export_addresses(
 
     try:
         async for customer in service.iter_customers():
-            pending.append((customer, asyncio.create_task(_addresses_of(service, customer))))
-            if len(pending) >= max(1, concurrency):
+            pending.append((customer, asyncio.create_task(fetch(customer))))
+            while pending and (pending[0][1].done() or len(pending) >= BUFFER * concurrency):
                 await write_oldest()
         while pending:
             await write_oldest()

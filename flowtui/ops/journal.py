@@ -285,6 +285,9 @@ def _attrs(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+_NONE = (None, "")
+
+
 def summary(record: Mapping[str, Any]) -> str:
     """A short plain-text "before → after" of a record (the caller makes it safe to show)."""
     before, after = _attrs(record.get("before")), _attrs(record.get("after"))
@@ -293,10 +296,11 @@ def summary(record: Mapping[str, Any]) -> str:
         return f"order of {len(after)} field(s): " + ", ".join(
             f"{_short(before.get(k), 6)} → {_short(v, 6)}" for k, v in after.items()
         )
+    # Attributes without a value (null, or an address's empty text) are left out.
     if action == "created":
-        return "new: " + ", ".join(f"{k}={_short(v)}" for k, v in after.items() if v is not None)
+        return "new: " + ", ".join(f"{k}={_short(v)}" for k, v in after.items() if v not in _NONE)
     if action == "deleted":
-        return "was: " + ", ".join(f"{k}={_short(v)}" for k, v in before.items() if v is not None)
+        return "was: " + ", ".join(f"{k}={_short(v)}" for k, v in before.items() if v not in _NONE)
     parts = [f"{k}: {_short(before.get(k))} → {_short(v)}" for k, v in after.items()]
     hidden = record.get("unrecorded") or []
     parts += [f"{k} changed (not recorded)" for k in hidden]

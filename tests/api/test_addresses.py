@@ -11,10 +11,12 @@ import httpx
 import pytest
 
 from flowtui.api.changes import Change
-from flowtui.api.errors import BadRequestError, NotFoundError, ValidationError
+from flowtui.api.errors import BadRequestError, NotFoundError, ProtocolError, ValidationError
 from flowtui.api.models import ADDRESS_ATTRS, Address
 from flowtui.api.service import ApiService
+from flowtui.ops.journal import Journal
 from tests.api.conftest import BASE, CLIENT_ID, CLIENT_SECRET, raw_token
+from tests.api.rewriting import Rewriting
 from tests.conftest import make_sandbox
 
 #: The vendored spec's example address (Address schema), as sent on create.
@@ -197,3 +199,51 @@ async def test_ids_are_escaped_whole_in_the_path(svc: ApiService, wire: Recordin
     with pytest.raises(NotFoundError):
         await svc.get_address("a/b?c", "../x")
     assert wire.seen[-1][1] == "/v2/customers/a%2Fb%3Fc/addresses/..%2Fx"
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        ({"data": {"id": "x"}}, "list of addresses: its data is not a list"),
+        ({"data": [{"city": "no id"}]}, "malformed address: it has no id"),
+        ({"data": ["an address"]}, "malformed address: expected an object"),
+        ({"nothing": []}, "The answer has no data"),
+    ],
+)
+async def test_a_malformed_list_is_a_protocol_error(app, answer, problem):
+    shim = Rewriting(app)
+    shim.serve("GET", r"/v2/customers/[^/]+/addresses", lambda body: answer)
+    async with ApiService(
+        BASE, CLIENT_ID, CLIENT_SECRET, rate_limit=None, transport=httpx.ASGITransport(app=shim)
+    ) as service:
+        ron = await service.create_customer(name="Ron", email="ron@example.com")
+        with pytest.raises(ProtocolError) as bad:
+            await service.list_addresses(ron.id)
+    assert problem in bad.value.errors[0].message or problem in bad.value.errors[0].title
+
+
+async def test_with_a_journal_a_write_reads_first_unless_given_before(wire, tmp_path):
+    journal = Journal(tmp_path / "journal.jsonl")
+    async with ApiService(
+        BASE, CLIENT_ID, CLIENT_SECRET, rate_limit=None, transport=wire, journal=journal
+    ) as svc:
+        ron = await svc.create_customer(name="Ron", email="ron@example.com")
+        home = await svc.create_address(ron.id, RON)
+        start = len(wire.seen)
+        moved = await svc.update_address(ron.id, home.id, {"city": "Pawnee"})
+        assert [m for m, _, _ in wire.seen[start:]] == ["GET", "PUT"]
+        start = len(wire.seen)
+        await svc.update_address(ron.id, home.id, {"city": "Eagleton"}, before=moved)
+        assert [m for m, _, _ in wire.seen[start:]] == ["PUT"]
+        start = len(wire.seen)
+        await svc.delete_address(ron.id, home.id)
+        assert [m for m, _, _ in wire.seen[start:]] == ["GET", "DELETE"]
+    records = journal.entries()
+    assert [(r["resource"], r["action"]) for r in records[:4]] == [
+        ("address", "deleted"),
+        ("address", "updated"),
+        ("address", "updated"),
+        ("address", "created"),
+    ]
+    assert records[0]["before"]["city"] == "Eagleton"
+    assert (records[1]["before"], records[1]["after"]) == ({"city": "Pawnee"}, {"city": "Eagleton"})

@@ -12,6 +12,7 @@ import os
 import stat
 from pathlib import Path
 
+import httpx
 import pytest
 
 from flowtui.api.models import ADDRESS_ATTRS
@@ -35,8 +36,8 @@ CUSTOM = ("gate_code", "delivery_window")
 
 
 def seed_addresses(url: str) -> list[dict]:
-    """Give the first customers 1, 2 or 3 addresses (hostile text in some); returns what
-    was sent, in the customers' order."""
+    """Give the customers 1, 2 or 3 addresses of ours (hostile text in some) in place of the
+    demo's; returns what was sent, in the customers' order."""
 
     async def go() -> list[dict]:
         sent = []
@@ -44,6 +45,8 @@ def seed_addresses(url: str) -> list[dict]:
             await add_address_flow(service)
             n = 0
             async for customer in service.iter_customers():
+                for demo_address in await service.list_addresses(customer.id):
+                    await service.delete_address(customer.id, demo_address.id)
                 for k in range(n % 3 + 1):
                     values = {**RON, "name": f"Place {n}.{k}", "city": f"City {n}"}
                     if n == 1:
@@ -164,7 +167,10 @@ def test_edit_import_and_failure_file(cli, shop, tmp_path):
 
 
 def test_a_file_from_another_store_finds_customers_by_email(cli, shop, tmp_path):
-    _, rows = export(cli, tmp_path, "jsonl")
+    run = cli("export", "addresses")  # JSON Lines on stdout, progress on stderr
+    assert run.code == 0 and "Exported 15 addresses in" in run.err
+    rows = jsonl(run.out)
+    assert len(rows) == 15
     moved = [{**r, "id": None, "customer_id": FOREIGN} for r in rows[:3]]
     path = write(tmp_path / "other.jsonl", moved, "jsonl")
     run = cli("import", "addresses", path, "--yes")
@@ -179,11 +185,17 @@ def test_jsonl_values_must_be_text_and_files_need_a_customer(cli, shop, tmp_path
     _, rows = export(cli, tmp_path, "jsonl")
     path = write(
         tmp_path / "typed.jsonl",
-        [{**rows[0], "city": 5}, {**rows[1], "customer_id": None, "customer_email": None}],
+        [
+            {**rows[0], "city": 5},
+            {**rows[1], "customer_id": None, "customer_email": None},
+            {**rows[2], "delivery_window": HOSTILE, HOSTILE: "x"},
+        ],
         "jsonl",
     )
     run = cli("import", "addresses", path, "--dry-run")
-    assert run.code == 1
+    assert run.code == 1 and counts(run.out)["invalid"] == 3
+    assert "\x1b" not in run.out and "\u202e" not in run.out  # the file's text, escaped
+    assert "Ignored columns (not attributes or enabled fields of addresses)" in run.out
     assert "city: must be a string" in run.out
     assert "customer_id: is required (or a customer_email)" in run.out
     no_customer = tmp_path / "bare.csv"
@@ -229,11 +241,13 @@ def test_the_quota_is_planned_and_lost_answers_never_create_twice(make_shop, tmp
 
 
 def test_export_of_a_store_without_addresses_is_empty_but_well_formed(make_shop, tmp_path):
-    shop = make_shop(3, profile=None)
+    shop = make_shop(0, profile=None)  # no flows at all, so no addresses flow either
 
     async def go() -> str:
         out = io.StringIO()
         async with service_for_shop(shop.url) as service:
+            for n in range(3):
+                await service.create_customer(name=f"C {n}", email=f"c{n}@example.org")
             result = await export_addresses(service, out, "csv", concurrency=2)
         assert result.count == 0
         return out.getvalue()
@@ -242,20 +256,56 @@ def test_export_of_a_store_without_addresses_is_empty_but_well_formed(make_shop,
     assert json.dumps(list(ADDRESS_COLUMNS))  # the columns are plain names
 
 
+class InFlight(Counting):
+    """Counts the address lists on the wire at once (and the most there ever were)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = self.most = self.lists = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not request.url.path.endswith("/addresses"):
+            return await super().handle_async_request(request)
+        self.now += 1
+        self.lists += 1
+        self.most = max(self.most, self.now)
+        try:
+            return await super().handle_async_request(request)
+        finally:
+            self.now -= 1
+
+
 @pytest.mark.parametrize("latency_ms", [0, 150])
 def test_lists_in_flight_are_written_in_the_customers_order(make_shop, latency_ms):
-    shop = make_shop(6, profile=None)
+    shop = make_shop(12, profile=None)
     shop.sent = seed_addresses(shop.url)
     shop.app.state.config.latency_ms = latency_ms  # a store far away: lists finish in any order
 
-    async def go() -> list[dict]:
+    async def go() -> tuple[list[dict], InFlight]:
         out = io.StringIO()
-        async with service_for_shop(shop.url) as service:
+        wire = InFlight()
+        async with service_for_shop(shop.url, wire) as service:
             result = await export_addresses(service, out, "jsonl", concurrency=4)
         assert result.count == len(shop.sent)
-        return jsonl(out.getvalue())
+        return jsonl(out.getvalue()), wire
 
-    rows = asyncio.run(go())
+    rows, wire = asyncio.run(go())
     assert [(r["customer_id"], r["name"]) for r in rows] == [
         (s["customer_id"], s["name"]) for s in shop.sent
     ]
+    assert wire.lists == 12  # one per customer
+    assert wire.most <= 4
+    if latency_ms:  # each list takes 150 ms: the 12 overlap, 4 at a time
+        assert wire.most == 4
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_the_demo_addresses_export_and_import_back_unchanged(cli, make_shop, tmp_path, fmt):
+    shop = make_shop(40)
+    _, rows = export(cli, tmp_path, fmt)
+    assert len(rows) == shop.store.addresses.count() > 40
+    assert len({r["country"] for r in rows}) > 3
+    path = tmp_path / f"addresses.{fmt}"
+    run = cli("import", "addresses", str(path), "--dry-run")
+    assert run.code == 0, run.out + run.err
+    assert counts(run.out) == {"create": 0, "update": 0, "unchanged": len(rows), "invalid": 0}

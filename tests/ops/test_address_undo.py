@@ -104,6 +104,8 @@ async def test_undo_address_update_create_and_delete(svc: ApiService, journal, a
     await svc.delete_address(ron.id, work.id)
     deleted = last(journal)
     assert plan(deleted).startswith("Re-create address")
+    assert summary(deleted).startswith("was: name=Work, first_name=Ron")
+    assert "line_2" not in summary(deleted)  # empty: nothing to show
     said = await undo(svc, deleted)
     (again,) = await svc.list_addresses(ron.id)
     assert again.id != work.id and said.endswith(f"with a new id, {again.id}.")
