@@ -133,14 +133,21 @@ class TypeAhead:
         if self._delivering or self._walk:
             return
         while self.pending:
-            screen = self.app.screen
-            if not self.ready(screen):
+            try:
+                screen = self.app.screen
+            except Exception:  # no screen yet (starting) or any more (exiting): as Textual
+                screen = None
+            if screen is not None and not self.ready(screen):
                 return
-            target: DOMNode = self.app.focused or screen
+            target: DOMNode = self.app.focused or screen or self.app
             if self.holding(self.pending[0], target):
                 return
             event = self.pending.popleft()
-            command = isinstance(event, events.Key) and event.key in self.app.active_bindings
+            command = (
+                screen is not None
+                and isinstance(event, events.Key)
+                and event.key in screen.active_bindings
+            )
             self._delivering = True
             try:
                 await self._deliver(event)
