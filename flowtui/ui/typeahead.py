@@ -133,14 +133,21 @@ class TypeAhead:
         if self._delivering or self._walk:
             return
         while self.pending:
-            screen = self.app.screen
-            if not self.ready(screen):
+            try:
+                screen = self.app.screen
+            except Exception:  # no screen yet (starting) or any more (exiting): as Textual
+                screen = None
+            if screen is not None and not self.ready(screen):
                 return
-            target: DOMNode = self.app.focused or screen
+            target: DOMNode = self.app.focused or screen or self.app
             if self.holding(self.pending[0], target):
                 return
             event = self.pending.popleft()
-            command = isinstance(event, events.Key) and event.key in self.app.active_bindings
+            command = (
+                screen is not None
+                and isinstance(event, events.Key)
+                and event.key in screen.active_bindings
+            )
             self._delivering = True
             try:
                 await self._deliver(event)
@@ -207,9 +214,17 @@ class TypeAhead:
 
     def settle(self, chain: list[MessagePump], settled: Screen[Any] | None = None) -> None:
         """Walk ``chain`` (bottom up) until a round finds it quiet, then hand out the next
-        keys (``settled``: the screen that walk was about, now counted as opened)."""
+        keys (``settled``: the screen that walk was about, now counted as opened).
+
+        A round is quiet when no node of the chain but the app had anything queued, before
+        or behind the walk's callback, and neither the focus nor the screen on top moved.
+        (The app's own queue is always busy drawing; what the key queued there, a deferred
+        ``focus()``, runs before the walk's next callback there, and moves the focus.) A
+        screen pushed meanwhile ends the walk: that screen's own readiness decides next."""
         self._walks += 1
         walk = self._walk = self._walks
+        app = self.app
+        top = app.screen
 
         def finish() -> None:
             if self._walk != walk:
@@ -222,26 +237,32 @@ class TypeAhead:
                 self._settled.add(settled)
             self.poke()
 
-        def hop(index: int, round_: int, busy: bool) -> None:
+        def busy_at(node: MessagePump) -> bool:
+            return node is not app and has_pending(node)
+
+        def hop(index: int, round_: int, busy: bool, focus: object) -> None:
             if self._walk != walk:
                 return
-            busy = busy or has_pending(chain[index])
-            post(index + 1, round_, busy)
+            if settled is None and app.screen is not top:
+                finish()  # a screen opened: its readiness decides (ready())
+                return
+            post(index + 1, round_, busy or busy_at(chain[index]), focus)
 
-        def post(index: int, round_: int, busy: bool) -> None:
+        def post(index: int, round_: int, busy: bool, focus: object) -> None:
             while index < len(chain):
                 node = chain[index]
-                busy = busy or has_pending(node)
-                if node.call_later(hop, index, round_, busy):
+                busy = busy or busy_at(node)
+                if node.call_later(hop, index, round_, busy, focus):
                     return
                 index += 1
+            busy = busy or app.focused is not focus
             # The first round only makes sure the key itself has run everywhere.
             if (busy or round_ == 1) and round_ < MAX_ROUNDS:
-                post(0, round_ + 1, False)
+                post(0, round_ + 1, False, app.focused)
             else:
                 finish()
 
         if self._settle_timer is not None:
             self._settle_timer.stop()
-        self._settle_timer = self.app.set_timer(SETTLE_LIMIT, finish, name="typeahead.settle")
-        post(0, 1, False)
+        self._settle_timer = app.set_timer(SETTLE_LIMIT, finish, name="typeahead.settle")
+        post(0, 1, False, app.focused)

@@ -158,3 +158,23 @@ async def test_forms_and_the_column_chooser_open_with_no_request(sandbox, latenc
         await until(pilot, lambda: isinstance(app.screen, MainScreen))
         await settled(pilot, burst(app, "v"))
         assert requests(sandbox) == before
+
+
+async def test_keys_typed_in_the_table_wait_for_the_page_asked_for(sandbox):
+    """While the page asked for loads, ``e`` (which acts on its rows) waits for it; page keys
+    do not (they move the target). The store holds the answer until the app exits."""
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = await wait_for_customers(pilot)
+        sandbox.state.config.latency_ms = 60_000
+        expected = burst(app, "re")
+        await until(pilot, lambda: app.typeahead.delivered == expected - 1)
+        await until(pilot, lambda: view.state == "loading")
+        assert view.holds_key("e") and not view.holds_key("pagedown")
+        await pilot.pause(0.1)
+        assert [k.key for k in app.typeahead.pending] == ["e"]  # type: ignore[union-attr]
+        assert isinstance(app.screen, MainScreen)
+        # In the search box the keys are the box's: never held.
+        view.search_input.focus()
+        await pilot.pause()
+        assert not view.holds_key("e")

@@ -205,7 +205,7 @@ class ConflictScreen(BaseModal):
         return text
 
     def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+        self.set_focus(self.query_one("#cancel", Button))
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(None if choice == "cancel" else choice)
@@ -251,7 +251,7 @@ class ColumnsScreen(BaseModal):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(SelectionList).focus()
+        self.set_focus(self.query_one(SelectionList))
 
     def action_apply(self) -> None:
         chosen = set(self.query_one(SelectionList).selected)
