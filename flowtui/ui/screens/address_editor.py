@@ -348,7 +348,8 @@ class AddressesScreen(BaseModal):
         c = self.customer
         dialog = ConfirmDialog(
             f"Delete the address {display(L.title(address))}?",
-            f"An address of {display(c.name)} <{display(c.email)}>; id {address.id}.",
+            f"An address of {display(c.name)} <{display(c.email)}>; id {address.id}. Undo (u, "
+            "or the journal: j) re-creates it with a new id.",
             "Delete",
         )
 
