@@ -81,7 +81,7 @@ async def drive(url: str, samples: int) -> dict[str, tuple[list[float], int]]:
 
     rows: dict[str, tuple[list[float], int]] = {}
     async with app.run_test(size=(120, 36)) as pilot:
-        await until(lambda: bool(app.screen.query("CustomersView")))
+        await until(lambda: bool(app.screen.query("AddressesBlock")))
         view = app.screen.query_one(CustomersView)
         block = app.screen.query_one(AddressesBlock)
         await until(lambda: bool(view.drawn_at))
