@@ -175,7 +175,7 @@ async def test_add_edit_and_delete_an_address_with_a_custom_value(sandbox, laten
             ("postcode", "46001"),
             ("gate_code", "#4321"),
         ]:
-            await type_into(pilot, key, text)
+            await type_into(pilot, key, text, paste=True)
         await pick_country(pilot, "germ")
         assert editor(app, "country").value() == ("DE", None)
         assert not save_disabled(app)
@@ -201,7 +201,7 @@ async def test_add_edit_and_delete_an_address_with_a_custom_value(sandbox, laten
         seen.clear()
         form = await open_form(pilot, "e")
         assert form.original is not None and form.original.id == new["id"]
-        await type_into(pilot, "city", "Eagleton")
+        await type_into(pilot, "city", "Eagleton", paste=True)
         await type_into(pilot, "gate_code", "")
         await pick_country(pilot, "fr")
         await pilot.press("ctrl+s")
@@ -325,7 +325,7 @@ async def test_a_conflicting_edit_shows_both_versions_first(sandbox, latency):
         form = await open_form(pilot, "e")
         path = f"/v2/customers/{customer.id}/addresses/{address['id']}"
         await raw(sandbox, "PUT", path, {"type": "address", "city": "Changed Elsewhere"})
-        await type_into(pilot, "postcode", "47001")
+        await type_into(pilot, "postcode", "47001", paste=True)
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConflictScreen))
 
@@ -413,7 +413,7 @@ async def test_the_designer_creates_the_addresses_core_flow_then_its_fields():
             await pilot.press("n")
             await until(pilot, lambda: isinstance(app.screen, FlowFormScreen) and app.screen.specs)
             await designer_type(pilot, "#input-name", "Addresses")
-            await designer_type(pilot, "#input-slug", "addresses", keys=True)
+            await designer_type(pilot, "#input-slug", "addresses")
             assert "extend the address resource" in text_of(app, "#form-message")
             await pilot.press("ctrl+s")
             await until(pilot, lambda: isinstance(app.screen, MainScreen))
@@ -422,9 +422,9 @@ async def test_the_designer_creates_the_addresses_core_flow_then_its_fields():
             await pilot.press("enter")  # a core flow: enter goes to its fields
             await pilot.press("a")
             await until(pilot, lambda: isinstance(app.screen, FieldFormScreen))
-            await designer_type(pilot, "#ff-name", "City", keys=True)
+            await designer_type(pilot, "#ff-name", "City")
             assert "already an attribute of the address resource" in error_of(app, "slug")
-            await designer_type(pilot, "#ff-name", "Gate code", keys=True)
+            await designer_type(pilot, "#ff-name", "Gate code")
             await designer_type(pilot, "#ff-description", "to open the gate")
             await pilot.press("ctrl+s")
             await until(pilot, lambda: isinstance(app.screen, MainScreen))
