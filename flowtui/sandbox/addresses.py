@@ -12,10 +12,11 @@ validation.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 #: The base attributes of an address, in the order they are rendered (all strings).
@@ -40,17 +41,26 @@ REQUIRED_ATTRS: tuple[str, ...] = ("first_name", "last_name", "line_1", "postcod
 MAX_ADDRESSES = 25
 
 _COLUMNS = ",\n    ".join(f"{attr} TEXT NOT NULL DEFAULT ''" for attr in ADDRESS_ATTRS)
+#: The table's indexes, by name (dropped and built again around a bulk load).
+_INDEXES = {
+    "addresses_id": "CREATE UNIQUE INDEX IF NOT EXISTS addresses_id ON addresses (id)",
+    "addresses_by_customer": (
+        "CREATE INDEX IF NOT EXISTS addresses_by_customer "
+        "ON addresses (customer_id, created_at, seq)"
+    ),
+}
+_INDEX_SQL = ";\n".join(_INDEXES.values())
 ADDRESS_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS addresses (
     seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
     customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
     {_COLUMNS},
     custom TEXT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS addresses_by_customer ON addresses (customer_id, created_at, seq);
+{_INDEX_SQL};
 """
 
 #: One stored address, by column (``custom`` parsed).
@@ -163,6 +173,20 @@ class AddressTable:
                 "DELETE FROM addresses WHERE customer_id = ? AND id = ?", (customer_id, address_id)
             )
             return cur.rowcount > 0
+
+    @contextlib.contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Hold the lock for a bulk load (demo data): the indexes are dropped first and built
+        again at the end, which halves what loading 165,000 addresses costs compared with
+        keeping them up to date row by row (their keys are random ids)."""
+        with self.lock:
+            for name in _INDEXES:
+                self.db.execute(f"DROP INDEX IF EXISTS {name}")
+            try:
+                yield
+            finally:
+                for sql in _INDEXES.values():
+                    self.db.execute(sql)
 
     def insert_many(self, records: Iterable[AddressRecord]) -> None:
         """Bulk insert (demo data), in one transaction; the quota is not checked."""

@@ -343,22 +343,23 @@ def seed(
         batch: list[CustomerRecord] = []
         address_batch: list[AddressRecord] = []
         done = 0
-        for record in _customers(n, customer_rng, slugs):
-            batch.append(record)
-            address_batch.extend(addresses(record[0], record[1], record[6]))
-            if len(batch) == 5000:
+        with store.addresses.bulk():
+            for record in _customers(n, customer_rng, slugs):
+                batch.append(record)
+                address_batch.extend(addresses(record[0], record[1], record[6]))
+                if len(batch) == 5000:
+                    store.insert_customers(batch)
+                    store.addresses.insert_many(address_batch)
+                    done += len(batch)
+                    batch.clear()
+                    address_batch.clear()
+                    if progress:
+                        progress(done)
+            if batch:
                 store.insert_customers(batch)
                 store.addresses.insert_many(address_batch)
-                done += len(batch)
-                batch.clear()
-                address_batch.clear()
                 if progress:
-                    progress(done)
-        if batch:
-            store.insert_customers(batch)
-            store.addresses.insert_many(address_batch)
-            if progress:
-                progress(n)
+                    progress(n)
         store.optimize()
         store.set_setting(DEMO_SETTING, str(n))
     finally:

@@ -13,7 +13,6 @@ import bisect
 import datetime as dt
 import itertools
 import random
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, TypeVar
 
@@ -218,6 +217,17 @@ def _fill(pattern: str, rng: random.Random) -> str:
     return "".join(out)
 
 
+_VERSION_MASK = ~((0xF000 << 64) | (0xC000 << 48))
+_VERSION_4 = (0x4000 << 64) | (0x8000 << 48)
+
+
+def _uuid4(bits: int) -> str:
+    """``str(uuid.UUID(int=bits, version=4))`` in a fifth of the time (seeding makes one per
+    address)."""
+    h = f"{(bits & _VERSION_MASK) | _VERSION_4:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def _stamp(moment: dt.datetime) -> str:
     """A whole-second naive UTC datetime as the API writes it (``...T03:04:05.000Z``); a
     faster :func:`~flowtui.sandbox.query.format_timestamp` for these (years 1000 to 9999)."""
@@ -282,7 +292,7 @@ def demo_addresses(
                 custom[window] = pick(DELIVERY_WINDOWS)
             stamp += dt.timedelta(seconds=60 + int(r() * 20 * 86400))
             updated = stamp + dt.timedelta(seconds=int(r() * 30 * 86400))
-            address_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            address_id = _uuid4(rng.getrandbits(128))
             out.append((address_id, customer_id, attrs, custom, _stamp(stamp), _stamp(updated)))
         return out
 

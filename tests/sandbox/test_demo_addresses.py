@@ -7,7 +7,10 @@ from __future__ import annotations
 import collections
 import hashlib
 import json
+import random
+import sqlite3
 import time
+import uuid
 
 import httpx
 import pytest
@@ -18,7 +21,7 @@ from flowtui.ops.demo import EmbeddedSandbox, demo_db
 from flowtui.sandbox import demo
 from flowtui.sandbox.addresses import ADDRESS_ATTRS, REQUIRED_ATTRS
 from flowtui.sandbox.app import create_app
-from flowtui.sandbox.demo_addresses import DELIVERY_WINDOWS
+from flowtui.sandbox.demo_addresses import DELIVERY_WINDOWS, _uuid4
 from flowtui.sandbox.store import Store
 
 CUSTOMERS = 200
@@ -168,3 +171,37 @@ def test_a_demo_database_from_before_addresses_works_and_reset_brings_them():
         assert 5 <= store.addresses.count() <= 15
     finally:
         store.close()
+
+
+def test_the_fast_uuid4_is_uuid4():
+    rng = random.Random(7)
+    for _ in range(2000):
+        bits = rng.getrandbits(128)
+        assert _uuid4(bits) == str(uuid.UUID(int=bits, version=4))
+
+
+def test_the_bulk_load_leaves_the_indexes_in_place(store):
+    """Seeding drops the address indexes and builds them again after loading."""
+    names = {
+        row[0]
+        for row in store.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'addresses'"
+        )
+    }
+    assert {"addresses_id", "addresses_by_customer"} <= names
+    plan = " ".join(
+        str(row[-1])
+        for row in store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM addresses WHERE customer_id = ? "
+            "ORDER BY created_at, seq",
+            ("x",),
+        )
+    )
+    assert "addresses_by_customer" in plan
+    some = store.db.execute("SELECT id, customer_id FROM addresses LIMIT 1").fetchone()
+    with pytest.raises(sqlite3.IntegrityError):
+        store.db.execute(
+            "INSERT INTO addresses (id, customer_id, custom, created_at, updated_at) "
+            "VALUES (?, ?, '{}', 'x', 'x')",
+            (some[0], some[1]),
+        )
