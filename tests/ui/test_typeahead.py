@@ -23,8 +23,10 @@ from flowtui.ui.screens.customer_editor import EditCustomerScreen
 from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.typeahead import has_pending
+from tests.api.rewriting import Rewriting
 from tests.ui.conftest import logged_in_app, raw_get, until, wait_for_customers
 from tests.ui.test_forms import editor, form_ready, open_new_customer
+from tests.ui.test_malformed_answers import FIELD_LISTS, messages, object_option
 
 LATENCIES = pytest.mark.parametrize("latency", [0, 150], ids=["L0", "L150"])
 
@@ -178,3 +180,20 @@ async def test_keys_typed_in_the_table_wait_for_the_page_asked_for(sandbox):
         view.search_input.focus()
         await pilot.pause()
         assert not view.holds_key("e")
+
+
+async def test_a_form_whose_fields_cannot_be_read_holds_no_key(sandbox):
+    """Fields not kept and their read fails (a malformed answer): the form says so and
+    takes keys at once, rather than holding them until the type-ahead gives up."""
+    shim = Rewriting(sandbox)
+    app = logged_in_app(shim)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_customers(pilot)
+        shim.serve("GET", FIELD_LISTS, object_option)
+        app.api.definitions.forget("customers")
+        burst(app, "n")
+        await until(pilot, lambda: isinstance(app.screen, NewCustomerScreen))
+        form = app.screen
+        await until(pilot, lambda: any("malformed field" in m for m in messages(app)))
+        await app.workers.wait_for_complete()
+        assert form.accepts_keys() and not form.specs

@@ -195,12 +195,9 @@ class FormScreen(BaseModal):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Textual also calls the funnel's handler (which reports the error).
-        if event.worker.group == "form.fields" and event.state in (
-            WorkerState.ERROR,
-            WorkerState.CANCELLED,
-        ):
-            if not self.inputs_shown and event.state == WorkerState.ERROR:
-                self.inputs_ready()  # the fields could not be read: keys go where they may
+        failed = event.worker.group == "form.fields" and event.state == WorkerState.ERROR
+        if failed and not self.inputs_shown:
+            self.inputs_ready()  # the fields could not be read: the keys go where they may
 
     def store_changed(self, change: Change) -> None:
         """A field of ``FIELDS_FLOW`` (or the flow) changed: the form follows."""
