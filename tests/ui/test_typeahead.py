@@ -24,7 +24,7 @@ from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.typeahead import has_pending
 from tests.api.rewriting import Rewriting
-from tests.ui.conftest import logged_in_app, raw_get, until, wait_for_customers
+from tests.ui.conftest import customers_loaded, logged_in_app, raw_get, until, wait_for_customers
 from tests.ui.test_forms import editor, form_ready, open_new_customer
 from tests.ui.test_malformed_answers import FIELD_LISTS, messages, object_option
 
@@ -197,3 +197,18 @@ async def test_a_form_whose_fields_cannot_be_read_holds_no_key(sandbox):
         await until(pilot, lambda: any("malformed field" in m for m in messages(app)))
         await app.workers.wait_for_complete()
         assert form.accepts_keys() and not form.specs
+
+
+@LATENCIES
+async def test_keys_typed_while_connecting_wait_for_the_main_screen(sandbox, latency):
+    """Typed before the first page is there (the splash, then the first load): ``n`` and a
+    name still make the new-customer form with that name."""
+    sandbox.state.config.latency_ms = latency
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        if latency:  # still connecting, or the first page still on its way
+            assert not customers_loaded(app)
+        await settled(pilot, burst(app, "nRon"))
+        await until(pilot, lambda: isinstance(app.screen, NewCustomerScreen))
+        await settled(pilot, 0)
+        assert value(app, "name") == "Ron"
