@@ -23,8 +23,10 @@ from flowtui.ui.screens.customer_editor import EditCustomerScreen
 from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.typeahead import has_pending
-from tests.ui.conftest import logged_in_app, raw_get, until, wait_for_customers
+from tests.api.rewriting import Rewriting
+from tests.ui.conftest import customers_loaded, logged_in_app, raw_get, until, wait_for_customers
 from tests.ui.test_forms import editor, form_ready, open_new_customer
+from tests.ui.test_malformed_answers import FIELD_LISTS, messages, object_option
 
 LATENCIES = pytest.mark.parametrize("latency", [0, 150], ids=["L0", "L150"])
 
@@ -83,19 +85,9 @@ async def test_tab_then_text_lands_in_the_next_field(sandbox, latency):
 
 
 @LATENCIES
-async def test_text_right_after_n_lands_in_the_new_form(sandbox, latency):
-    sandbox.state.config.latency_ms = latency
-    app = logged_in_app(sandbox)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for_customers(pilot)
-        await settled(pilot, burst(app, "nRon Swanson"))
-        assert isinstance(app.screen, NewCustomerScreen)
-        assert form_ready(app)
-        assert value(app, "name") == "Ron Swanson"
-
-
-@LATENCIES
 async def test_a_new_customer_typed_in_one_burst_is_created_as_typed(sandbox, latency):
+    """``n`` then the name (typed while the form opens), tab, the email, ctrl+s: before, the
+    name lost its first word (or everything, at 150 ms) and ctrl+s raised KeyError."""
     sandbox.state.config.latency_ms = latency
     app = logged_in_app(sandbox)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -178,3 +170,33 @@ async def test_keys_typed_in_the_table_wait_for_the_page_asked_for(sandbox):
         view.search_input.focus()
         await pilot.pause()
         assert not view.holds_key("e")
+
+
+async def test_a_form_whose_fields_cannot_be_read_holds_no_key(sandbox):
+    """Fields not kept and their read fails (a malformed answer): the form says so and
+    takes keys at once, rather than holding them until the type-ahead gives up."""
+    shim = Rewriting(sandbox)
+    app = logged_in_app(shim)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_customers(pilot)
+        shim.serve("GET", FIELD_LISTS, object_option)
+        app.api.definitions.forget("customers")
+        burst(app, "n")
+        await until(pilot, lambda: isinstance(app.screen, NewCustomerScreen))
+        form = app.screen
+        await until(pilot, lambda: any("malformed field" in m for m in messages(app)))
+        await app.workers.wait_for_complete()
+        assert form.accepts_keys() and not form.specs
+
+
+async def test_keys_typed_while_connecting_wait_for_the_main_screen(sandbox):
+    """Typed before the first page is there (the splash, then the first load): ``n`` and a
+    name still make the new-customer form with that name."""
+    sandbox.state.config.latency_ms = 150
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert not customers_loaded(app)  # still connecting, or the first page on its way
+        await settled(pilot, burst(app, "nRon"))
+        await until(pilot, lambda: isinstance(app.screen, NewCustomerScreen))
+        await settled(pilot, 0)
+        assert value(app, "name") == "Ron"

@@ -92,8 +92,12 @@ class FormScreen(BaseModal):
 
     def accepts_keys(self) -> bool:
         """Whether keys typed now can land (:class:`~flowtui.ui.typeahead.KeyReady`): the
-        inputs are there, the focus in the first one."""
-        return self.inputs_shown
+        inputs are there, the focus in the first one, or the form is not building them (no
+        ``form.fields`` worker of its own is under way)."""
+        return self.inputs_shown or not any(
+            w.node is self and w.group == "form.fields" and not w.is_finished
+            for w in self.app.workers
+        )
 
     def inputs_ready(self) -> None:
         """The inputs are there: focus the first one now (not after a refresh, so the keys
@@ -195,12 +199,9 @@ class FormScreen(BaseModal):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Textual also calls the funnel's handler (which reports the error).
-        if event.worker.group == "form.fields" and event.state in (
-            WorkerState.ERROR,
-            WorkerState.CANCELLED,
-        ):
-            if not self.inputs_shown and event.state == WorkerState.ERROR:
-                self.inputs_ready()  # the fields could not be read: keys go where they may
+        failed = event.worker.group == "form.fields" and event.state == WorkerState.ERROR
+        if failed and not self.inputs_shown:
+            self.inputs_ready()  # the fields could not be read: the keys go where they may
 
     def store_changed(self, change: Change) -> None:
         """A field of ``FIELDS_FLOW`` (or the flow) changed: the form follows."""
@@ -360,7 +361,7 @@ class NewFlowScreen(FormScreen):
     TITLE_TEXT = "New flow"
 
     def on_mount(self) -> None:
-        self.run_worker(self.set_specs(self.flow_specs()), exclusive=True)
+        self.run_worker(self.set_specs(self.flow_specs()), exclusive=True, group="form.fields")
 
     @staticmethod
     def flow_specs() -> list[FormField]:
