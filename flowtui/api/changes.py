@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from flowtui.api.models import Customer, Entry, Field, Flow
+from flowtui.api.models import Address, Customer, Entry, Field, Flow
 
 #: What a change is about; "session" is the app's own "the session was renewed".
-Resource = Literal["flow", "field", "entry", "customer", "session"]
+Resource = Literal["flow", "field", "entry", "customer", "address", "session"]
 #: What happened to it.
 Action = Literal["created", "updated", "deleted", "renewed"]
 #: How flowtui learned of it: its own write, or a read that found a newer version.
@@ -27,15 +27,17 @@ log = logging.getLogger("flowtui.api")
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What changed: ``resource`` is flow, field, entry or customer; ``action`` is created,
-    updated or deleted; ``flow_slug`` names the flow of a field or entry when known; ``item``
-    is the new model (None for a delete). ``via`` is "write", or "read" when a read revealed a
-    newer version than one seen before."""
+    """What changed: ``resource`` is flow, field, entry, customer or address; ``action`` is
+    created, updated or deleted; ``flow_slug`` names the flow of a field or entry when known;
+    ``item`` is the new model (None for a delete, except an address's: its item is the
+    address as it was, or at least its id and ``customer_id``, so a view knows whose it
+    was). ``via`` is "write", or "read" when a read revealed a newer version than one seen
+    before."""
 
     resource: Resource
     action: Action
     id: str
-    item: Flow | Field | Entry | Customer | None = None
+    item: Flow | Field | Entry | Customer | Address | None = None
     flow_slug: str | None = None
     via: Via = "write"
 

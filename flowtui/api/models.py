@@ -286,6 +286,89 @@ class Customer:
         return self.custom.get(key)
 
 
+#: The editable base attributes of an address, in display order.
+ADDRESS_ATTRS = (
+    "name",
+    "first_name",
+    "last_name",
+    "company_name",
+    "line_1",
+    "line_2",
+    "city",
+    "county",
+    "region",
+    "postcode",
+    "country",
+    "phone_number",
+    "instructions",
+)
+#: Address keys that are not custom (flow) values.
+ADDRESS_BASE_KEYS = frozenset({"id", "type", "meta", "links", "relationships", *ADDRESS_ATTRS})
+
+
+def _address_customer(data: dict[str, Any]) -> str:
+    """The customer id an address names in ``relationships.customer``: under ``data`` as the
+    contract has it, or directly as the vendored spec's schema shows; "" when absent."""
+    rel = _object(_object(data.get("relationships")).get("customer"))
+    inner = rel.get("data") if isinstance(rel.get("data"), dict) else rel
+    ident = inner.get("id") if isinstance(inner, dict) else None
+    return ident if isinstance(ident, str) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """One of a customer's addresses: its base attributes (text, "" when absent), its
+    custom values (the ``addresses`` core flow's fields, flat on the address) and stamps."""
+
+    id: str
+    customer_id: str
+    name: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    company_name: str = ""
+    line_1: str = ""
+    line_2: str = ""
+    city: str = ""
+    county: str = ""
+    region: str = ""
+    postcode: str = ""
+    country: str = ""
+    phone_number: str = ""
+    instructions: str = ""
+    custom: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str = ""
+
+    @classmethod
+    def parse(cls, data: Any, customer_id: str | None = None) -> Address:
+        """An address from the store's JSON; ``customer_id`` (the customer whose addresses
+        were asked for) wins over the one the answer names."""
+        data = _obj(data, "address")
+        created, updated = _stamps(data)
+        return cls(
+            id=data["id"],
+            customer_id=customer_id or _address_customer(data),
+            **{key: _str(data, key) for key in ADDRESS_ATTRS},
+            custom={k: v for k, v in data.items() if k not in ADDRESS_BASE_KEYS},
+            created_at=created,
+            updated_at=updated,
+        )
+
+    def value(self, key: str) -> Any:
+        """A base attribute or custom value by its key (None when absent)."""
+        if key in ADDRESS_ATTRS or key in ("id", "customer_id", "created_at", "updated_at"):
+            return getattr(self, key)
+        return self.custom.get(key)
+
+    def summary(self) -> str:
+        """One compact line: ``Home · 1 Main St, Springfield 12345, US`` (parts that are
+        empty are left out; the caller makes it safe to show)."""
+        place = " ".join(p for p in (self.city, self.postcode) if p)
+        where = ", ".join(p for p in (self.line_1, place, self.country) if p)
+        label = self.name or " ".join(p for p in (self.first_name, self.last_name) if p)
+        return " · ".join(p for p in (label, where) if p) or self.id
+
+
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     """One page of a paginated list."""

@@ -14,7 +14,7 @@ import contextvars
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
-from flowtui.api.models import Customer, Entry, Field, Flow
+from flowtui.api.models import ADDRESS_ATTRS, Address, Customer, Entry, Field, Flow
 
 #: The journal seq an undo in progress reverts (its writes are journaled with ``undo_of``).
 _UNDO_OF: contextvars.ContextVar[int | None] = contextvars.ContextVar("undo_of", default=None)
@@ -36,6 +36,7 @@ class WriteRecorder(Protocol):
         undo_of: int | None = None,
         unrecorded: list[str] | None = None,
         note: str | None = None,
+        customer_id: str | None = None,
     ) -> object:
         """Write one record (what it returns is not used)."""
         ...
@@ -63,9 +64,13 @@ async def record_write(
     flow_slug: str | None = None,
     unrecorded: list[str] | None = None,
     on_error: Callable[[str], None] | None = None,
+    customer_id: str | None = None,
 ) -> None:
     """Append a record for a write that succeeded (in a thread: it fsyncs). A recorder that
-    fails does not make the write look failed: ``on_error`` hears one sentence instead."""
+    fails does not make the write look failed: ``on_error`` hears one sentence instead.
+    ``customer_id`` names the customer of a sub-resource (an address); only then is it
+    passed on, so a recorder that predates it still works for everything else."""
+    extra: dict[str, Any] = {"customer_id": customer_id} if customer_id is not None else {}
     try:
         await asyncio.to_thread(
             recorder.append,
@@ -78,6 +83,7 @@ async def record_write(
             flow_slug=flow_slug,
             undo_of=_UNDO_OF.get(),
             unrecorded=unrecorded,
+            **extra,
         )
     except Exception as exc:  # the write stands whatever went wrong here
         text = f"The change was made but not journaled ({type(exc).__name__}: {exc})."
@@ -94,6 +100,12 @@ def customer_attrs(customer: Customer) -> dict[str, Any]:
         "external_ref": customer.external_ref,
         **customer.custom,
     }
+
+
+def address_attrs(address: Address) -> dict[str, Any]:
+    """What the journal keeps of an address: its base attributes and custom values (its
+    customer is the record's ``customer_id``)."""
+    return {**{key: getattr(address, key) for key in ADDRESS_ATTRS}, **address.custom}
 
 
 def flow_attrs(flow: Flow) -> dict[str, Any]:

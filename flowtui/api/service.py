@@ -26,6 +26,7 @@ if importlib.util.find_spec("sniffio") is None:
     # 8 % of an export's time). Recording it as absent makes the attempt fail at once;
     # httpcore then assumes asyncio, which is what flowtui runs on.
     sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
+from flowtui.api.addresses import AddressCalls
 from flowtui.api.auth import EpccAuth, TokenCache
 from flowtui.api.changes import Change, Listener, Listeners
 from flowtui.api.definitions import Definitions, value_only
@@ -63,7 +64,7 @@ from flowtui.api.transport import (
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 
-class ApiService:
+class ApiService(AddressCalls):
     """All calls the screens make against one store (one profile)."""
 
     def __init__(

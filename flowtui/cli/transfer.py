@@ -1,5 +1,6 @@
-"""``flowtui export customers`` and ``flowtui import customers FILE``: customers with their
-custom fields out to, and back in from, JSON Lines or CSV.
+"""``flowtui export customers|addresses`` and ``flowtui import customers|addresses FILE``:
+customers with their custom fields, or their addresses with theirs, out to, and back in
+from, JSON Lines or CSV.
 
 Data goes to stdout (or a file), progress and messages to stderr, so both pipe cleanly.
 """
@@ -34,12 +35,14 @@ if TYPE_CHECKING:
 EXPORT_EXAMPLES = """examples:
   flowtui export customers > customers.jsonl
   flowtui export customers --format csv --output customers.csv --profile shop
+  flowtui export addresses --format csv --output addresses.csv
 """
 
 IMPORT_EXAMPLES = """examples:
   flowtui import customers customers.csv                 shows the plan, asks, then imports
   flowtui import customers customers.csv --dry-run       the plan only, nothing written
   flowtui import customers customers.jsonl --yes --profile shop
+  flowtui import addresses addresses.csv --dry-run
 """
 
 
@@ -47,20 +50,23 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     """``flowtui export ...`` and ``flowtui import ...``."""
     exp = sub.add_parser(
         "export",
-        help="export data (customers with their custom fields)",
-        description="Write every customer with its custom fields as JSON Lines or CSV. "
-        "Progress goes to stderr, data to stdout (or --output), so it pipes cleanly. "
-        "Customers are walked by creation time, never by offset, so stores of any size "
-        "export completely.",
+        help="export data (customers, or their addresses, with custom fields)",
+        description="Write every customer with its custom fields as JSON Lines or CSV; or "
+        "every customer's addresses with their custom fields, each with its customer's id "
+        "and email. Progress goes to stderr, data to stdout (or --output), so it pipes "
+        "cleanly. Customers are walked by creation time, never by offset, so stores of any "
+        "size export completely.",
         epilog=EXPORT_EXAMPLES,
         formatter_class=ExamplesFormatter,
     )
-    exp.add_argument("what", choices=["customers"], help="what to export: customers")
+    exp.add_argument(
+        "what", choices=["customers", "addresses"], help="what to export: customers or addresses"
+    )
     exp.add_argument(
         "--format",
         choices=["jsonl", "csv"],
         default="jsonl",
-        help="JSON Lines (one customer per line) or CSV with a header row (default: %(default)s)",
+        help="JSON Lines (one record per line) or CSV with a header row (default: %(default)s)",
     )
     exp.add_argument(
         "--output",
@@ -79,7 +85,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
     imp = sub.add_parser(
         "import",
-        help="import customers from CSV or JSON Lines (as the export writes them)",
+        help="import customers or addresses from CSV or JSON Lines (as the export writes them)",
         description="Check every row of FILE against the customers flow's fields and rules, "
         "print what the import would do (create, update, unchanged, invalid), then, once "
         "confirmed, create and update the customers. Rows are matched to customers by email "
@@ -87,11 +93,15 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "failure file in the same format with an error column, to fix and import again. "
         "Exit codes: 0 every row done, 1 some rows invalid or failed, 2 nothing could be "
         "done (usage, file or connection errors), 3 written but not journaled (undo does not "
-        "know those changes), 130 interrupted.",
+        "know those changes), 130 interrupted. Addresses: a row with an id updates that "
+        "address, a row without one creates an address, for the customer with the row's "
+        "customer_id (or, when no customer has it, its customer_email).",
         epilog=IMPORT_EXAMPLES,
         formatter_class=ExamplesFormatter,
     )
-    imp.add_argument("what", choices=["customers"], help="what to import (customers)")
+    imp.add_argument(
+        "what", choices=["customers", "addresses"], help="what to import: customers or addresses"
+    )
     imp.add_argument("file", metavar="FILE", help="a .csv or .jsonl file")
     imp.add_argument(
         "--format", choices=["csv", "jsonl"], help="the file's format (default: by its extension)"
@@ -99,8 +109,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     imp.add_argument(
         "--match",
         choices=["email", "id"],
-        default="email",
-        help="how rows find their customer (default: %(default)s; id lets a row change an email)",
+        help="customers: how rows find their customer (default: email; id lets a row change "
+        "an email)",
     )
     imp.add_argument("--dry-run", action="store_true", help="print the report, write nothing")
     imp.add_argument(
@@ -122,15 +132,19 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def run_export(args: argparse.Namespace) -> int:
     """Every customer to stdout or ``--output``, with progress on stderr."""
+    from flowtui.ops.address_transfer import export_addresses
     from flowtui.ops.connect import service_for
     from flowtui.ops.export import export_customers
 
     resolved = resolve_for(args, args.profile)
-    with Progress("customers") as progress:
+    addresses = args.what == "addresses"
+    # Addresses: the bar counts the customers walked, the last line the addresses written.
+    exporter = export_addresses if addresses else export_customers
+    with Progress("customers", verb="Walked" if addresses else "Exported") as progress:
 
         async def run(out: IO[str], for_terminal: bool) -> ExportResult:
             async with service_for(resolved) as service:
-                return await export_customers(
+                return await exporter(
                     service,
                     out,
                     args.format,
@@ -144,6 +158,8 @@ def run_export(args: argparse.Namespace) -> int:
         else:
             result = run_async(run(sys.stdout, sys.stdout.isatty()))
             sys.stdout.flush()
+        if addresses:
+            progress.verb, progress.noun = "Exported", "addresses"
         progress.finish(result.count)
     return 0
 
@@ -154,8 +170,8 @@ def _export_to_file(
     progress: Progress,
 ) -> ExportResult:
     """Written beside the target and renamed at the end: an interrupted export never leaves
-    a file that looks complete. Customers' data: the file is created 0600 (the folder must
-    exist; it is left as it is)."""
+    a file that looks complete. Customers' data (addresses too): the file is created 0600
+    (the folder must exist; it is left as it is)."""
     from flowtui.config._files import open_private
 
     target = os.path.abspath(output)
@@ -203,6 +219,7 @@ def _import(args: argparse.Namespace) -> int:
     """Plan, report, ask, write, report again: see :func:`run_import`."""
     from flowtui.config.resolve import resolve
     from flowtui.core.textsafe import printable
+    from flowtui.ops.address_transfer import plan_address_import
     from flowtui.ops.connect import service_for
     from flowtui.ops.importer import (
         ImportFileError,
@@ -212,6 +229,12 @@ def _import(args: argparse.Namespace) -> int:
         report_lines,
     )
 
+    noun = args.what
+    if noun == "addresses" and args.match:
+        raise CommandError(
+            "--match is for customers: an address row is matched by its id, and finds its "
+            "customer by customer_id or customer_email"
+        )
     try:
         fmt = detect_format(args.file, args.format)
     except ImportFileError as exc:
@@ -221,15 +244,19 @@ def _import(args: argparse.Namespace) -> int:
     if profile.read_only:
         raise CommandError(
             f"profile {profile.name!r} is read-only: importing needs a profile that can "
-            "write customers"
+            f"write {noun}"
         )
     failures = args.failures or default_failures_path(args.file, fmt)
     with Progress("customers", verb="Looked up") as checking:
 
         async def plan() -> ImportPlan:
             async with service_for(resolved) as service:
+                if noun == "addresses":
+                    return await plan_address_import(
+                        service, args.file, fmt, progress=checking, raw=args.raw
+                    )
                 return await plan_import(
-                    service, args.file, fmt, args.match, progress=checking, raw=args.raw
+                    service, args.file, fmt, args.match or "email", progress=checking, raw=args.raw
                 )
 
         try:
@@ -249,7 +276,7 @@ def _import(args: argparse.Namespace) -> int:
     if not creates and not updates:
         print("Nothing to write.")
         return _write_failures(result, failures)
-    question = f"Create {creates:,} and update {updates:,} customers in {printable(profile.name)}?"
+    question = f"Create {creates:,} and update {updates:,} {noun} in {printable(profile.name)}?"
     if bad:
         question += f" ({bad:,} invalid rows are left out)"
     if not args.yes and not _confirmed(question):
@@ -274,20 +301,23 @@ def _write(resolved: Resolved, result: ImportPlan, failures: str) -> int:
     """Write the plan's creates and updates, print the outcome and the failed rows, and
     write the failure file. Ctrl-C keeps the rows not written in the failure file (130).
     Writes the journal could not record are named in a warning on stderr (3)."""
+    from flowtui.ops.address_transfer import address_writer
     from flowtui.ops.connect import service_for
     from flowtui.ops.importer import apply_import, row_line
 
     unjournaled: list[str] = []
     journal_name = ""
+    noun = result.noun
 
-    with Progress("customers", verb="Wrote") as writing:
+    with Progress(noun, verb="Wrote") as writing:
 
         async def write() -> Counter[str]:
             nonlocal journal_name
             async with service_for(resolved) as service:
                 service.on_journal_error = unjournaled.append
                 journal_name = _journal_name(service.journal)
-                return await apply_import(service, result, progress=writing)
+                writer = address_writer(service) if noun == "addresses" else None
+                return await apply_import(service, result, progress=writing, write_row=writer)
 
         interrupted = False
         try:
@@ -305,7 +335,7 @@ def _write(resolved: Resolved, result: ImportPlan, failures: str) -> int:
         writing.finish(outcomes["created"] + outcomes["updated"])
     failed = [r for r in result.rows if r.action in ("create", "update") and r.error]
     recovered = sum(1 for r in result.rows if r.recovered)
-    summary = f"Created {outcomes['created']:,} and updated {outcomes['updated']:,} customers"
+    summary = f"Created {outcomes['created']:,} and updated {outcomes['updated']:,} {noun}"
     if recovered:
         summary += f" ({recovered:,} created although the store's answer was lost)"
     print(summary + (f"; {len(failed):,} failed:" if failed else "."))
@@ -315,7 +345,7 @@ def _write(resolved: Resolved, result: ImportPlan, failures: str) -> int:
         print(f"  ... and {len(failed) - 20:,} more")
     code = _write_failures(result, failures)
     if unjournaled:
-        _warn_unjournaled(unjournaled, journal_name)
+        _warn_unjournaled(unjournaled, journal_name, noun)
         code = code if code == 2 else NOT_JOURNALED  # 2 (nothing done) is worse
     if interrupted:
         print("flowtui: interrupted", file=sys.stderr)
@@ -339,7 +369,7 @@ def _journal_name(recorder: object) -> str:
     return journal.display_name if journal is not None else "the journal"
 
 
-def _warn_unjournaled(texts: list[str], journal_name: str) -> None:
+def _warn_unjournaled(texts: list[str], journal_name: str, noun: str = "customers") -> None:
     """One warning for every write the journal could not record: how many, and why."""
     from flowtui.core.textsafe import printable
 
@@ -347,7 +377,7 @@ def _warn_unjournaled(texts: list[str], journal_name: str) -> None:
     reason = found.group(1) if found else texts[0]
     changes = "1 change was" if len(texts) == 1 else f"{len(texts):,} changes were"
     print(
-        f"flowtui: warning: {changes} made to customers but not journaled "
+        f"flowtui: warning: {changes} made to {noun} but not journaled "
         f"({printable(journal_name)} could not be written: {printable(reason)}), so undo "
         "does not know them; the changes stand",
         file=sys.stderr,

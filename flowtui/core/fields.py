@@ -96,6 +96,7 @@ RESOURCE_ATTRIBUTES: dict[str, frozenset[str]] = {
             "city",
             "postcode",
             "county",
+            "region",
             "country",
             "instructions",
         ]

@@ -115,6 +115,48 @@ def csv_line(cells: list[str]) -> str:
     return (line if line or len(cells) != 1 else '""') + "\n"
 
 
+class RecordWriter:
+    """Writes flat records to ``out`` as JSON Lines or CSV (a header row first), with the
+    conventions above: ``for_terminal`` escapes what could drive a terminal, ``raw`` writes
+    CSV cells without formula neutralisation, and a lone surrogate never stops the export."""
+
+    def __init__(
+        self,
+        out: IO[str],
+        fmt: str,
+        columns: list[str],
+        *,
+        for_terminal: bool = False,
+        raw: bool = False,
+    ) -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r} (use {' or '.join(FORMATS)})")
+        self.out, self.columns, self.for_terminal = out, columns, for_terminal
+        self.csv = fmt == "csv"
+        self.safe: Callable[[str], str] = (lambda c: c) if raw else neutralise
+        self.encode = json.JSONEncoder(ensure_ascii=for_terminal, separators=(",", ":")).encode
+        self.ascii_encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+        if self.csv:
+            out.write(csv_line([self.safe(c) for c in columns]))
+
+    def write(self, record: dict[str, Any]) -> None:
+        """One record: a JSON object, or a CSV row of its ``columns``."""
+        out, cells = self.out, []
+        try:
+            if self.csv:
+                cells = [self.safe(csv_cell(record.get(c))) for c in self.columns]
+                out.write(csv_line([printable(c) for c in cells] if self.for_terminal else cells))
+            else:
+                out.write(self.encode(record) + "\n")
+        except UnicodeEncodeError:
+            # A lone surrogate (a store can send "\ud800") cannot be written as UTF-8: JSON
+            # Lines keep it as a \ud800 escape, CSV cells get U+FFFD in its place.
+            if self.csv:
+                out.write(csv_line([_SURROGATE.sub("\ufffd", c) for c in cells]))
+            else:
+                out.write(self.ascii_encode(record) + "\n")
+
+
 async def export_customers(
     service: ApiService,
     out: IO[str],
@@ -136,30 +178,12 @@ async def export_customers(
     custom_columns = [f.slug for f in await service.value_fields("customers")]
     columns = [*BASE_COLUMNS, *custom_columns]
     total = await service.count_customers()
-    csv_out = fmt == "csv"
-    safe = (lambda c: c) if raw else neutralise
-    if csv_out:
-        out.write(csv_line([safe(c) for c in columns]))
+    writer = RecordWriter(out, fmt, columns, for_terminal=for_terminal, raw=raw)
     count = 0
-    encode = json.JSONEncoder(ensure_ascii=for_terminal, separators=(",", ":")).encode
-    ascii_encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
     if progress:
         progress(0, total)
     async for customer in service.iter_customers(concurrency=concurrency):
-        record = customer_record(customer, custom_columns)
-        try:
-            if csv_out:
-                cells = [safe(csv_cell(record.get(c))) for c in columns]
-                out.write(csv_line([printable(c) for c in cells] if for_terminal else cells))
-            else:
-                out.write(encode(record) + "\n")
-        except UnicodeEncodeError:
-            # A lone surrogate (a store can send "\ud800") cannot be written as UTF-8: JSON
-            # Lines keep it as a \ud800 escape, CSV cells get U+FFFD in its place.
-            if csv_out:
-                out.write(csv_line([_SURROGATE.sub("\ufffd", c) for c in cells]))
-            else:
-                out.write(ascii_encode(record) + "\n")
+        writer.write(customer_record(customer, custom_columns))
         count += 1
         if progress and count % 100 == 0:
             progress(count, max(total, count))

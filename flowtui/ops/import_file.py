@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -58,6 +58,11 @@ class Row:
     @property
     def message(self) -> str:
         return "; ".join(self.problems) if self.problems else self.error
+
+
+#: Writes one planned row of an import of something else than customers, setting the row's
+#: outcome (``apply_import``'s ``write_row``; see :mod:`flowtui.ops.address_transfer`).
+RowWriter = Callable[[Row], Awaitable[None]]
 
 
 def detect_format(path: str, fmt: str | None = None) -> str:

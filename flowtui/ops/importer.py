@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from flowtui.api.errors import ApiError, ErrorItem, NetworkError, NotFoundError, ServerError
-from flowtui.api.models import Customer, Field
+from flowtui.api.models import Address, Customer, Field
 from flowtui.api.paging import PAGE_LIMIT
 from flowtui.api.recording import customer_attrs, record_write
 from flowtui.api.service import ApiService
@@ -45,6 +45,7 @@ from flowtui.ops.import_file import (
     FORMATS,
     ImportFileError,
     Row,
+    RowWriter,
     default_failures_path,
     detect_format,
     read_records,
@@ -94,6 +95,9 @@ class ImportPlan:
     stopped: str = ""  # why writing stopped early, if it did
     #: CSV cells were read as they are, without undoing the export's formula neutralisation.
     raw: bool = False
+    #: What the rows are (the report's words): customers, or addresses
+    #: (:mod:`flowtui.ops.address_transfer`).
+    noun: str = "customers"
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -198,9 +202,10 @@ def _same(before: Any, after: Any, blank_is_null: bool) -> bool:
 
 
 def row_changes(
-    values: dict[str, Any], existing: Customer, fields: dict[str, Field], fmt: str
+    values: dict[str, Any], existing: Customer | Address, fields: dict[str, Field], fmt: str
 ) -> dict[str, Any]:
-    """The attributes of ``values`` that would change ``existing``.
+    """The attributes of ``values`` that would change ``existing`` (a customer, or an
+    address: both read a value by key).
 
     A null for a field with a default would show the default again, so it changes nothing
     when the customer already shows the default. A CSV cannot tell an empty text from null,
@@ -445,7 +450,7 @@ def report_lines(plan: ImportPlan, limit: int = 20) -> list[str]:
         names = ", ".join(
             f"{printable(k) or '(no name)'} ({n:,} rows)" for k, n in sorted(plan.ignored.items())
         )
-        lines.append(f"Ignored columns (not attributes or enabled fields of customers): {names}")
+        lines.append(f"Ignored columns (not attributes or enabled fields of {plan.noun}): {names}")
     invalid = [r for r in plan.rows if r.action == "invalid"]
     if invalid:
         lines.append("Problems:")
@@ -474,8 +479,11 @@ async def apply_import(
     *,
     concurrency: int = WRITE_CONCURRENCY,
     progress: Callable[[int, int], None] | None = None,
+    write_row: RowWriter | None = None,
 ) -> Counter[str]:
     """Write the plan's creates and updates; returns the count of each outcome.
+    ``write_row`` writes one row of a plan of something else than customers (it sets the
+    row's outcome; see :func:`flowtui.ops.address_transfer.address_writer`).
 
     A create is sent once. When its answer is lost (the connection broke, or a server error)
     the store is asked for the email before the row is called failed, so a create that did
@@ -493,7 +501,9 @@ async def apply_import(
             return
         row.outcome = "pending"
         try:
-            if row.action == "create":
+            if write_row is not None:
+                await write_row(row)
+            elif row.action == "create":
                 await _create(service, plan, row)
             else:
                 # The journal can take row.existing as the customer before this update.

@@ -2,7 +2,8 @@
 
 One file for all profiles (``data_dir()/journal.jsonl``, mode 0600); each record names its
 profile. A record holds the time (ISO 8601, UTC), the profile, the resource (customer, flow,
-field, entry), the flow slug of fields and entries, the record's id, the action (created,
+field, entry, address), the flow slug of fields and entries, the customer id of an address
+(``customer_id``), the record's id, the action (created,
 updated, deleted; ``reordered`` for a flow's field order), the changed attributes before and
 after, ``undo_of`` (the seq of the record an undo reverts) and ``seq`` (1, 2, 3 … in the file).
 Passwords and other secrets are never written: keys in :data:`SECRET_KEYS` are dropped and
@@ -43,9 +44,10 @@ Clock = Callable[[], dt.datetime]
 
 
 class JournalRecord(TypedDict):
-    """One line of the journal. ``resource`` is customer, flow, field or entry; ``action`` is
-    created, updated, deleted or (a flow's field order) reordered. ``before``/``after`` hold
-    the attributes the write changed (None for a create's before and a delete's after)."""
+    """One line of the journal. ``resource`` is customer, flow, field, entry or address;
+    ``action`` is created, updated, deleted or (a flow's field order) reordered.
+    ``before``/``after`` hold the attributes the write changed (None for a create's before
+    and a delete's after)."""
 
     time: str
     profile: str
@@ -62,6 +64,8 @@ class JournalRecord(TypedDict):
     #: Keys the write changed but the journal never holds (passwords, secrets).
     unrecorded: NotRequired[list[str]]
     note: NotRequired[str]
+    #: The customer an address belongs to (address records only).
+    customer_id: NotRequired[str]
     #: Added when reading: the seq of the record that undid this one, or None.
     undone_by: NotRequired[int | None]
 
@@ -126,6 +130,7 @@ class Journal:
         undo_of: int | None = None,
         unrecorded: list[str] | None = None,
         note: str | None = None,
+        customer_id: str | None = None,
     ) -> JournalRecord:
         """Write one record (secrets dropped); returns it with its ``time`` and ``seq``."""
         before, dropped_b = scrub(before)
@@ -150,6 +155,8 @@ class Journal:
                 record["unrecorded"] = hidden
             if note:
                 record["note"] = note
+            if customer_id is not None:
+                record["customer_id"] = customer_id
             line = json.dumps(_written(record), ensure_ascii=False, default=str) + "\n"
             data = ("\n" if torn else "") + line
             os.write(fd, data.encode("utf-8"))
@@ -278,6 +285,9 @@ def _attrs(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+_NONE = (None, "")
+
+
 def summary(record: Mapping[str, Any]) -> str:
     """A short plain-text "before → after" of a record (the caller makes it safe to show)."""
     before, after = _attrs(record.get("before")), _attrs(record.get("after"))
@@ -286,10 +296,11 @@ def summary(record: Mapping[str, Any]) -> str:
         return f"order of {len(after)} field(s): " + ", ".join(
             f"{_short(before.get(k), 6)} → {_short(v, 6)}" for k, v in after.items()
         )
+    # Attributes without a value (null, or an address's empty text) are left out.
     if action == "created":
-        return "new: " + ", ".join(f"{k}={_short(v)}" for k, v in after.items() if v is not None)
+        return "new: " + ", ".join(f"{k}={_short(v)}" for k, v in after.items() if v not in _NONE)
     if action == "deleted":
-        return "was: " + ", ".join(f"{k}={_short(v)}" for k, v in before.items() if v is not None)
+        return "was: " + ", ".join(f"{k}={_short(v)}" for k, v in before.items() if v not in _NONE)
     parts = [f"{k}: {_short(before.get(k))} → {_short(v)}" for k, v in after.items()]
     hidden = record.get("unrecorded") or []
     parts += [f"{k} changed (not recorded)" for k in hidden]

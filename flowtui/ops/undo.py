@@ -15,8 +15,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from flowtui.api.errors import NotFoundError
-from flowtui.api.models import Customer
-from flowtui.api.recording import customer_attrs, field_attrs, flow_attrs, relationship_items
+from flowtui.api.models import ADDRESS_ATTRS, Address, Customer
+from flowtui.api.recording import (
+    address_attrs,
+    customer_attrs,
+    field_attrs,
+    flow_attrs,
+    relationship_items,
+)
 from flowtui.api.service import ApiService
 from flowtui.ops.journal import Journal, JournalRecord
 
@@ -33,7 +39,8 @@ class UndoRefused(Exception):
 
 
 def label(record: Mapping[str, Any]) -> str:
-    """``customer 7f3c…`` / ``entry 12 in 'stores'``: the record a journal line is about."""
+    """``customer 7f3c…`` / ``entry 12 in 'stores'`` / ``address a1 (Home) of customer 7f3c``:
+    the record a journal line is about."""
     resource = record.get("resource", "?")
     ident = str(record.get("id", ""))
     where = f" in flow {record['flow_slug']!r}" if record.get("flow_slug") else ""
@@ -48,6 +55,9 @@ def label(record: Mapping[str, Any]) -> str:
     if len(hint) > 40:
         hint = hint[:39] + "…"
     text = f"{resource} {ident}" + (f" ({hint})" if hint else "")
+    if resource == "address":
+        owner = record.get("customer_id")
+        return text + (f" of customer {owner}" if owner else "")
     return text + ("" if resource in ("customer", "flow") else where)
 
 
@@ -91,6 +101,8 @@ def plan(record: Mapping[str, Any]) -> str:
         return f"Delete {what}, which this change created.{lost}"
     if action == "deleted":
         lost = " The values it held are not restored." if resource == "field" else ""
+        if resource == "customer":
+            lost = " Any addresses it had are not restored (the journal does not hold them)."
         return f"Re-create {what} from the journal, with a new id.{lost}{extra}"
     raise UndoRefused(f"flowtui does not know how to undo a {action!r} record.")
 
@@ -149,6 +161,7 @@ async def _undo(service: ApiService, record: JournalRecord) -> str:
         "entry": _undo_entry,
         "flow": _undo_flow,
         "field": _undo_field,
+        "address": _undo_address,
     }.get(str(resource))
     if handler is None:
         raise UndoRefused(f"flowtui does not know how to undo a change to a {resource!r}.")
@@ -193,6 +206,15 @@ async def _undo_customer(service: ApiService, record: JournalRecord) -> str:
     current = await _current_customer(service, ident, what)
     _changed_since(record, customer_attrs(current), current.updated_at)
     if action == "created":
+        try:
+            addresses = await service.list_addresses(ident)
+        except NotFoundError:  # a store without addresses
+            addresses = []
+        if addresses:
+            raise UndoRefused(
+                f"{_cap(what)} has {len(addresses)} address(es) now, which deleting it would "
+                "delete too; delete it from the customers view if that is what you want."
+            )
         await service.delete_customer(ident, before=current)
         return f"Deleted {what}, which the change had created."
     await service.update_customer(ident, dict(before), before=current)
@@ -204,6 +226,49 @@ async def _undo_customer(service: ApiService, record: JournalRecord) -> str:
 async def _current_customer(service: ApiService, ident: str, what: str) -> Customer:
     try:
         return await service.get_customer(ident)
+    except NotFoundError:
+        raise _gone(what) from None
+
+
+# -- addresses --------------------------------------------------------------------------------
+
+
+async def _undo_address(service: ApiService, record: JournalRecord) -> str:
+    action, ident, what = record["action"], record["id"], label(record)
+    owner = str(record.get("customer_id") or "")
+    if not owner:
+        raise UndoRefused(f"The journal does not say whose {what} is; not undone.")
+    before = record.get("before") or {}
+    if action == "deleted":
+        try:
+            await service.get_address(owner, ident)
+        except NotFoundError:
+            pass
+        else:
+            raise UndoRefused(f"{_cap(what)} exists again; not undone.")
+        # An attribute the address did not have reads as "": sending none recreates it so.
+        values = {
+            k: v
+            for k, v in before.items()
+            if v is not None and not (k in ADDRESS_ATTRS and v == "")
+        }
+        try:
+            address = await service.create_address(owner, values)
+        except NotFoundError:
+            raise UndoRefused(f"Customer {owner} was deleted since; {what} not undone.") from None
+        return f"Re-created {what} with a new id, {address.id}."
+    current = await _current_address(service, owner, ident, what)
+    _changed_since(record, address_attrs(current), current.updated_at)
+    if action == "created":
+        await service.delete_address(owner, ident, before=current)
+        return f"Deleted {what}, which the change had created."
+    await service.update_address(owner, ident, dict(before), before=current)
+    return f"Put back the earlier {', '.join(before)} of {what}."
+
+
+async def _current_address(service: ApiService, owner: str, ident: str, what: str) -> Address:
+    try:
+        return await service.get_address(owner, ident)
     except NotFoundError:
         raise _gone(what) from None
 

@@ -32,6 +32,7 @@ from flowtui.sandbox.errors import (
 )
 from flowtui.sandbox.faults import FaultCounts, SandboxMiddleware
 from flowtui.sandbox.guard import HostGuard
+from flowtui.sandbox.routes.addresses import AddressHandlers
 from flowtui.sandbox.routes.admin import AdminHandlers
 from flowtui.sandbox.routes.base import Handlers
 from flowtui.sandbox.routes.customers import CustomerHandlers
@@ -52,6 +53,7 @@ HANDLERS: tuple[type[Handlers], ...] = (
     EntryHandlers,
     FieldHandlers,
     CustomerHandlers,
+    AddressHandlers,
 )
 
 

@@ -4,7 +4,8 @@ customer password hashes.
 Access tokens are issued by ``POST /oauth/access_token`` (:mod:`flowtui.sandbox.routes.tokens`)
 and kept in the store with their kind and expiry. A ``client_credentials`` token may do
 everything; an ``implicit`` token may only read flows and fields and log customers in, and,
-with that customer's token in ``X-Moltin-Customer-Token``, read and update that one customer.
+with that customer's token in ``X-Moltin-Customer-Token``, read and update that one customer
+and work on that customer's addresses.
 
 A customer token (issued by ``POST /v2/customers/tokens``) is a JSON Web Token signed with
 HS256 (:mod:`flowtui.sandbox.webtoken`) by a key of the store, kept in its settings, so tokens
@@ -51,13 +52,25 @@ def token_kind(store: Store, request: Request) -> str | None:
     return row["kind"]
 
 
-def authorize(store: Store, request: Request, customer_id: str | None = None) -> None:
+#: What a shopper (implicit token + own customer token) may do to their customer record.
+SHOPPER_RECORD_METHODS = frozenset({"GET", "HEAD", "PUT"})
+#: ... and to their addresses: everything.
+SHOPPER_ADDRESS_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE"})
+
+
+def authorize(
+    store: Store,
+    request: Request,
+    customer_id: str | None = None,
+    shopper_methods: frozenset[str] = SHOPPER_RECORD_METHODS,
+) -> None:
     """401 without a valid token; 403 when an implicit token attempts what it may not.
 
-    ``customer_id`` is the customer a ``/v2/customers/{id}`` request concerns: an implicit
-    token may GET and PUT it with that customer's own token in ``X-Moltin-Customer-Token``
-    (401 when that token is expired, forged or unknown; 403 when it is another customer's).
-    A client-credentials token ignores the header.
+    ``customer_id`` is the customer a ``/v2/customers/{id}`` request (or one on its
+    addresses) concerns: an implicit token may use ``shopper_methods`` on it with that
+    customer's own token in ``X-Moltin-Customer-Token`` (401 when that token is expired,
+    forged or unknown; 403 when it is another customer's). A client-credentials token ignores
+    the header.
     """
     kind = token_kind(store, request)
     if kind is None:
@@ -69,7 +82,7 @@ def authorize(store: Store, request: Request, customer_id: str | None = None) ->
         return
     if method == "POST" and path == "/v2/customers/tokens":
         return
-    if customer_id is not None and method in ("GET", "HEAD", "PUT"):
+    if customer_id is not None and method in shopper_methods:
         shopper = shopper_of(store, request)
         if shopper == customer_id:
             return

@@ -1,6 +1,7 @@
 """Deterministic demo data: a ``customers`` core flow with typed fields, N customers, and a
-small custom flow with entries. The same seed always gives the same store, ids included, so
-screenshots and snapshot tests are stable.
+small custom flow with entries; an ``addresses`` core flow and one to three addresses per
+customer, in several countries (:mod:`flowtui.sandbox.demo_addresses`). The same seed always
+gives the same store, ids included, so screenshots and snapshot tests are stable.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from flowtui.sandbox.addresses import AddressRecord
+from flowtui.sandbox.demo_addresses import ADDRESS_FIELDS, demo_addresses
 from flowtui.sandbox.query import format_timestamp
 from flowtui.sandbox.store import CustomerRecord, Store
 
@@ -242,6 +245,28 @@ def _customers(n: int, rng: random.Random, fields: dict[str, str]) -> Iterator[C
         )
 
 
+def _core_flow(
+    store: Store, name: str, slug: str, description: str, fields: list[dict[str, Any]]
+) -> dict[str, str]:
+    """Create a core flow with these fields (in this order); their ids by slug."""
+    flow = store.create_flow(name, slug, description, True)
+    ids: dict[str, str] = {}
+    for order, spec in enumerate(fields, start=1):
+        row = store.create_field(
+            {
+                "flow_id": flow["id"],
+                "description": spec["description"],
+                "required": False,
+                "enabled": True,
+                "order": order,
+                "omit_null": spec.get("omit_null", False),
+                **{k: v for k, v in spec.items() if k not in ("description", "omit_null")},
+            }
+        )
+        ids[spec["slug"]] = row["id"]
+    return ids
+
+
 def seed(
     store: Store, n: int, *, seed: int = SEED, progress: Callable[[int], None] | None = None
 ) -> bool:
@@ -256,23 +281,9 @@ def seed(
     store.ids = _seeded_ids(rng)
     store.clock = _clock(EPOCH - dt.timedelta(days=30))
     try:
-        flow = store.create_flow(
-            "Customers", "customers", "Extends the default customer object", True
+        slugs = _core_flow(
+            store, "Customers", "customers", "Extends the default customer object", CUSTOMER_FIELDS
         )
-        slugs: dict[str, str] = {}
-        for order, spec in enumerate(CUSTOMER_FIELDS, start=1):
-            row = store.create_field(
-                {
-                    "flow_id": flow["id"],
-                    "description": spec["description"],
-                    "required": False,
-                    "enabled": True,
-                    "order": order,
-                    "omit_null": spec.get("omit_null", False),
-                    **{k: v for k, v in spec.items() if k not in ("description", "omit_null")},
-                }
-            )
-            slugs[spec["slug"]] = row["id"]
         wish = store.create_flow(
             "Wishlists", "wishlists", "Products customers want, shared with the store", True
         )
@@ -323,21 +334,32 @@ def seed(
         )
         for i, name in enumerate(("Birthday ideas", "Camping trip", "Office waffles")):
             store.create_entry(wish["id"], {title["id"]: name, priority["id"]: i % 3 + 1})
+        # Created after everything above, so the ids and times above are those of before.
+        address_slugs = _core_flow(
+            store, "Addresses", "addresses", "Extends the default address object", ADDRESS_FIELDS
+        )
         customer_rng = random.Random(seed + 1)
+        addresses = demo_addresses(random.Random(seed + 2), address_slugs)
         batch: list[CustomerRecord] = []
+        address_batch: list[AddressRecord] = []
         done = 0
-        for record in _customers(n, customer_rng, slugs):
-            batch.append(record)
-            if len(batch) == 5000:
+        with store.addresses.bulk():
+            for record in _customers(n, customer_rng, slugs):
+                batch.append(record)
+                address_batch.extend(addresses(record[0], record[1], record[6]))
+                if len(batch) == 5000:
+                    store.insert_customers(batch)
+                    store.addresses.insert_many(address_batch)
+                    done += len(batch)
+                    batch.clear()
+                    address_batch.clear()
+                    if progress:
+                        progress(done)
+            if batch:
                 store.insert_customers(batch)
-                done += len(batch)
-                batch.clear()
+                store.addresses.insert_many(address_batch)
                 if progress:
-                    progress(done)
-        if batch:
-            store.insert_customers(batch)
-            if progress:
-                progress(n)
+                    progress(n)
         store.optimize()
         store.set_setting(DEMO_SETTING, str(n))
     finally:

@@ -52,6 +52,12 @@ def customer_failed(detail: str, source: str) -> ErrorObject:
     return {"title": "Failed Validation", "detail": detail, "source": source}
 
 
+def address_bad(detail: str, source: str) -> ErrorObject:
+    """A 400 error object for a missing or wrongly typed base attribute of an address, as the
+    addresses spec's example shows it: ``"status": "400"``, a string."""
+    return {"status": "400", "title": "Bad Request", "detail": detail, "source": source}
+
+
 def bad_request(detail: str, source: str | None = None) -> SandboxError:
     return SandboxError(400, [error(400, "Bad Request", detail, source)])
 
@@ -72,7 +78,7 @@ def forbidden(detail: str) -> SandboxError:
 
 #: What a 404 can be about. Each titles its error ``"<Resource> not found"``, as Elastic
 #: Path's own tooling compares ``errors[0].title`` with ``Flow not found`` and the like.
-Missing = Literal["Flow", "Field", "Entry", "Customer"]
+Missing = Literal["Flow", "Field", "Entry", "Customer", "Address"]
 
 
 def not_found(resource: Missing, detail: str) -> SandboxError:

@@ -1,5 +1,5 @@
 """JSON in and out: request bodies read and checked at the edge, stored rows rendered as the
-resources EPCC answers with (flows, fields, entries, customers)."""
+resources EPCC answers with (flows, fields, entries, customers, addresses)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse as _StarletteJSONResponse
 
+from flowtui.sandbox.addresses import ADDRESS_ATTRS
 from flowtui.sandbox.errors import (
     bad_request,
     customer_failed,
@@ -208,4 +209,25 @@ def customer_out(row: Row, fields: list[Row]) -> Resource:
     }
     out.update(custom_values(fields, row["custom"]))
     out["meta"] = {"timestamps": {"created_at": row["created_at"], "updated_at": row["updated_at"]}}
+    return out
+
+
+def address_out(row: Row, fields: list[Row], base: str) -> Resource:
+    """An address: its base attributes, then its custom values (fields of the ``addresses``
+    core flow, as on customers), ``links.self``, timestamps and its customer."""
+    customer_id = row["customer_id"]
+    out: Resource = {"id": row["id"], "type": "address"}
+    out.update({attr: row[attr] for attr in ADDRESS_ATTRS})
+    out.update(custom_values(fields, row["custom"]))
+    out["links"] = {"self": f"{base}/v2/customers/{customer_id}/addresses/{row['id']}"}
+    out["meta"] = {"timestamps": {"created_at": row["created_at"], "updated_at": row["updated_at"]}}
+    # The contract's JSON:API form (``customer.data``) and, beside it, the vendored spec's
+    # (``customer.id`` / ``customer.type``): a client written to either finds its customer.
+    out["relationships"] = {
+        "customer": {
+            "data": {"type": "customer", "id": customer_id},
+            "id": customer_id,
+            "type": "customer",
+        }
+    }
     return out

@@ -1,4 +1,5 @@
-"""SQLite persistence for the sandbox: flows, fields, entries, customers and tokens.
+"""SQLite persistence for the sandbox: flows, fields, entries, customers and tokens (customer
+addresses: :mod:`flowtui.sandbox.addresses`, reached as ``store.addresses``).
 
 The store knows tables and indexes, not HTTP or validation: the app checks a request, then
 calls one method here, which runs in one transaction. A file database uses WAL, so a write
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar, overload
 
+from flowtui.sandbox.addresses import ADDRESS_SCHEMA, AddressTable
 from flowtui.sandbox.files import prepare_database
 from flowtui.sandbox.query import Term, format_timestamp, like_pattern, normalise_timestamp
 
@@ -176,7 +178,8 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(SCHEMA)
+        self.db.executescript(SCHEMA + ADDRESS_SCHEMA)
+        self.addresses = AddressTable(self.db, self._lock, self.now, lambda: self.ids())
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -209,7 +212,7 @@ class Store:
     @_locked
     def reset(self) -> None:
         """Remove every flow, field, entry and customer (access tokens stay valid; customer
-        tokens go with their customers)."""
+        tokens and addresses go with their customers)."""
         with self._tx():
             for table in ("entries", "fields", "flows", "customers"):
                 self.db.execute(f"DELETE FROM {table}")
@@ -419,6 +422,8 @@ class Store:
         return cur.rowcount > 0
 
     def _purge_customer_values(self, field_ids: Iterable[str]) -> None:
+        field_ids = list(field_ids)
+        self.addresses.purge_values(field_ids)
         for field_id in field_ids:
             path = f'$."{field_id}"'
             self.db.execute(
@@ -429,7 +434,7 @@ class Store:
 
     @_locked
     def count_values(self, field_id: str) -> int:
-        """How many customers and entries hold a value for this field."""
+        """How many customers, addresses and entries hold a value for this field."""
         path = f'$."{field_id}"'
         customers = self.db.execute(
             "SELECT COUNT(*) FROM customers WHERE json_type(custom, ?) IS NOT NULL", (path,)
@@ -439,7 +444,7 @@ class Store:
             "OR json_type(rels, ?) IS NOT NULL",
             (path, path),
         ).fetchone()[0]
-        return customers + entries
+        return customers + entries + self.addresses.count_values(field_id)
 
     # -- entries --------------------------------------------------------------------------
 

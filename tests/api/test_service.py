@@ -161,7 +161,9 @@ async def test_flows_crud(service: ApiService, seeded_app) -> None:
     assert store.get_flow(flow.id)["slug"] == "teams"
 
     assert await service.get_flow(flow.id) == flow
-    assert {f.slug for f in await service.list_flows()} == {"customers", "wishlists", "teams"}
+    assert {f.slug for f in await service.list_flows()} == {
+        "customers", "wishlists", "addresses", "teams",
+    }  # fmt: skip
 
     renamed = await service.update_flow(flow.id, name="Squads", enabled=True)
     assert (renamed.name, renamed.slug, renamed.enabled) == ("Squads", "teams", True)
@@ -264,7 +266,9 @@ async def test_fields_crud(service: ApiService, seeded_app, raw: httpx.AsyncClie
     assert field.flow_id == core.id
     assert await service.get_field(field.id) == field
     assert [f.slug for f in await service.list_fields("customers")][-1] == "shoe_size"
-    assert len(await service.list_fields()) == len(demo.CUSTOMER_FIELDS) + 3 + 1
+    assert len(await service.list_fields()) == (
+        len(demo.CUSTOMER_FIELDS) + 3 + len(demo.ADDRESS_FIELDS) + 1
+    )
     assert len(await service.list_fields("wishlists")) == 3
 
     some = all_customers(store)[0]["id"]

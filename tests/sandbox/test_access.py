@@ -62,7 +62,7 @@ async def test_every_v2_route_in_the_route_table_needs_a_valid_token(auth):
     for method, path in V2_ROUTES:
         url = path.format(
             flow_id=flow["id"], slug="wishlists", field_id="x", entry_id="x", field_slug="owner",
-            customer_id="x",
+            customer_id="x", address_id="x",
         )  # fmt: skip
         response = await request(app, method, url, headers=headers, json={"data": {}})
         assert response.status_code == 401, (method, path, response.text)

@@ -115,6 +115,8 @@ def test_routes_in_the_order_the_router_tries_them(sandbox_app):
         ("/v2/customers", ["GET", "HEAD", "POST"]),
         ("/v2/customers/tokens", ["POST"]),
         ("/v2/customers/{customer_id}", ["DELETE", "GET", "HEAD", "PUT"]),
+        ("/v2/customers/{customer_id}/addresses", ["GET", "HEAD", "POST"]),
+        ("/v2/customers/{customer_id}/addresses/{address_id}", ["DELETE", "GET", "HEAD", "PUT"]),
     ]
     assert len(sandbox_app.router.routes) == len(table)
 

@@ -56,6 +56,7 @@ def ids_of(app) -> dict[str, str]:
     fields = store.list_fields(wishlists["id"])
     entry = store.list_entries(wishlists["id"], [], ("created_at", False), 1, 0)[0][0]
     customer = store.list_customers([], ("created_at", False), 1, 0)[0][0]
+    address = store.addresses.list(customer["id"])[0]
     return {
         "flow_id": wishlists["id"],
         "slug": "wishlists",
@@ -63,6 +64,7 @@ def ids_of(app) -> dict[str, str]:
         "entry_id": entry["id"],
         "field_slug": "owner",
         "customer_id": customer["id"],
+        "address_id": address["id"],
     }
 
 
@@ -119,6 +121,29 @@ TEMPLATES: dict[str, Any] = {
         }
     },
     "/v2/customers/{customer_id}": {"data": {"type": "customer", "name": "B", "loyalty_tier": 3}},
+    "/v2/customers/{customer_id}/addresses": {
+        "data": {
+            "type": "address",
+            "name": "Home",
+            "first_name": "Ron",
+            "last_name": "Swanson",
+            "company_name": "Very Good Building Company",
+            "line_1": "1 Sunny Street",
+            "line_2": "Unit 101",
+            "city": "Sunny Town",
+            "county": "Sunnyville",
+            "region": "acc-legal-name",
+            "postcode": "SU33 1YY",
+            "country": "GB",
+            "phone_number": "(555) 555-1234",
+            "instructions": "Leave behind bin",
+            "gate_code": "1234#",
+            "delivery_window": "evening",
+        }
+    },
+    "/v2/customers/{customer_id}/addresses/{address_id}": {
+        "data": {"type": "address", "city": "Pawnee", "delivery_window": "morning"}
+    },
     "/v2/customers/tokens": {
         "data": {
             "type": "token",

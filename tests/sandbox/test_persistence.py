@@ -233,6 +233,7 @@ def dump(store: Store) -> dict:
         "entries": entries,
         "customers": customers,
         "total": total,
+        "addresses": {c["id"]: store.addresses.list(c["id"]) for c in customers},
     }
 
 
@@ -247,8 +248,9 @@ def test_demo_seed_is_deterministic(tmp_path):
         b.close()
     assert first == second
     assert first["total"] == 40
-    assert {f["slug"] for f in first["flows"]} == {"customers", "wishlists"}
+    assert {f["slug"] for f in first["flows"]} == {"customers", "wishlists", "addresses"}
     assert len({c["email"].lower() for c in first["customers"]}) == 40
+    assert all(1 <= len(a) <= 3 for a in first["addresses"].values())
     assert first["entries"]["wishlists"]
 
 
@@ -291,9 +293,12 @@ def test_demo_data_flag_does_not_duplicate_on_an_existing_database(run, tmp_path
         customers = client.get("/v2/customers").json()
         assert customers["meta"]["results"]["total"] == 5
         flows = client.get("/v2/flows").json()["data"]
-        assert sorted(f["slug"] for f in flows) == ["customers", "wishlists"]
+        assert sorted(f["slug"] for f in flows) == ["addresses", "customers", "wishlists"]
         entries = client.get("/v2/flows/wishlists/entries").json()
         assert entries["meta"]["results"]["total"] == 3
+        for customer in customers["data"]:
+            addresses = client.get(f"/v2/customers/{customer['id']}/addresses").json()["data"]
+            assert 1 <= len(addresses) <= 3
     second.kill()
 
     store = Store(path)

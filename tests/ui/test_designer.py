@@ -122,7 +122,7 @@ async def test_seed_steps_2_and_3_through_the_designer():
 async def test_flow_slug_is_checked_as_you_type(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        await open_designer(pilot, flows=2)
+        await open_designer(pilot, flows=3)
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, FlowFormScreen) and app.screen.specs)
         slug = app.screen.query_one("#input-slug", Input)
@@ -149,7 +149,7 @@ async def test_flow_slug_is_checked_as_you_type(sandbox):
 async def test_edit_and_toggle_a_flow(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        view = await open_designer(pilot, flows=2)
+        view = await open_designer(pilot, flows=3)
         await select_flow(pilot, "wishlists")
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, FlowFormScreen) and app.screen.specs)
@@ -159,7 +159,7 @@ async def test_edit_and_toggle_a_flow(sandbox):
         await until(pilot, lambda: isinstance(app.screen, MainScreen))
         await until(pilot, lambda: "Wish lists" in column(view.table, 0))
         await pilot.press("space")
-        await until(pilot, lambda: column(view.table, 3) == ["yes", "no"])
+        await until(pilot, lambda: column(view.table, 3) == ["yes", "no", "yes"])
     flows = {f["slug"]: f for f in (await raw_get(sandbox, "/v2/flows"))["data"]}
     assert flows["wishlists"]["name"] == "Wish lists"
     assert flows["wishlists"]["enabled"] is False
@@ -168,7 +168,7 @@ async def test_edit_and_toggle_a_flow(sandbox):
 async def test_deleting_a_custom_flow_says_what_goes(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        view = await open_designer(pilot, flows=2)
+        view = await open_designer(pilot, flows=3)
         await select_flow(pilot, "wishlists")
         await pilot.press("d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
@@ -179,14 +179,15 @@ async def test_deleting_a_custom_flow_says_what_goes(sandbox):
         await pilot.press("d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
-        await until(pilot, lambda: view.table.row_count == 1)
-    assert [f["slug"] for f in (await raw_get(sandbox, "/v2/flows"))["data"]] == ["customers"]
+        await until(pilot, lambda: view.table.row_count == 2)
+    flows = (await raw_get(sandbox, "/v2/flows"))["data"]
+    assert [f["slug"] for f in flows] == ["customers", "addresses"]
 
 
 async def test_deleting_a_core_flow_needs_the_typed_slug(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        view = await open_designer(pilot, flows=2)
+        view = await open_designer(pilot, flows=3)
         await select_flow(pilot, "customers")
         await pilot.press("d")
         await until(pilot, lambda: isinstance(app.screen, TypedConfirmDialog))
@@ -202,10 +203,10 @@ async def test_deleting_a_core_flow_needs_the_typed_slug(sandbox):
         await pilot.press("s")
         assert not yes.disabled
         await pilot.press("enter")
-        await until(pilot, lambda: view.table.row_count == 1)
+        await until(pilot, lambda: view.table.row_count == 2)
         assert "Deleted flow customers" in notifications(app)
     flows = (await raw_get(sandbox, "/v2/flows"))["data"]
-    assert [f["slug"] for f in flows] == ["wishlists"]  # the renamed flow went too
+    assert [f["slug"] for f in flows] == ["wishlists", "addresses"]  # the renamed flow went too
     customer = (await raw_get(sandbox, "/v2/customers", **{"page[limit]": 1}))["data"][0]
     assert "loyalty_tier" not in customer
 
@@ -238,7 +239,7 @@ async def add_field(pilot, flow_slug: str, name: str, field_type: str, **inputs)
 async def test_every_rule_editor_writes_its_rules(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        await open_designer(pilot, flows=2)
+        await open_designer(pilot, flows=3)
         await add_field(pilot, "wishlists", "Colour", "string", enum="red, green,blue")
         await add_field(pilot, "wishlists", "Contact", "string", format="email")
         await add_field(pilot, "wishlists", "Code", "string", format="slug", default="a-1")
@@ -269,7 +270,7 @@ async def test_every_rule_editor_writes_its_rules(sandbox):
 async def test_uuid_format_and_float_enum_rule_editors(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        await open_designer(pilot, flows=2)
+        await open_designer(pilot, flows=3)
         await add_field(pilot, "wishlists", "Ticket", "string", format="uuid")
         await add_field(pilot, "wishlists", "Ratio", "float", enum="0.5, 1.25,2", default="1.25")
     fields = {f["slug"]: f for f in await fields_of(sandbox, "wishlists")}
@@ -283,7 +284,7 @@ async def test_uuid_format_and_float_enum_rule_editors(sandbox):
 async def test_field_form_validation_messages(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        await open_designer(pilot, flows=2)
+        await open_designer(pilot, flows=3)
         await select_flow(pilot, "customers")
         await pilot.press("tab", "a")
         await until(pilot, lambda: isinstance(app.screen, FieldFormScreen))
@@ -345,7 +346,7 @@ async def test_ctrl_s_on_an_incomplete_field_form_says_what_and_goes_there(sandb
     """Issue 16: ctrl+s on a field form with a problem rang the bell and said nothing."""
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        await open_designer(pilot, flows=2)
+        await open_designer(pilot, flows=3)
         await select_flow(pilot, "customers")
         await pilot.press("tab", "a")
         await until(pilot, lambda: isinstance(app.screen, FieldFormScreen))
@@ -370,7 +371,7 @@ async def test_ctrl_s_on_an_incomplete_field_form_says_what_and_goes_there(sandb
 async def test_type_is_locked_after_creation(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        await open_designer(pilot, flows=2)
+        await open_designer(pilot, flows=3)
         await select_field(pilot, "customers", "loyalty_tier")
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, FieldFormScreen))
@@ -393,7 +394,7 @@ async def test_type_is_locked_after_creation(sandbox):
 async def test_reorder_fields_with_keys(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        view = await open_designer(pilot, flows=2)
+        view = await open_designer(pilot, flows=3)
         await select_field(pilot, "customers", "delivery_notes")
         await pilot.press("J", "J", "shift+down")
         assert column(view.fields_table, 1)[3] == "delivery_notes"
@@ -420,7 +421,7 @@ async def test_reorder_fields_with_keys(sandbox):
 async def test_toggle_and_delete_a_field_naming_what_is_lost(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        view = await open_designer(pilot, flows=2)
+        view = await open_designer(pilot, flows=3)
         await select_field(pilot, "customers", "newsletter")
         await pilot.press("space")
         await until(pilot, lambda: column(view.fields_table, 4)[2] == "no")
@@ -444,7 +445,7 @@ async def test_toggle_and_delete_a_field_naming_what_is_lost(sandbox):
 async def test_preview_is_the_generated_form_and_checks_values(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        await open_designer(pilot, flows=2)
+        await open_designer(pilot, flows=3)
         await select_flow(pilot, "customers")
         await pilot.press("p")
         await until(pilot, lambda: isinstance(app.screen, PreviewScreen))
@@ -466,7 +467,7 @@ async def test_preview_is_the_generated_form_and_checks_values(sandbox):
 async def test_read_only_profile_can_look_but_not_change(sandbox):
     app = logged_in_app(sandbox, read_only=True)
     async with app.run_test(size=SIZE) as pilot:
-        view = await open_designer(pilot, flows=2)
+        view = await open_designer(pilot, flows=3)
         assert "read-only" in text_of(app, "#flows-status")
         await select_flow(pilot, "wishlists")
         await pilot.press("n", "e", "space", "d")
@@ -489,7 +490,7 @@ async def test_read_only_profile_can_look_but_not_change(sandbox):
 
 async def open_wishlist_entries(app, pilot) -> EntriesScreen:
     """From the main screen: the designer, the wishlists flow, its entries (3 in the demo)."""
-    await open_designer(pilot, flows=2)
+    await open_designer(pilot, flows=3)
     await select_flow(pilot, "wishlists")
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, EntriesScreen))
@@ -563,7 +564,7 @@ async def test_entries_crud_with_a_related_customer(sandbox):
 async def test_entry_form_refuses_bad_values_before_sending(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        await open_designer(pilot, flows=2)
+        await open_designer(pilot, flows=3)
         await select_flow(pilot, "wishlists")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, EntriesScreen))
@@ -696,7 +697,7 @@ async def test_open_entries_and_entry_form_follow_field_changes(sandbox):
 async def test_relationship_to_products_takes_typed_ids(sandbox):
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        await open_designer(pilot, flows=2)
+        await open_designer(pilot, flows=3)
         await add_field(
             pilot, "wishlists", "Parts", "relationship", cardinality="one-to-many", target="product"
         )
@@ -741,7 +742,7 @@ def shoot(snap_compare, sandbox, steps, size=SIZE) -> bool:
     app = logged_in_app(sandbox)
 
     async def run_before(pilot) -> None:
-        await open_designer(pilot, flows=2)
+        await open_designer(pilot, flows=3)
         await steps(pilot)
         await settle(pilot)
 

@@ -129,7 +129,7 @@ async def test_read_only_profile_shows_a_badge_and_refuses_new_customers(sandbox
         assert str(app.screen.query_one("#header-readonly").render()) == "READ-ONLY"
         assert app.service.read_only
         await pilot.press("f3")  # flows are readable
-        await until(pilot, lambda: app.screen.query_one("#flows-table").row_count == 2)
+        await until(pilot, lambda: app.screen.query_one("#flows-table").row_count == 3)
         await pilot.press("f2", "n")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
@@ -174,7 +174,7 @@ async def test_new_flow_checks_the_slug_and_creates_it(sandbox):
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, MainScreen))
         flows = app.screen.query_one("#flows-table")
-        await until(pilot, lambda: flows.row_count == 3)
+        await until(pilot, lambda: flows.row_count == 4)
     body = await raw_get(sandbox, "/v2/flows")
     assert "parks" in [f["slug"] for f in body["data"]]
 

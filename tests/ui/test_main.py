@@ -115,8 +115,8 @@ async def test_f2_f3_switch_views(sandbox):
         flows = app.screen.query_one(FlowsView)
         assert app.focused is flows.table
         slugs = sorted(str(flows.table.get_row_at(i)[1]) for i in range(flows.table.row_count))
-        assert slugs == ["customers", "wishlists"]
-        assert str(app.screen.query_one("#flows-status").render()) == "2 flows"
+        assert slugs == ["addresses", "customers", "wishlists"]
+        assert str(app.screen.query_one("#flows-status").render()) == "3 flows"
         await pilot.press("f2")
         assert switcher.current == "customers"
         assert str(app.screen.query_one("#header-view").render()) == "Customers"

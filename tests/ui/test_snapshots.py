@@ -72,7 +72,7 @@ def test_main_flows(snap_compare, sandbox):
     async def run_before(pilot) -> None:
         await wait_for_customers(pilot)
         await pilot.press("f3")
-        await until(pilot, lambda: pilot.app.screen.query_one("#flows-table").row_count == 2)
+        await until(pilot, lambda: pilot.app.screen.query_one("#flows-table").row_count == 3)
         await _settle(pilot)
 
     assert snap_compare(logged_in_app(sandbox), terminal_size=SIZE, run_before=run_before)

@@ -53,6 +53,12 @@ class Handlers(ABC):
         except Q.QueryError as exc:
             raise bad_request(exc.detail) from None
 
+    def core_fields(self, slug: str) -> list[Row]:
+        """The fields of the core flow ``slug`` (``customers``, ``addresses``); none while it
+        does not exist."""
+        flow = self.store.get_flow_by_slug(slug)
+        return self.store.list_fields(flow["id"]) if flow else []
+
     def flow_by_slug(self, slug: str) -> Row:
         """The flow with this slug; 404 when there is none."""
         flow = self.store.get_flow_by_slug(slug)

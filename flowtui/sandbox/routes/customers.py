@@ -55,8 +55,7 @@ class CustomerHandlers(Handlers):
 
     def customer_fields(self) -> list[Row]:
         """The fields of the core ``customers`` flow (none while it does not exist)."""
-        flow = self.store.get_flow_by_slug("customers")
-        return self.store.list_fields(flow["id"]) if flow else []
+        return self.core_fields("customers")
 
     async def customers(self, request: Request) -> Response:
         authorize(self.store, request)
