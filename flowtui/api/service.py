@@ -126,8 +126,7 @@ class ApiService(AddressCalls):
             headers={"User-Agent": f"flowtui/{__version__}", "Accept": "application/json"},
         )
         self._listeners = Listeners()
-        #: The fields of each flow, kept for the session (api/definitions.py).
-        self.definitions = Definitions(self.list_fields, self._emit)
+        self.definitions = Definitions(self.list_fields, self._emit)  # fields kept
         self._listeners.subscribe(self.definitions.apply)
         self._seen: OrderedDict[str, str] = OrderedDict()  # customer id -> updated_at
         #: Whether the last answer came from a flowtui sandbox (``X-Flowtui-Sandbox``).

@@ -17,7 +17,7 @@ import argparse
 from collections.abc import Sequence
 
 from flowtui import __version__
-from flowtui.cli import app, index, login, profile, sandbox, transfer
+from flowtui.cli import app, index, login, profile, sandbox, schema, transfer
 from flowtui.cli.common import ExamplesFormatter, Handler
 
 __all__ = ["build_parser", "main"]
@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_parser(sub)
     transfer.add_parsers(sub)
     index.add_parser(sub)
+    schema.add_parser(sub)
     return parser
 
 
