@@ -167,7 +167,7 @@ async def customers(app, pilot) -> None:
     await customers_loaded(app, pilot)
 
 
-@scenario("customer-detail", "a customer's detail pane (`v`): every attribute")
+@scenario("customer-detail", "a customer's detail pane (`v`): their addresses and every attribute")
 async def customer_detail(app, pilot) -> None:
     await customers_loaded(app, pilot)
     await keys(pilot, "down", "v")
@@ -209,6 +209,39 @@ async def edit_customer(app, pilot) -> None:
 @scenario("customer-delete", "deleting a customer asks first, naming them", "ConfirmDialog")
 async def delete_customer(app, pilot) -> None:
     await customers_loaded(app, pilot)
+    await keys(pilot, "d")
+    await screen_is(pilot, "ConfirmDialog")
+
+
+@scenario(
+    "customer-addresses",
+    "a customer's addresses (`a`): a row each, custom values included",
+    "AddressesScreen",
+)
+async def customer_addresses(app, pilot) -> None:
+    await customers_loaded(app, pilot)
+    await keys(pilot, "a")
+    await until(pilot, lambda: getattr(app.screen, "loaded", False))
+    await settle(pilot)
+
+
+@scenario(
+    "address-edit-invalid",
+    "the address editor: a required postcode emptied, the country picker listing matches",
+    "AddressEditorScreen",
+)
+async def edit_address(app, pilot) -> None:
+    await customer_addresses(app, pilot)
+    await keys(pilot, "e")
+    await until(pilot, lambda: bool(app.screen.query("#input-country")))
+    await settle(pilot)
+    await type_text(pilot, "", "#input-postcode")
+    await type_text(pilot, "ger", "#input-country")
+
+
+@scenario("address-delete", "deleting an address asks first, naming it", "ConfirmDialog")
+async def delete_address(app, pilot) -> None:
+    await customer_addresses(app, pilot)
     await keys(pilot, "d")
     await screen_is(pilot, "ConfirmDialog")
 

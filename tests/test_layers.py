@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1] / "flowtui"
 
 LAYERS = ["cli", "ui", "ops", "index", "api", "config", "core"]
 SANDBOX_USERS = {"cli", "ops"}
-UI_LAYERS = ["app", "screens", "widgets", "session|logic"]
+UI_LAYERS = ["app", "screens", "widgets", "session|typeahead|logic"]
 
 
 def module_name(path: Path, root: Path) -> str:

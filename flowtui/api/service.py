@@ -29,6 +29,7 @@ if importlib.util.find_spec("sniffio") is None:
 from flowtui.api.addresses import AddressCalls
 from flowtui.api.auth import EpccAuth, TokenCache
 from flowtui.api.changes import Change, Listener, Listeners
+from flowtui.api.definitions import Definitions, value_only
 from flowtui.api.errors import (
     ApiError,
     ErrorItem,
@@ -125,6 +126,8 @@ class ApiService(AddressCalls, CustomerWalks):
             headers={"User-Agent": f"flowtui/{__version__}", "Accept": "application/json"},
         )
         self._listeners = Listeners()
+        self.definitions = Definitions(self.list_fields, self._emit)  # fields kept
+        self._listeners.subscribe(self.definitions.apply)
         self._seen: OrderedDict[str, str] = OrderedDict()  # customer id -> updated_at
         #: Whether the last answer came from a flowtui sandbox (``X-Flowtui-Sandbox``).
         self.is_sandbox: bool | None = None
@@ -133,6 +136,7 @@ class ApiService(AddressCalls, CustomerWalks):
         return f"ApiService({self.base_url!r}, read_only={self.read_only})"
 
     async def aclose(self) -> None:
+        await self.definitions.aclose()
         await self.client.aclose()
 
     async def __aenter__(self) -> ApiService:
@@ -351,7 +355,9 @@ class ApiService(AddressCalls, CustomerWalks):
     async def list_fields(self, flow_slug: str | None = None) -> list[Field]:
         """Fields of one flow (by slug, in ``order``), or of every flow."""
         path = f"/v2/flows/{quote(flow_slug, safe='')}/fields" if flow_slug else "/v2/fields"
-        return [Field.parse(d) for d in self._list(await self.request("GET", path), "fields")]
+        fields = [Field.parse(d) for d in self._list(await self.request("GET", path), "fields")]
+        self.definitions.saw(flow_slug, fields)
+        return fields
 
     async def value_fields(self, flow_slug: str = "customers") -> list[Field]:
         """The enabled, non-relationship fields of a flow (those a record shows as values),
@@ -359,8 +365,9 @@ class ApiService(AddressCalls, CustomerWalks):
         try:
             fields = await self.list_fields(flow_slug)
         except NotFoundError:
-            return []
-        return [f for f in fields if f.enabled and f.field_type != "relationship"]
+            fields = []
+            self.definitions.saw(flow_slug, fields)
+        return value_only(fields)
 
     async def get_field(self, field_id: str) -> Field:
         return Field.parse(self._data(await self.request("GET", f"/v2/fields/{quote(field_id)}")))

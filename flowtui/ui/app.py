@@ -72,6 +72,10 @@ class SplashScreen(BaseScreen):
     def status(self, text: str) -> None:
         self.query_one("#splash-status", Label).update(Text(text))
 
+    def accepts_keys(self) -> bool:
+        """Keys typed while connecting wait for the screen that follows (ui/typeahead.py)."""
+        return False
+
 
 class FlowtuiCommands(Provider):
     """Namespaced palette commands: ``profile: switch``, ``customer: new``, ``theme: …``."""

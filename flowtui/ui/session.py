@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from textual import events
 from textual.app import App
 from textual.dom import DOMNode
 from textual.signal import Signal
@@ -34,6 +35,7 @@ from flowtui.config.paths import index_file
 from flowtui.config.profiles import ProfileStore
 from flowtui.config.resolve import Resolved
 from flowtui.core.textsafe import printable
+from flowtui.ui.typeahead import TypeAhead, Typed
 
 if TYPE_CHECKING:
     from flowtui.index import CustomerIndex
@@ -73,6 +75,26 @@ class SessionApp(App[None]):
         #: browser says so and clears it.
         self.index_behind = False
         self._unfollow_index: Callable[[], None] | None = None
+        #: Every key and paste, handed out in order, each where it would land typed slowly
+        #: (ui/typeahead.py).
+        self.typeahead = TypeAhead(self, self._deliver_typed)
+
+    # -- keys -------------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            await self.typeahead.take(event)
+            return
+        await super().on_event(event)
+
+    async def _deliver_typed(self, event: Typed) -> None:
+        """What Textual does with a key the app reads: priority bindings, else the focus."""
+        await super().on_event(event)
+
+    def keys_ready(self) -> None:
+        """A screen that held the type-ahead (:class:`~flowtui.ui.typeahead.KeyReady`) can
+        take keys now."""
+        self.typeahead.poke()
 
     # -- the session ------------------------------------------------------------------------
 

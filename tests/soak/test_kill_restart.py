@@ -70,7 +70,7 @@ def test_killed_mid_edit_loses_only_the_unsaved_form(tmp_path) -> None:
             app.wait_for(f"of {CUSTOMERS} customers")
             app.press("e")
             app.wait_for("Edit customer")
-            app.wait_for("External ref")  # its fields are there (they load in a worker)
+            app.wait_for("External ref")  # its fields are there (kept from the browser's read)
             app.press("end", *" Saved", "ctrl+s")
             app.wait_for(f"{newest['email']}:")  # the toast: "Saved EMAIL: name"
             saved = customer_now(sandbox.url, newest["id"])
@@ -78,7 +78,7 @@ def test_killed_mid_edit_loses_only_the_unsaved_form(tmp_path) -> None:
 
             app.press("e")
             app.wait_for("Edit customer")
-            app.wait_for("External ref")  # its fields are there (they load in a worker)
+            app.wait_for("External ref")  # its fields are there (kept from the browser's read)
             app.press("end", *" Unsaved")
             app.wait_for("Unsaved")
             assert app.kill() == -signal.SIGKILL

@@ -20,7 +20,7 @@ from textual.widgets import Button, Footer, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from flowtui.api.errors import ApiError, NotFoundError
-from flowtui.api.models import Customer
+from flowtui.api.models import Address, Customer, Field
 from flowtui.ui.logic import browse as B
 from flowtui.ui.screens.base import BaseModal
 from flowtui.ui.screens.forms import CUSTOMER_BASE, FormScreen
@@ -61,16 +61,23 @@ class EditCustomerScreen(FormScreen):
 
     def on_mount(self) -> None:
         self.message_subtitle()
-        self.load_fields()
+        self.open_fields()
 
     def message_subtitle(self) -> None:
         c = self.original
         self.message(f"{display(c.name)} <{display(c.email)}> · updated {c.updated_at}")
 
+    def specs_for(self, fields: list[Field]) -> list[FormField]:
+        return edit_specs([FormField.from_field(f) for f in fields])
+
+    def initial_specs(self) -> list[FormField] | None:
+        """From the fields the session keeps: the editor opens with no round trip (the view
+        that asked for it has read them)."""
+        return self.kept_specs()
+
     @work(exclusive=True, group="form.fields", exit_on_error=False)
     async def load_fields(self) -> None:
-        fields = await self.flow_app.api.value_fields("customers")
-        await self.follow_specs(edit_specs([FormField.from_field(f) for f in fields]))
+        await self.follow_specs(await self.read_specs())
 
     def spec_values(self, specs: list[FormField]) -> dict[str, Any]:
         """Each input starts from the customer being edited (a new field too)."""
@@ -159,7 +166,7 @@ class ConflictScreen(BaseModal):
         Binding("t", "choose('theirs')", "Take theirs", id="conflict.theirs", tooltip="Drop yours"),
     ]
 
-    def __init__(self, theirs: Customer, rows: list[B.ConflictRow]) -> None:
+    def __init__(self, theirs: Customer | Address, rows: list[B.ConflictRow]) -> None:
         super().__init__()
         self.theirs = theirs
         self.rows = rows
@@ -198,7 +205,7 @@ class ConflictScreen(BaseModal):
         return text
 
     def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+        self.set_focus(self.query_one("#cancel", Button))
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(None if choice == "cancel" else choice)
@@ -244,7 +251,7 @@ class ColumnsScreen(BaseModal):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(SelectionList).focus()
+        self.set_focus(self.query_one(SelectionList))
 
     def action_apply(self) -> None:
         chosen = set(self.query_one(SelectionList).selected)

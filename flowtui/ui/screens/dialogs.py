@@ -33,7 +33,7 @@ class MessageDialog(BaseModal):
                 yield Button("OK", variant="primary", id="ok")
 
     def on_mount(self) -> None:
-        self.query_one("#ok", Button).focus()
+        self.set_focus(self.query_one("#ok", Button))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None)
@@ -64,7 +64,7 @@ class ConfirmDialog(BaseModal):
                 yield Button("Cancel", id="no")
 
     def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+        self.set_focus(self.query_one("#no", Button))
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)

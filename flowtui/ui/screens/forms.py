@@ -1,6 +1,11 @@
 """Create forms opened from the palette or the views: a customer (with the custom fields of
 the ``customers`` flow, checked as you type) and a flow (slug checked as you type).
-Save stays disabled while anything is invalid; the store's rejections land on their field."""
+Save stays disabled while anything is invalid; the store's rejections land on their field.
+
+A form whose fields the session already keeps (:mod:`flowtui.api.definitions`) is composed
+with its inputs and the focus in the first one: it opens with no round trip. Otherwise it reads
+them in a worker, and until its inputs are there it holds the keys typed meanwhile
+(:meth:`FormScreen.accepts_keys`, ui/typeahead.py), which then land in the form."""
 
 from __future__ import annotations
 
@@ -11,9 +16,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Label, Static
+from textual.worker import Worker, WorkerState
 
 from flowtui.api.errors import ApiError, AuthError, ConflictError, NetworkError
-from flowtui.api.models import Customer
+from flowtui.api.models import Customer, Field
 from flowtui.api.service import Change
 from flowtui.core import fields as F
 from flowtui.ui.screens.base import BaseModal
@@ -51,11 +57,17 @@ class FormScreen(BaseModal):
         self.specs: list[FormField] = []
         self.initial_values: dict[str, Any] = {}
         self.saving = False
+        #: Whether the form has shown its inputs (or given up: its fields could not be read).
+        self.inputs_shown = False
 
     def compose(self) -> ComposeResult:
+        specs = self.initial_specs()
         with Vertical(classes="form-dialog"):
             yield Label(literal(self.TITLE_TEXT), classes="dialog-title")
-            yield VerticalScroll(id="form-fields")
+            with VerticalScroll(id="form-fields"):
+                if specs is not None:
+                    self.specs = specs
+                    yield from self.editors_for(specs, self.spec_values(specs))
             yield Static("", id="form-message")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save", disabled=True)
@@ -69,6 +81,33 @@ class FormScreen(BaseModal):
         """What the editors start with when nothing was typed (by key); none by default."""
         return {}
 
+    def initial_specs(self) -> list[FormField] | None:
+        """The specs known without a round trip, composed with the form; None (the default):
+        the form shows them later with :meth:`set_specs`."""
+        return None
+
+    @staticmethod
+    def editors_for(specs: list[FormField], values: dict[str, Any]) -> list[FieldEditor]:
+        return [FieldEditor(s, values.get(s.key), id=f"field-{s.key}") for s in specs]
+
+    def accepts_keys(self) -> bool:
+        """Whether keys typed now can land (:class:`~flowtui.ui.typeahead.KeyReady`): the
+        inputs are there, the focus in the first one, or the form is not building them (no
+        ``form.fields`` worker of its own is under way)."""
+        return self.inputs_shown or not any(
+            w.node is self and w.group == "form.fields" and not w.is_finished
+            for w in self.app.workers
+        )
+
+    def inputs_ready(self) -> None:
+        """The inputs are there: focus the first one now (not after a refresh, so the keys
+        typed meanwhile land in it) and let those keys come."""
+        editors = self.editors()
+        if editors and not self.inputs_shown:
+            self.set_focus(editors[0].input)
+        self.inputs_shown = True
+        self.flow_app.keys_ready()
+
     async def set_specs(self, specs: list[FormField], values: dict[str, Any] | None = None) -> None:
         """Show one editor per spec, filled from ``values`` (by key), else from
         :meth:`spec_values`."""
@@ -76,14 +115,13 @@ class FormScreen(BaseModal):
         values = {**self.spec_values(specs), **(values or {})}
         body = self.query_one("#form-fields", VerticalScroll)
         await body.remove_children()
-        await body.mount_all(
-            [FieldEditor(s, values.get(s.key), id=f"field-{s.key}") for s in specs]
-        )
+        await body.mount_all(self.editors_for(specs, values))
         editors = list(self.query(FieldEditor))
         if editors:
-            editors[0].input.focus()
+            self.set_focus(editors[0].input)
         self.initial_values = self.values()[0]
         self.revalidate()
+        self.inputs_ready()
 
     def editors(self) -> list[FieldEditor]:
         return list(self.query(FieldEditor))
@@ -115,16 +153,55 @@ class FormScreen(BaseModal):
         await self.set_specs(specs, typed)
         self.initial_values = {**self.initial_values, **opened}
         if focused and self.query(f"#{focused}"):
-            self.query_one(f"#{focused}").focus()
+            self.set_focus(self.query_one(f"#{focused}"))
 
     def load_fields(self) -> object:
         """(Re)load the specs from the store; forms with a ``FIELDS_FLOW`` override it (as a
         worker: what it returns is not used)."""
         return None
 
+    def specs_for(self, fields: list[Field]) -> list[FormField]:
+        """The form's specs for the value fields of ``FIELDS_FLOW`` (one per field here)."""
+        return [FormField.from_field(f) for f in fields]
+
+    def kept_specs(self) -> list[FormField] | None:
+        """The specs from the fields of ``FIELDS_FLOW`` the session keeps (None: not kept)."""
+        service = self.flow_app.service
+        if self.FIELDS_FLOW is None or service is None:
+            return None
+        fields = service.definitions.value_fields(self.FIELDS_FLOW)
+        return None if fields is None else self.specs_for(fields)
+
+    async def read_specs(self) -> list[FormField]:
+        """The specs from the kept fields (the service's own changes reach them before the
+        form hears of them: it follows without a round trip), else read from the store."""
+        specs = self.kept_specs()
+        if specs is None:
+            fields = await self.flow_app.api.value_fields(self.FIELDS_FLOW or "customers")
+            specs = self.specs_for(fields)
+        return specs
+
+    def open_fields(self) -> None:
+        """At mount: a form composed from kept fields has them read again in the background
+        (at most every 30 s: api/definitions.py); the others read them now."""
+        if self.specs and self.FIELDS_FLOW is not None:
+            self.flow_app.api.definitions.revalidate(self.FIELDS_FLOW)
+        else:
+            self.load_fields()
+
     def on_mount(self) -> None:
         # Textual calls every class's on_mount, so the forms below still follow changes.
         self.flow_app.follow_changes(self, self.store_changed)
+        if self.specs and not self.inputs_shown:  # composed with its inputs
+            self.initial_values = self.values()[0]
+            self.revalidate()
+            self.inputs_ready()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Textual also calls the funnel's handler (which reports the error).
+        failed = event.worker.group == "form.fields" and event.state == WorkerState.ERROR
+        if failed and not self.inputs_shown:
+            self.inputs_ready()  # the fields could not be read: the keys go where they may
 
     def store_changed(self, change: Change) -> None:
         """A field of ``FIELDS_FLOW`` (or the flow) changed: the form follows."""
@@ -220,12 +297,17 @@ class NewCustomerScreen(FormScreen):
         self.maybe_created: set[str] = set()
 
     def on_mount(self) -> None:
-        self.load_fields()
+        self.open_fields()
+
+    def specs_for(self, fields: list[Field]) -> list[FormField]:
+        return CUSTOMER_BASE + [FormField.from_field(f) for f in fields]
+
+    def initial_specs(self) -> list[FormField] | None:
+        return self.kept_specs()
 
     @work(exclusive=True, group="form.fields", exit_on_error=False)
     async def load_fields(self) -> None:
-        fields = await self.flow_app.api.value_fields("customers")
-        await self.follow_specs(CUSTOMER_BASE + [FormField.from_field(f) for f in fields])
+        await self.follow_specs(await self.read_specs())
 
     @work(exclusive=True, group="form.save", exit_on_error=False)
     async def submit(self, values: dict[str, Any]) -> None:
@@ -279,7 +361,7 @@ class NewFlowScreen(FormScreen):
     TITLE_TEXT = "New flow"
 
     def on_mount(self) -> None:
-        self.run_worker(self.set_specs(self.flow_specs()), exclusive=True)
+        self.run_worker(self.set_specs(self.flow_specs()), exclusive=True, group="form.fields")
 
     @staticmethod
     def flow_specs() -> list[FormField]:

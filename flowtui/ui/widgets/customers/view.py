@@ -34,6 +34,7 @@ from flowtui.api.models import Customer, Page
 from flowtui.api.service import Change
 from flowtui.ui.logic import browse as B
 from flowtui.ui.logic.pager import Request
+from flowtui.ui.widgets.customers.addressing import Addressing
 from flowtui.ui.widgets.customers.badges import IndexBadge, MarksBadge
 from flowtui.ui.widgets.customers.bars import Bar, FindBar, SearchBar
 from flowtui.ui.widgets.customers.detail import DetailPane
@@ -53,7 +54,14 @@ def page_status(page: Page[Customer], noun: str = "customers") -> str:
     return B.page_range(page.offset, len(page.items), page.total, noun)
 
 
-class CustomersView(Finding, Marking):
+#: The actions of the keys that move the page (never held while a page loads).
+PAGE_ACTIONS = frozenset(
+    {"next_page", "prev_page", "first_page", "last_page"}
+    | {"page_down", "page_up", "scroll_top", "scroll_bottom"}
+)
+
+
+class CustomersView(Finding, Marking, Addressing):
     """Browse, search, sort and edit customers page by page."""
 
     DEFAULT_CSS = """
@@ -144,6 +152,18 @@ class CustomersView(Finding, Marking):
         self.flow_app.follow_changes(self, self.store_changed)
         self.load()
         self.start_index()
+
+    def holds_key(self, key: str) -> bool:
+        """Type-ahead (ui/typeahead.py): while the page asked for is loading, keys typed in
+        the table wait for it (they act on its rows); the page keys go on (they move the
+        target)."""
+        if self.app.focused is not self.table or not any(
+            w.node is self and w.group == "customers.load" and not w.is_finished
+            for w in self.app.workers
+        ):
+            return False
+        active = self.app.active_bindings.get(key)
+        return active is None or active.binding.action not in PAGE_ACTIONS
 
     # -- state the pager keeps ---------------------------------------------------------------
 
