@@ -215,10 +215,17 @@ class CustomersView(Finding, Marking):
         early = take_early(self.flow_app.api, query)
         if early is not None:
             fetcher.adopt(query, early)
-        if self.fields_loaded:
+
+        async def page() -> Page[Customer]:
+            cached = self.pager.cache.get(query)
+            if early is not None and query not in fetcher.tasks and cached is not None:
+                return cached.answer  # the early request had answered already
             return await fetcher.get(query)
+
+        if self.fields_loaded:
+            return await page()
         fields, answer = await asyncio.gather(
-            self.ensure_fields(), fetcher.get(query), return_exceptions=True
+            self.ensure_fields(), page(), return_exceptions=True
         )
         for outcome in (fields, answer):
             if isinstance(outcome, BaseException):
@@ -515,6 +522,8 @@ class CustomersView(Finding, Marking):
             return
         self.search = search
         self.load(0, reset=True)
+        if self.pager.pending is not None:  # not in the cache: the store is asked
+            self.search_locally()
 
     def on_search_bar_cleared(self, event: SearchBar.Cleared) -> None:
         event.stop()
