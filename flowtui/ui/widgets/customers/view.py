@@ -224,9 +224,7 @@ class CustomersView(Finding, Marking):
 
         if self.fields_loaded:
             return await page()
-        fields, answer = await asyncio.gather(
-            self.ensure_fields(), page(), return_exceptions=True
-        )
+        fields, answer = await asyncio.gather(self.ensure_fields(), page(), return_exceptions=True)
         for outcome in (fields, answer):
             if isinstance(outcome, BaseException):
                 raise outcome
@@ -292,9 +290,7 @@ class CustomersView(Finding, Marking):
             self._driving = False
         self._land(plan, query, answer)
 
-    def _land(
-        self, plan: B.Plan, query: Query, answer: Page[Customer], age: float = 0.0
-    ) -> None:
+    def _land(self, plan: B.Plan, query: Query, answer: Page[Customer], age: float = 0.0) -> None:
         """Show the store's ``answer`` to ``plan`` (``age`` seconds old when cached), then
         look ahead: revalidate it when old, prefetch its neighbours."""
         pager = self.pager
