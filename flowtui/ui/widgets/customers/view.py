@@ -381,16 +381,14 @@ class CustomersView(Finding, Marking):
         labels = [(key, self.column_label(key)) for key in columns]
         widths = B.column_widths(labels, table.scrollable_content_region.width - 1)
         heads = [(key, label, width) for (key, label), width in zip(labels, widths, strict=True)]
-        if heads == self._heads:
-            table.clear()  # same columns: keep them (cheaper to lay out)
-        else:
+        if heads != self._heads:
             table.clear(columns=True)
             for key, label, width in heads:
                 table.add_column(safe(label, 30), key=key, width=width)
             self._heads = heads
         self.customers = {c.id: c for c in page.items}
-        for c in page.items:
-            table.add_row(*self.cells(c, columns), key=c.id)
+        # Same columns: the rows are swapped in place, the table not rebuilt (issue 14).
+        table.swap_rows([(c.id, self.cells(c, columns)) for c in page.items])
         if page.items:
             table.move_cursor(row=min(max(cursor, 0), len(page.items) - 1), scroll=False)
         self.state = "loaded" if page.items else "empty"
