@@ -299,7 +299,9 @@ class CustomersView(Finding, Marking):
         pager.pending = None
         self._shown_query = query
         self.show(page, note=age_note(age))
-        self.look_ahead(revalidate=age >= REVALIDATE_AFTER)
+        # After the frame: an answer parsed meanwhile (at 0 ms it comes at once) would hold
+        # the page back from the screen.
+        self.call_after_refresh(self.look_ahead, revalidate=age >= REVALIDATE_AFTER)
 
     # -- looking ahead ------------------------------------------------------------------
 
