@@ -360,3 +360,52 @@ async def test_a_search_shows_the_local_index_first_marked_as_local(far, latency
         assert local_rows[0] and all("knope" in n.lower() for n in local_rows[0])
         total = int(status(app).split(" of ")[1].split()[0])
         assert local[0].startswith(f"local index: {total} matches")
+
+
+# -- snapshots ---------------------------------------------------------------------------
+
+
+def test_snapshot_an_old_cached_page_refreshing(snap_compare, far):
+    """A page shown from the cache, 45 s old, while the store is asked again."""
+    sandbox = far()
+    app = logged_in_app(sandbox)
+
+    async def run_before(pilot) -> None:
+        view = await wait_for_customers(pilot)
+        await pilot.press("pagedown")
+        await settle(pilot)
+        cache = view.pager.cache
+        fetched = cache.get(view.pager.query_for(0)).fetched_at
+        cache.clock = lambda: fetched + 45
+        sandbox.state.config.latency_ms = 60_000  # held until the app exits
+        await pilot.press("pageup")
+        await until(pilot, lambda: "refreshing" in status(app))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_snapshot_a_search_answered_by_the_local_index_first(snap_compare, far):
+    from flowtui.index import CustomerIndex, index_path, sync_index
+    from tests.ui.conftest import factory_for
+
+    sandbox = far()
+    profiles_app = logged_in_app(sandbox)
+
+    async def build_index() -> None:
+        async with factory_for(sandbox)(profiles_app.initial) as service:
+            index = CustomerIndex(index_path(PROFILE))
+            await sync_index(index, service)
+            index.close()
+
+    asyncio.run(build_index())
+    app = build_app(sandbox, profiles=profiles_app.profiles, resolved=profiles_app.initial)
+
+    async def run_before(pilot) -> None:
+        await wait_for_customers(pilot)
+        sandbox.state.config.latency_ms = 60_000  # the store's answer is held
+        await pilot.press("slash", *"knope", "enter")
+        await until(pilot, lambda: status(app).startswith("local index:"))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
