@@ -7,6 +7,11 @@ the server, ``o`` chooses columns, ``v`` shows the detail pane, ``e``/``enter`` 
 creates, ``d`` deletes. Every cell is server text shown literally. A saved customer's row is
 updated in place from the app's change signal.
 
+For a store far away (issue 14) a page seen before is shown at once from the pager's page
+cache (and fetched again in the background when old), the next page is fetched ahead, page
+keys pressed during a load move the target rather than sending a request each, and a page is
+swapped into the table without rebuilding it (:mod:`.fetching` holds the request rules).
+
 The view owns the state (reactives) and its small widgets show it, bound with ``data_bind``:
 the table (:mod:`.table`), the search and find bars (:mod:`.bars`), the detail pane
 (:mod:`.detail`) and the badges of the status bar (:mod:`.badges`). Marks and bulk edit live
@@ -294,7 +299,6 @@ class CustomersView(Finding, Marking):
         """Show the store's ``answer`` to ``plan`` (``age`` seconds old when cached), then
         look ahead: revalidate it when old, prefetch its neighbours."""
         pager = self.pager
-        pager.plan_for(plan.offset)
         page = pager.landed(plan, answer)
         pager.pending = None
         self._shown_query = query
