@@ -153,9 +153,27 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
         for _ in range(samples):
             here = view.page.offset
             await sample("previous page", ["pageup"], page_at(here - 100))
+
+        def landing(here: int):
+            """Page +5 drawn, or (code that loses keys) the page drawn once no load runs."""
+            drawn = view.drawn_at
+
+            def check() -> float | None:
+                page = view.page
+                if view.drawn_at == drawn or page is None or view.state != "loaded":
+                    return None
+                loading = any(w.group == "customers.load" and w.is_running for w in app.workers)
+                if page.offset == here + 500 or not loading:
+                    landed.append((page.offset - here) // 100)
+                    return view.drawn_at
+                return None
+
+            return check
+
+        landed: list[int] = []
         for _ in range(samples):
-            here = view.page.offset
-            await sample("5 rapid PgDn", ["pagedown"] * 5, page_at(here + 500))
+            await sample("5 rapid PgDn", ["pagedown"] * 5, landing(view.page.offset))
+        out["5 rapid PgDn: pages moved"] = [(float(n), 0) for n in landed]
         await pilot.press("g")
         await quiet()
         for i in range(samples):
