@@ -110,16 +110,13 @@ class Fetcher:
             self.waiting -= 1
 
     def prefetch(self, query: Query) -> asyncio.Task[Page[Customer]] | None:
-        """Fetch ``query`` in the background, unless it is fresh in the cache or on its
-        way, the user waits for a page, or another background request is in flight."""
+        """Fetch ``query`` in the background (a page ahead, or the page on screen again),
+        unless it is on its way already, the user waits for a page, or another background
+        request is in flight."""
         if query in self.tasks or self.waiting or self.background is not None:
             return None
         self.background = query
         return self._start(query)
-
-    def refresh(self, query: Query) -> asyncio.Task[Page[Customer]] | None:
-        """Fetch ``query`` again in the background (a cached page shown, now revalidated)."""
-        return self.prefetch(query)
 
     def cancel_background(self) -> None:
         query, self.background = self.background, None
