@@ -214,8 +214,8 @@ class CustomersView(Finding, Marking):
         return True
 
     async def _page_and_fields(self, query: Query) -> Page[Customer]:
-        """The store's answer to ``query``; the fields too on the first load, both requests
-        out together (a failure of either is one error: the first)."""
+        """The store's answer to ``query``; the fields too when not known yet: on the first
+        load both requests go out together (a failure of either is one error: the first)."""
         fetcher = self.fetcher
         early = take_early(self.flow_app.api, query)
         if early is not None:
@@ -229,6 +229,9 @@ class CustomersView(Finding, Marking):
 
         if self.fields_loaded:
             return await page()
+        if self.drawn_at:  # a reload (the fields changed): the fields first, as they decide
+            await self.ensure_fields()  # the columns; only the first page is in a hurry
+            return await page()
         fields, answer = await asyncio.gather(self.ensure_fields(), page(), return_exceptions=True)
         for outcome in (fields, answer):
             if isinstance(outcome, BaseException):
@@ -241,6 +244,7 @@ class CustomersView(Finding, Marking):
         pager = self.pager
         epoch = pager.epoch
         refresh, self._refresh = self._refresh, False
+        reloading = refresh  # the page on screen again (r, a change): not a move to look past
         self._driving = True
         self.state = "loading"
         self.status("Loading customers…")
@@ -293,16 +297,28 @@ class CustomersView(Finding, Marking):
             return
         finally:
             self._driving = False
-        self._land(plan, query, answer)
+        self._land(plan, query, answer, look=not reloading)
 
-    def _land(self, plan: B.Plan, query: Query, answer: Page[Customer], age: float = 0.0) -> None:
+    def _land(
+        self,
+        plan: B.Plan,
+        query: Query,
+        answer: Page[Customer],
+        age: float = 0.0,
+        *,
+        look: bool = True,
+    ) -> None:
         """Show the store's ``answer`` to ``plan`` (``age`` seconds old when cached), then
-        look ahead: revalidate it when old, prefetch its neighbours."""
+        look ahead (``look``: the user moved here): revalidate it when old, prefetch its
+        neighbours. A reload (``r``, a customer created or deleted) does not look ahead: a
+        request nobody asked for would fail unseen on a failing store."""
         pager = self.pager
         page = pager.landed(plan, answer)
         pager.pending = None
         self._shown_query = query
         self.show(page, note=age_note(age))
+        if not look:
+            return
         # After the frame: an answer parsed meanwhile (at 0 ms it comes at once) would hold
         # the page back from the screen.
         self.call_after_refresh(self.look_ahead, revalidate=age >= REVALIDATE_AFTER)
