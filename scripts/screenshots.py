@@ -63,6 +63,8 @@ class Scenario:
 SCENARIOS: list[Scenario] = []
 #: The sandbox store of the app running now (a scenario that writes fixes its ids with it).
 STORE: Any = None
+#: The sandbox settings of the app running now (a scenario may slow the store down).
+SANDBOX_CONFIG: Any = None
 
 
 def scenario(
@@ -369,6 +371,25 @@ async def find(app, pilot) -> None:
 
 
 @scenario(
+    "search-local",
+    "a search (`/`) answered first by the local index while the store's answer is on its way",
+    alone=True,
+)
+async def search_local(app, pilot) -> None:
+    await customers_loaded(app, pilot)
+    view = app.main_screen().query_one("CustomersView")
+    await keys(pilot, "f")  # builds the index
+    await until(pilot, lambda: view.index is not None and view.index.synced_at is not None)
+    await keys(pilot, "escape")
+    await settle(pilot)
+    SANDBOX_CONFIG.latency_ms = 60_000  # the store's answer is held until the app exits
+    await pilot.press("slash", *"knope", "enter")
+    status = view.query_one("#customers-status")
+    await until(pilot, lambda: str(status.render()).startswith("local index:"))
+    await pilot.pause()
+
+
+@scenario(
     "journal", "the journal of changes made with flowtui (`j`); `u` undoes", "JournalScreen",
     alone=True,
 )  # fmt: skip
@@ -588,11 +609,12 @@ async def generate(
             else:
                 runs.append([shot])
         for run in runs:
-            global STORE
+            global STORE, SANDBOX_CONFIG
             store = STORE = Store(":memory:")
             demo.seed(store, DEMO_CUSTOMERS)
             config = SandboxConfig(client_id="demo", client_secret="demo-secret", password_cost=16)
             sandbox = create_app(config, store)
+            SANDBOX_CONFIG = config
 
             def factory(resolved, sandbox=sandbox, **kwargs):
                 transport = httpx.ASGITransport(app=sandbox)
