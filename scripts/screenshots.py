@@ -366,6 +366,118 @@ async def journal(app, pilot) -> None:
     await settle(pilot)
 
 
+async def compare_planned(app, pilot, failure: bool = False) -> Any:
+    """The compare view (flows view, ``C``) against a second sandbox under profile staging
+    whose design differs: + flow brands and its field, delivery_notes described,
+    contact_window an integer (a replace), lifetime_value gone (a delete, with prune). The
+    plan with prune on, three items picked and the replace highlighted. ``failure``: another
+    writer retypes delivery_notes here meanwhile, so applying that update will fail."""
+    import httpx
+
+    from flowtui.api.service import ApiService
+    from flowtui.config.profiles import Profile, ProfileStore
+    from flowtui.config.secrets import secret_store
+    from flowtui.ops.connect import service_for
+    from flowtui.sandbox import demo
+    from flowtui.sandbox.app import SandboxConfig, create_app
+    from flowtui.sandbox.store import Store
+
+    other_url = "http://127.0.0.1:8711"
+    store = Store(":memory:")
+    demo.seed(store, 5)
+    config = SandboxConfig(client_id="demo", client_secret="demo-secret", password_cost=16)
+    there = create_app(config, store)
+    profile = Profile(name="staging", base_url=other_url, client_id="demo")
+    ProfileStore().save(profile)
+    secret_store(profile).set_secret("staging", "demo-secret")
+    factory = app.service_factory
+
+    def both(resolved, **kwargs):
+        if resolved.profile.base_url == other_url:
+            transport = httpx.ASGITransport(app=there)
+            return service_for(resolved, transport=transport, rate_limit=None, **kwargs)
+        return factory(resolved, **kwargs)
+
+    app.service_factory = both
+    transport = httpx.ASGITransport(app=there)
+    async with ApiService(other_url, "demo", "demo-secret", transport=transport) as s:
+        customers = next(f for f in await s.list_flows() if f.slug == "customers")
+        fields = {f.slug: f for f in await s.list_fields("customers")}
+        brands = await s.create_flow("Brands", "brands", "Who makes it")
+        await s.create_field(brands, name="Label", slug="label", field_type="string")
+        notes = fields["delivery_notes"]
+        await s.update_field(notes.id, flow_slug="customers", description="Gate codes too")
+        window = fields["contact_window"]
+        await s.delete_field(window, "customers")
+        await s.create_field(
+            customers,
+            name="Contact window",
+            slug="contact_window",
+            field_type="integer",
+            order=window.order,
+        )
+        await s.delete_field(fields["lifetime_value"], "customers")
+    await flows_loaded(app, pilot)
+    await keys(pilot, "C")
+    await screen_is(pilot, "CompareScreen")
+    screen = app.screen
+    await keys(pilot, "enter")
+    await until(pilot, lambda: screen.stage == "plan")
+    await keys(pilot, "p")
+    await until(pilot, lambda: len(screen.plan.items) == 5)
+    await settle(pilot)
+    # brands.label (its flow comes along), delivery_notes, lifetime_value; the replace last.
+    await keys(pilot, "down", "space", "space", "down", "space", "ctrl+home")
+    await keys(pilot, *["down"] * 3)
+    if failure:
+        here = app.service
+        local = {f.slug: f for f in await here.list_fields("customers")}
+        flow = next(f for f in await here.list_flows() if f.slug == "customers")
+        await here.delete_field(local["delivery_notes"], "customers")
+        await here.create_field(flow, name="Notes", slug="delivery_notes", field_type="integer")
+        await settle(pilot)
+    return screen
+
+
+@scenario(
+    "compare-plan",
+    "compare with… (`C` in the flows view): another store's design beside this one's, "
+    "items picked, the replace's every change below",
+    "CompareScreen",
+    alone=True,
+)
+async def compare_plan(app, pilot) -> None:
+    await compare_planned(app, pilot)
+
+
+@scenario(
+    "compare-preview",
+    "compare with…: the picked items before → after, before anything is sent",
+    "CompareScreen",
+    alone=True,
+)
+async def compare_preview(app, pilot) -> None:
+    screen = await compare_planned(app, pilot)
+    await keys(pilot, "f10")
+    await until(pilot, lambda: screen.stage == "preview")
+    await settle(pilot)
+
+
+@scenario(
+    "compare-failure",
+    "compare with…: applied until a failure, listed per item with the store's reason",
+    "CompareScreen",
+    alone=True,
+)
+async def compare_failure(app, pilot) -> None:
+    screen = await compare_planned(app, pilot, failure=True)
+    await keys(pilot, "f10")
+    await until(pilot, lambda: screen.stage == "preview")
+    await keys(pilot, "f10", "y")
+    await until(pilot, lambda: screen.applied)
+    await settle(pilot)
+
+
 # -- running them ----------------------------------------------------------------------------
 
 

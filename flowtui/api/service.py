@@ -12,7 +12,7 @@ import datetime as dt
 import importlib.util
 import sys
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -39,7 +39,7 @@ from flowtui.api.errors import (
     error_from_response,
 )
 from flowtui.api.models import Customer, Entry, Field, Flow, Page
-from flowtui.api.paging import PAGE_LIMIT, WalkKey, iter_customers, walk_customers
+from flowtui.api.paging import PAGE_LIMIT, CustomerWalks
 from flowtui.api.params import build_filter, encode_query
 from flowtui.api.recording import (
     WriteRecorder,
@@ -64,7 +64,7 @@ from flowtui.api.transport import (
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 
-class ApiService(AddressCalls):
+class ApiService(AddressCalls, CustomerWalks):
     """All calls the screens make against one store (one profile)."""
 
     def __init__(
@@ -679,21 +679,3 @@ class ApiService(AddressCalls):
             await self._journal(
                 "customer", "deleted", customer_id, customer_attrs(before), None, unrecorded=hidden
             )
-
-    def iter_customers(
-        self, *, page_size: int = PAGE_LIMIT, concurrency: int = 4, windows: int | None = None
-    ) -> AsyncIterator[Customer]:
-        """Every customer, oldest first, walked by key (see :func:`.paging.iter_customers`)."""
-        return iter_customers(self, page_size=page_size, concurrency=concurrency, windows=windows)
-
-    def walk_customers(
-        self,
-        key: WalkKey = "created_at",
-        lo: str | None = None,
-        hi: str | None = None,
-        *,
-        page_size: int = PAGE_LIMIT,
-    ) -> AsyncIterator[list[Customer]]:
-        """Pages of the customers with ``lo <= key < hi`` in ``key`` order (see
-        :func:`.paging.walk_customers`)."""
-        return walk_customers(self, key, lo, hi, page_size=page_size)

@@ -7,14 +7,17 @@
   seen *before* the walk picks up whatever changed during it.
 * **Incremental sync**: the customers with ``updated_at >= watermark``, paged by key
   (``ge(updated_at, …)``, sorted by updated_at, ties drained by id; never an offset past the
-  first page), are written in one transaction per page, and the watermark moves to the newest
-  one seen.
+  first page, except the few ``page[limit]=1`` look-ups that cut a very uneven range), with
+  ``concurrency`` requests in flight and the pages still in order
+  (:func:`flowtui.api.paging.walk_pages`), are written in one transaction per page, and the
+  watermark moves to the newest one seen.
 * **Deletes** leave nothing to find by ``updated_at``: after an incremental sync the store's
   customer count is compared with the index's. When they differ, the created_at span is cut
   into windows; a window whose counts agree is skipped, one that differs is halved until it
   holds at most a few pages, which are then fetched and compared id by id (customers gone
   from the store leave the index). A few deletes among 100,000 customers cost a few dozen
-  count requests, not a full walk. A delete and a create in the same window between two syncs
+  count requests (``concurrency`` in flight, each round of halving at once), not a full
+  walk. A delete and a create in the same window between two syncs
   would cancel out in the counts; ``--full`` rebuilds from scratch.
 
 One sync at a time per index, across processes: every sync holds the index's lock
@@ -30,11 +33,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from flowtui.api.inflight import Lanes
 from flowtui.api.models import Customer
 from flowtui.api.paging import format_stamp, parse_stamp, time_windows
 from flowtui.api.service import ApiService
@@ -121,12 +126,12 @@ async def _sync(
     )
     if needs_full:
         fetched = await _full(index, service, fields, signature, progress, concurrency)
-        extra, deleted, reconciled = await _incremental(index, service, None)
+        extra, deleted, reconciled = await _incremental(index, service, None, concurrency)
         mode = "full"
         fetched += extra
     else:
         index.set_meta(fields=fields_meta(fields))  # names may have changed
-        fetched, deleted, reconciled = await _incremental(index, service, progress)
+        fetched, deleted, reconciled = await _incremental(index, service, progress, concurrency)
         mode = "incremental"
     index.set_meta(synced_at=repr(time.time()))
     return SyncResult(mode, fetched, deleted, index.count(), time.monotonic() - started, reconciled)
@@ -186,7 +191,7 @@ async def _full(
 
 
 async def _incremental(
-    index: CustomerIndex, service: ApiService, progress: Progress | None
+    index: CustomerIndex, service: ApiService, progress: Progress | None, concurrency: int
 ) -> tuple[int, int, bool]:
     """(customers fetched, customers deleted, whether ids were reconciled)."""
     since = index.meta("watermark") or None
@@ -209,7 +214,8 @@ async def _incremental(
             index.set_meta(watermark=pending_newest)
 
     try:
-        async for page in service.walk_customers("updated_at", since):
+        pages = service.walk_customers("updated_at", since, concurrency=concurrency)
+        async for page in pages:
             await written()
             newest = max(newest, page[-1].updated_at)
             pending, pending_newest = (
@@ -225,43 +231,54 @@ async def _incremental(
             await asyncio.gather(pending, return_exceptions=True)
     deleted, reconciled = 0, False
     if await service.count_customers() != index.count():
-        deleted = await reconcile(index, service)
+        deleted = await reconcile(index, service, concurrency)
         reconciled = True
     return fetched, deleted, reconciled
 
 
-async def reconcile(index: CustomerIndex, service: ApiService) -> int:
+async def reconcile(index: CustomerIndex, service: ApiService, concurrency: int = 4) -> int:
     """Make the index hold exactly the store's customers by comparing counts in created_at
-    windows (see the module docstring); returns how many were deleted from the index."""
-    first = await service.list_customers(sort="created_at", limit=1)
-    if not first.items:
+    windows (see the module docstring), ``concurrency`` counts in flight; returns how many
+    were deleted from the index."""
+    first, last = await asyncio.gather(
+        service.list_customers(sort="created_at", limit=1),
+        service.list_customers(sort="-created_at", limit=1),
+    )
+    if not first.items or not last.items:
         return index.delete_ids(index.ids_between(None, None))
-    last = await service.list_customers(sort="-created_at", limit=1)
     start, end = first.items[0].created_at, last.items[0].created_at
     windows = time_windows(start, end, 16)
     deleted = 0
+    lanes = Lanes(concurrency)
     while windows:
-        lo, hi = windows.pop()
-        terms = []
-        if lo is not None:
-            terms.append(("ge", "created_at", lo))
-        if hi is not None:
-            terms.append(("lt", "created_at", hi))
-        in_store = await service.count_customers(terms)
-        if in_store == index.count_between(lo, hi):
-            continue
-        halves = None if in_store <= SMALL_WINDOW else _halve(lo or start, hi or end)
-        if halves is None:
-            seen: set[str] = set()
-            async for page in service.walk_customers("created_at", lo, hi):
-                await asyncio.to_thread(index.upsert, page)
-                seen.update(c.id for c in page)
-            gone = index.ids_between(lo, hi) - seen
-            deleted += await asyncio.to_thread(index.delete_ids, gone)
-        else:
-            mid = halves
-            windows += [(lo, mid), (mid, hi)]
+        batch, windows = windows, []
+        counts = await asyncio.gather(
+            *(lanes.run(functools.partial(service.count_customers, _terms(*w))) for w in batch)
+        )
+        for (lo, hi), in_store in zip(batch, counts, strict=True):
+            if in_store == index.count_between(lo, hi):
+                continue
+            halves = None if in_store <= SMALL_WINDOW else _halve(lo or start, hi or end)
+            if halves is None:
+                seen: set[str] = set()
+                async for page in service.walk_customers("created_at", lo, hi):
+                    await asyncio.to_thread(index.upsert, page)
+                    seen.update(c.id for c in page)
+                gone = index.ids_between(lo, hi) - seen
+                deleted += await asyncio.to_thread(index.delete_ids, gone)
+            else:
+                mid = halves
+                windows += [(lo, mid), (mid, hi)]
     return deleted
+
+
+def _terms(lo: str | None, hi: str | None) -> list[tuple[str, str, str]]:
+    terms = []
+    if lo is not None:
+        terms.append(("ge", "created_at", lo))
+    if hi is not None:
+        terms.append(("lt", "created_at", hi))
+    return terms
 
 
 def _halve(lo: str, hi: str) -> str | None:

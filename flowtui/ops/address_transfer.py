@@ -20,12 +20,13 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
 from flowtui.api.addresses import ADDRESS_FLOW
 from flowtui.api.errors import ApiError, ErrorItem, NetworkError, NotFoundError, ServerError
+from flowtui.api.inflight import Lanes, gather_limited
 from flowtui.api.models import ADDRESS_ATTRS, Address, Customer, Field
 from flowtui.api.recording import address_attrs, record_write
 from flowtui.api.service import ApiService
@@ -108,13 +109,12 @@ async def export_addresses(
         progress(0, total)
     # ``concurrency`` lists on the wire at once; up to BUFFER times as many customers wait
     # in order behind a slow one, so one slow answer does not empty the lanes.
-    lanes = asyncio.Semaphore(max(1, concurrency))
+    lanes = Lanes(concurrency)
     pending: deque[tuple[Customer, asyncio.Task[list[Address]]]] = deque()
     count = walked = 0
 
     async def fetch(customer: Customer) -> list[Address]:
-        async with lanes:
-            return await _addresses_of(service, customer)
+        return await lanes.run(functools.partial(_addresses_of, service, customer))
 
     async def write_oldest() -> None:
         nonlocal count, walked
@@ -275,7 +275,7 @@ async def _address_lists(
     plan.lookup = "each"
     if progress:
         progress(0, asked)
-    await _in_flight([functools.partial(addresses, i) for i in ids], LOOKUP_CONCURRENCY)
+    await gather_limited([functools.partial(addresses, i) for i in ids], LOOKUP_CONCURRENCY)
     emails = sorted(
         {
             str(r.values["customer_email"]).lower()
@@ -284,27 +284,10 @@ async def _address_lists(
         }
     )
     asked += 2 * len(emails)
-    await _in_flight([functools.partial(by_email, e) for e in emails], LOOKUP_CONCURRENCY)
+    await gather_limited([functools.partial(by_email, e) for e in emails], LOOKUP_CONCURRENCY)
     if progress:
         progress(asked, asked)
     return found
-
-
-async def _in_flight(jobs: list[Callable[[], Awaitable[None]]], limit: int) -> None:
-    """Run ``jobs``, ``limit`` at a time; the first failure cancels the rest and is raised."""
-    free = asyncio.Semaphore(max(1, limit))
-
-    async def one(job: Callable[[], Awaitable[None]]) -> None:
-        async with free:
-            await job()
-
-    tasks = [asyncio.create_task(one(job)) for job in jobs]
-    try:
-        await asyncio.gather(*tasks)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _classify(

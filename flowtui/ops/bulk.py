@@ -24,7 +24,9 @@ runs, so a run stopped by the user, by a lost connection or by a killed app can 
   ran it.
 
 :func:`iter_matching` walks every customer matching a search by key (``created_at``, then
-id), never by offset, so "mark all matching" works past EPCC's 10,000-record offset cap.
+id), never by offset, so "mark all matching" works past EPCC's 10,000-record offset cap; it is
+the service's walk (:mod:`flowtui.api.paging`), with its requests in flight and its bounded
+buffer.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from flowtui.api.errors import (
     ServerError,
 )
 from flowtui.api.models import Customer, Field
+from flowtui.api.paging import CONCURRENCY as WALKS_IN_FLIGHT
 from flowtui.config._files import LockTimeout, atomic_write, ensure_dir, locked
 from flowtui.config.paths import data_dir
 from flowtui.core import fields as F
@@ -64,6 +67,8 @@ MARK_ALL_ASK = 1_000
 #: The store's limit on ``external_ref``.
 MAX_EXTERNAL_REF = 2048
 PAGE = 100
+#: Requests "mark all matching" keeps in flight while it walks the store.
+WALK_CONCURRENCY = WALKS_IN_FLIGHT
 
 PENDING, DONE, FAILED, SKIPPED = "pending", "done", "failed", "skipped"
 NO_CHANGE = "no change: already has this value"
@@ -636,40 +641,17 @@ async def count_matching(service: Any, terms: Sequence[Term]) -> int:
     return await service.count_customers(list(terms))
 
 
-async def iter_matching(
-    service: Any, terms: Sequence[Term], *, page_size: int = PAGE
+def iter_matching(
+    service: Any,
+    terms: Sequence[Term],
+    *,
+    page_size: int = PAGE,
+    concurrency: int = WALK_CONCURRENCY,
 ) -> AsyncIterator[Customer]:
     """Every customer matching ``terms`` (ANDed), oldest first, walked by key: ``created_at``
-    then id for customers created in the same millisecond, never by offset."""
-    after: tuple[str, str] | None = None  # (created_at, id) of the last one yielded
-    strict = False  # after a drained tie: start past its timestamp
-    while True:
-        extra: list[Term] = []
-        if after is not None:
-            extra.append(("gt" if strict else "ge", "created_at", after[0]))
-        page = await service.list_customers(
-            filters=[*terms, *extra], sort="created_at", limit=page_size
-        )
-        items = page.items
-        if after is not None and not strict:
-            items = [c for c in items if (c.created_at, c.id) > after]
-        strict = False
-        if items:
-            for customer in items:
-                yield customer
-            after = (items[-1].created_at, items[-1].id)
-        elif after is not None and len(page.items) == page_size:
-            # A full page of one timestamp, all seen already: drain that timestamp by id.
-            while True:
-                tie = [*terms, ("eq", "created_at", after[0]), ("gt", "id", after[1])]
-                chunk = await service.list_customers(filters=tie, sort="id", limit=page_size)
-                for customer in chunk.items:
-                    yield customer
-                if chunk.items:
-                    after = (chunk.items[-1].created_at, chunk.items[-1].id)
-                if len(chunk.items) < page_size:
-                    break
-            strict = True
-            continue
-        if len(page.items) < page_size:
-            return
+    then id for customers created in the same millisecond, never by offset, with
+    ``concurrency`` requests in flight (the service's walk, :func:`.paging.walk_pages`)."""
+    walk: AsyncIterator[Customer] = service.iter_customers(
+        terms=list(terms), page_size=page_size, concurrency=concurrency
+    )
+    return walk

@@ -21,20 +21,20 @@ type. A column the file lacks is left unchanged. No Textual here.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import json
 import os
 from collections import Counter
-from collections.abc import Awaitable, Callable, Set
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flowtui.api.errors import ApiError, ErrorItem, NetworkError, NotFoundError, ServerError
+from flowtui.api.inflight import gather_limited
 from flowtui.api.models import Address, Customer, Field
-from flowtui.api.paging import PAGE_LIMIT
+from flowtui.api.paging import PAGE_LIMIT, walk_requests
 from flowtui.api.recording import customer_attrs, record_write
 from flowtui.api.service import ApiService
 from flowtui.config._files import open_private
@@ -74,7 +74,8 @@ BASE_KEYS = ("id", "name", "email", "external_ref")
 #: Columns the export writes (or a failure file adds) that an import reads past silently.
 SKIPPED_KEYS = frozenset({"created_at", "updated_at", "error"})
 MAX_EXTERNAL_REF = 2048
-#: Concurrent lookups / writes. The transport paces them to the profile's rate limit.
+#: Lookups / writes in flight (:mod:`flowtui.api.inflight`, the walks' own limiter); the
+#: transport paces them to the profile's rate limit.
 LOOKUP_CONCURRENCY = 8
 WRITE_CONCURRENCY = 4
 #: After this many network failures in a row the store is taken as gone: the import stops.
@@ -322,18 +323,16 @@ async def _lookup(
     if not wanted:
         return by_email, by_id
     total = await service.count_customers() if strategy != "each" else 0
-    pages = -(-total // PAGE_LIMIT)
-    windows = max(1, min(16, pages // 4))  # time windows walked 4 at a time
     if strategy == "auto":
-        # A walk costs about a request per page and per window, plus two; lookups cost one
-        # request per key.
-        strategy = "walk" if 2 + pages + windows < wanted else "each"
+        # A walk costs about a request per page (plus a short page per window); lookups
+        # cost one request per key. Both keep the same number of requests in flight.
+        strategy = "walk" if walk_requests(total) < wanted else "each"
     plan.lookup = strategy
     if strategy == "walk":
         done = 0
         if progress:
             progress(0, total)
-        async for customer in service.iter_customers(windows=windows):
+        async for customer in service.iter_customers(concurrency=LOOKUP_CONCURRENCY):
             if customer.id in ids or customer.id in also:
                 by_id[customer.id] = customer
             folded = customer.email.lower()
@@ -364,25 +363,8 @@ async def _lookup(
 
     if progress:
         progress(0, len(keys))
-    await _gather_limited([functools.partial(find, *k) for k in keys], LOOKUP_CONCURRENCY)
+    await gather_limited([functools.partial(find, *k) for k in keys], LOOKUP_CONCURRENCY)
     return by_email, by_id
-
-
-async def _gather_limited(jobs: list[Callable[[], Awaitable[None]]], limit: int) -> None:
-    """Run ``jobs`` with at most ``limit`` at a time; the first failure cancels the rest."""
-    pending = iter(jobs)
-
-    async def worker() -> None:
-        for job in pending:
-            await job()
-
-    tasks = [asyncio.create_task(worker()) for _ in range(min(limit, len(jobs)))]
-    try:
-        await asyncio.gather(*tasks)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _classify(
@@ -528,7 +510,7 @@ async def apply_import(
 
     if progress:
         progress(0, len(todo))
-    await _gather_limited([functools.partial(write, r) for r in todo], concurrency)
+    await gather_limited([functools.partial(write, r) for r in todo], concurrency)
     return plan.outcomes()
 
 

@@ -91,6 +91,11 @@ class FlowtuiCommands(Provider):
                 ("customer: new", app.action_new_customer, "Create a customer, custom fields too"),
                 ("bulk: resume", app.action_bulk_resume, "Resume an unfinished bulk edit"),
                 ("flow: new", app.action_new_flow, "Create a core or custom flow"),
+                (
+                    "designer: compare with…",
+                    app.action_compare_with,
+                    "Another profile's or a schema file's flows and fields, applied here",
+                ),
                 ("view: customers", partial(app.action_view, "customers"), "Browse customers"),
                 ("view: flows", partial(app.action_view, "flows"), "Flows and their fields"),
                 ("journal: show", app.action_journal, "The changes made with this profile"),
@@ -371,6 +376,13 @@ class FlowApp(SessionApp):
             from flowtui.ui.screens.flow_form import FlowFormScreen  # on first use
 
             self.push_screen(FlowFormScreen())
+
+    def action_compare_with(self) -> None:
+        """The designer's "compare with…" (flows view ``C``, or the palette)."""
+        from flowtui.ui.screens.compare import CompareScreen  # on first use
+
+        if self.service is not None and not isinstance(self.screen, CompareScreen):
+            self.push_screen(CompareScreen(self.make_service))
 
     def action_journal(self) -> None:
         main = self.main_screen()

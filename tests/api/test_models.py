@@ -20,7 +20,7 @@ async def test_flow_from_sandbox(raw: httpx.AsyncClient) -> None:
     body = (await raw.get("/v2/flows")).json()
     flows = [Flow.parse(d) for d in body["data"]]
     by_slug = {f.slug: f for f in flows}
-    assert set(by_slug) == {"customers", "wishlists"}
+    assert set(by_slug) == {"addresses", "customers", "wishlists"}
     customers = by_slug["customers"]
     raw_flow = next(d for d in body["data"] if d["slug"] == "customers")
     assert customers.id == raw_flow["id"]

@@ -170,6 +170,14 @@ class FlowsView(View):
     BINDINGS = [
         Binding("n", "new", "New flow", id="flows.new", tooltip="Create a flow"),
         Binding("r", "reload", "Reload", id="flows.reload", tooltip="Reload flows and fields"),
+        Binding(
+            "C",
+            "app.compare_with",
+            "Compare with…",
+            id="flows.compare",
+            show=False,
+            tooltip="Compare with another profile or a schema file; apply its design here",
+        ),
     ]
 
     table = getters.query_one("#flows-table", FlowTable)
@@ -185,6 +193,7 @@ class FlowsView(View):
         self.requested = False  # whether a load was ever started (the view loads lazily)
         self._reordering = False
         self._reload_after_reorder = False
+        self._stale = False  # changes heard while hidden: load when shown again
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Loading flows…", id="flows-status", classes="status").data_bind(
@@ -196,6 +205,7 @@ class FlowsView(View):
 
     def on_mount(self) -> None:
         self.flow_app.follow_changes(self, self.store_changed)
+        self.app.screen_change_signal.subscribe(self, self.screen_changed)
 
     def ensure_loaded(self, later: float = 0.0) -> None:
         """Load the flows unless that was done (the view loads lazily: hidden behind the
@@ -306,6 +316,22 @@ class FlowsView(View):
             if self._reordering and change.resource == "field":
                 self._reload_after_reorder = True
                 return
+            if not self.shown():
+                # Hidden behind a full screen (compare with… applying 1,000 creates reloaded
+                # the designer 1,000 times, each load's requests taking the apply's pace):
+                # once, when it shows again.
+                self._stale = True
+                return
+            self.load()
+
+    def shown(self) -> bool:
+        """Whether the view's screen is on top, or under a dialog (not under a full screen)."""
+        top = self.app.screen
+        return top is self.screen or (top.is_modal and self.screen in self.app.screen_stack)
+
+    def screen_changed(self, screen: object) -> None:
+        if self._stale and self.shown():
+            self._stale = False
             self.load()
 
     # -- flow actions ----------------------------------------------------------------------
