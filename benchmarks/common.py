@@ -13,11 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CLIENT_ID, CLIENT_SECRET = "bench", "bench-secret"
 
 
-def start_sandbox(db: Path, env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """``python -m flowtui sandbox`` on ``db``; returns the process and its base URL."""
+def start_sandbox(
+    db: Path, env: dict | None = None, extra: list[str] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """``python -m flowtui sandbox`` on ``db`` (``extra``: more options, such as
+    ``--latency-ms``); returns the process and its base URL."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "flowtui", "sandbox", "--db", str(db), "--port", "0",
-         "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET],
+         "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, *(extra or [])],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -63,6 +63,8 @@ class Scenario:
 SCENARIOS: list[Scenario] = []
 #: The sandbox store of the app running now (a scenario that writes fixes its ids with it).
 STORE: Any = None
+#: The sandbox settings of the app running now (a scenario may slow the store down).
+SANDBOX_CONFIG: Any = None
 
 
 def scenario(
@@ -167,7 +169,7 @@ async def customers(app, pilot) -> None:
     await customers_loaded(app, pilot)
 
 
-@scenario("customer-detail", "a customer's detail pane (`v`): every attribute")
+@scenario("customer-detail", "a customer's detail pane (`v`): their addresses and every attribute")
 async def customer_detail(app, pilot) -> None:
     await customers_loaded(app, pilot)
     await keys(pilot, "down", "v")
@@ -209,6 +211,39 @@ async def edit_customer(app, pilot) -> None:
 @scenario("customer-delete", "deleting a customer asks first, naming them", "ConfirmDialog")
 async def delete_customer(app, pilot) -> None:
     await customers_loaded(app, pilot)
+    await keys(pilot, "d")
+    await screen_is(pilot, "ConfirmDialog")
+
+
+@scenario(
+    "customer-addresses",
+    "a customer's addresses (`a`): a row each, custom values included",
+    "AddressesScreen",
+)
+async def customer_addresses(app, pilot) -> None:
+    await customers_loaded(app, pilot)
+    await keys(pilot, "a")
+    await until(pilot, lambda: getattr(app.screen, "loaded", False))
+    await settle(pilot)
+
+
+@scenario(
+    "address-edit-invalid",
+    "the address editor: a required postcode emptied, the country picker listing matches",
+    "AddressEditorScreen",
+)
+async def edit_address(app, pilot) -> None:
+    await customer_addresses(app, pilot)
+    await keys(pilot, "e")
+    await until(pilot, lambda: bool(app.screen.query("#input-country")))
+    await settle(pilot)
+    await type_text(pilot, "", "#input-postcode")
+    await type_text(pilot, "ger", "#input-country")
+
+
+@scenario("address-delete", "deleting an address asks first, naming it", "ConfirmDialog")
+async def delete_address(app, pilot) -> None:
+    await customer_addresses(app, pilot)
     await keys(pilot, "d")
     await screen_is(pilot, "ConfirmDialog")
 
@@ -333,6 +368,25 @@ async def find(app, pilot) -> None:
     await keys(pilot, "enter")
     await until(pilot, lambda: "matches" in str(view.query_one("#customers-status").render()))
     await settle(pilot)
+
+
+@scenario(
+    "search-local",
+    "a search (`/`) answered first by the local index while the store's answer is on its way",
+    alone=True,
+)
+async def search_local(app, pilot) -> None:
+    await customers_loaded(app, pilot)
+    view = app.main_screen().query_one("CustomersView")
+    await keys(pilot, "f")  # builds the index
+    await until(pilot, lambda: view.index is not None and view.index.synced_at is not None)
+    await keys(pilot, "escape")
+    await settle(pilot)
+    SANDBOX_CONFIG.latency_ms = 60_000  # the store's answer is held until the app exits
+    await pilot.press("slash", *"knope", "enter")
+    status = view.query_one("#customers-status")
+    await until(pilot, lambda: str(status.render()).startswith("local index:"))
+    await pilot.pause()
 
 
 @scenario(
@@ -555,11 +609,12 @@ async def generate(
             else:
                 runs.append([shot])
         for run in runs:
-            global STORE
+            global STORE, SANDBOX_CONFIG
             store = STORE = Store(":memory:")
             demo.seed(store, DEMO_CUSTOMERS)
             config = SandboxConfig(client_id="demo", client_secret="demo-secret", password_cost=16)
             sandbox = create_app(config, store)
+            SANDBOX_CONFIG = config
 
             def factory(resolved, sandbox=sandbox, **kwargs):
                 transport = httpx.ASGITransport(app=sandbox)

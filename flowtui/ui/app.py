@@ -33,6 +33,7 @@ from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.login import LoginScreen
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.session import SessionApp
+from flowtui.ui.widgets.customers.fetching import start_early
 from flowtui.ui.widgets.safe import install_terminal_guard
 
 ServiceFactory = Callable[..., ApiService]
@@ -231,9 +232,12 @@ class FlowApp(SessionApp):
         if splash:
             splash.status(f"Connecting to {resolved.profile.base_url} as {resolved.profile.name} …")
         service = self.make_service(resolved)
+        # The fields and the first page go out with the log-in, not after it (issue 14).
+        cancel_early = start_early(service)
         try:
             await service.verify()
         except Exception as exc:
+            cancel_early()
             await service.aclose()
             profile = resolved.profile
             text = explain(exc, profile.base_url, profile.client_id)

@@ -187,9 +187,9 @@ async def test_plan_pick_preview_apply(stores, latency):
         # The load stage counted each side's answers (several requests per store) and
         # said what it found.
         assert screen.answers["here"] >= 2 and screen.answers["other"] >= 2
-        assert label(screen, "#compare-here-status") == "This store (pawnee): 2 flows, 9 fields"
+        assert label(screen, "#compare-here-status") == "This store (pawnee): 3 flows, 11 fields"
         assert label(screen, "#compare-other-status") == (
-            "The other side (profile staging): 3 flows, 9 fields"
+            "The other side (profile staging): 4 flows, 11 fields"
         )
         assert screen.query_one("#compare-load-bar").percentage == 1
         rows = plan_rows(screen)

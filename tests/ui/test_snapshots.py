@@ -121,3 +121,49 @@ def test_customers_80x24(snap_compare, sandbox):
         await wait_for_customers(pilot)
 
     assert snap_compare(logged_in_app(sandbox), terminal_size=(80, 24), run_before=run_before)
+
+
+# -- addresses (issue 18) ----------------------------------------------------------------------
+
+
+async def _addresses_listed(pilot) -> None:
+    from flowtui.ui.screens.address_editor import AddressesScreen
+
+    await wait_for_customers(pilot)
+    await pilot.press("a")
+    await until(pilot, lambda: isinstance(pilot.app.screen, AddressesScreen))
+    await until(pilot, lambda: pilot.app.screen.loaded)
+    await _settle(pilot)
+
+
+def test_customer_detail_with_addresses(snap_compare, sandbox):
+    async def run_before(pilot) -> None:
+        from flowtui.ui.widgets.customers.addresses import AddressesBlock
+
+        await wait_for_customers(pilot)
+        block = pilot.app.screen.query_one(AddressesBlock)
+        await until(pilot, lambda: "Addresses (" in str(block.render()))
+        await _settle(pilot)
+
+    assert snap_compare(logged_in_app(sandbox), terminal_size=(120, 36), run_before=run_before)
+
+
+def test_address_list(snap_compare, sandbox):
+    assert snap_compare(logged_in_app(sandbox), terminal_size=SIZE, run_before=_addresses_listed)
+
+
+def test_address_editor_invalid_with_the_country_picker_open(snap_compare, sandbox):
+    async def run_before(pilot) -> None:
+        await _addresses_listed(pilot)
+        await pilot.press("e")
+        await until(pilot, lambda: form_ready(pilot.app))
+        await _settle(pilot)
+        editor(pilot.app, "postcode").input.value = ""
+        country = editor(pilot.app, "country").input
+        country.focus()
+        country.value = ""
+        await pilot.press(*"ger")
+        await until(pilot, lambda: field_error(pilot.app, "postcode") != "")
+        await _settle(pilot)
+
+    assert snap_compare(logged_in_app(sandbox), terminal_size=SIZE, run_before=run_before)

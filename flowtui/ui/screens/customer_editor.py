@@ -20,7 +20,7 @@ from textual.widgets import Button, Footer, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from flowtui.api.errors import ApiError, NotFoundError
-from flowtui.api.models import Customer, Field
+from flowtui.api.models import Address, Customer, Field
 from flowtui.ui.logic import browse as B
 from flowtui.ui.screens.base import BaseModal
 from flowtui.ui.screens.forms import CUSTOMER_BASE, FormScreen
@@ -166,7 +166,7 @@ class ConflictScreen(BaseModal):
         Binding("t", "choose('theirs')", "Take theirs", id="conflict.theirs", tooltip="Drop yours"),
     ]
 
-    def __init__(self, theirs: Customer, rows: list[B.ConflictRow]) -> None:
+    def __init__(self, theirs: Customer | Address, rows: list[B.ConflictRow]) -> None:
         super().__init__()
         self.theirs = theirs
         self.rows = rows

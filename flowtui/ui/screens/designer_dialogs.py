@@ -11,7 +11,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from flowtui.api.models import Field, Flow
 from flowtui.core import fields as F
 from flowtui.ui.screens.base import BaseModal
-from flowtui.ui.screens.forms import CUSTOMER_BASE
+from flowtui.ui.screens.core_specs import BASE_SPECS, editor_for
 from flowtui.ui.widgets.form import FieldEditor, FormField
 from flowtui.ui.widgets.inputs import TextInput
 from flowtui.ui.widgets.safe import BODY_LIMIT, literal
@@ -65,11 +65,13 @@ class TypedConfirmDialog(BaseModal):
 
 
 def preview_specs(flow: Flow, fields: list[Field]) -> tuple[list[FormField], list[str]]:
-    """The inputs the flow's form has (customers: the base attributes first) and notes on
-    what it does not show as an input (relationships, disabled fields)."""
-    specs: list[FormField] = list(CUSTOMER_BASE) if flow.slug == "customers" else []
+    """The inputs the flow's form has (a core flow flowtui knows, e.g. customers or
+    addresses: its resource's base attributes first) and notes on what it does not show as
+    an input (relationships, disabled fields)."""
+    base = BASE_SPECS.get(flow.slug) if flow.is_core else None
+    specs: list[FormField] = list(base) if base is not None else []
     notes: list[str] = []
-    if flow.is_core and flow.slug != "customers":
+    if flow.is_core and base is None:
         notes.append(f"The {flow.resource}'s own attributes come first (not shown here).")
     for f in fields:
         if not f.enabled:
@@ -102,6 +104,7 @@ class PreviewScreen(BaseModal):
 
     def compose(self) -> ComposeResult:
         specs, notes = preview_specs(self.flow, self.fields)
+        editor = editor_for(self.flow.slug)
         what = f"a {self.flow.resource}" if self.flow.is_core else "an entry"
         with Vertical(classes="form-dialog"):
             yield Label(
@@ -110,7 +113,7 @@ class PreviewScreen(BaseModal):
             )
             with VerticalScroll(id="preview-fields"):
                 for spec in specs:
-                    yield FieldEditor(spec, id=f"field-{spec.key}")
+                    yield editor(spec, id=f"field-{spec.key}")
                 if not specs:
                     yield Label("No inputs: add fields with a.")
             yield Static(literal("\n".join(notes), limit=BODY_LIMIT), id="preview-notes")

@@ -115,6 +115,12 @@ class MainScreen(ViewHost):
         if self.flow_app.writable("create customers"):
             self.app.push_screen(NewCustomerScreen())
 
+    @on(CustomersView.AddressesAsked)
+    def customer_addresses(self, event: CustomersView.AddressesAsked) -> None:
+        from flowtui.ui.screens.address_editor import AddressesScreen
+
+        self.app.push_screen(AddressesScreen(event.customer))
+
     @on(CustomersView.ColumnsAsked)
     def choose_columns(self, event: CustomersView.ColumnsAsked) -> None:
         from flowtui.ui.screens.customer_editor import ColumnsScreen

@@ -71,7 +71,7 @@ class FlowTable(DesignerTable):
             "designer('preview')",
             "Preview",
             id="flows.preview",
-            tooltip="The form this flow produces for a customer or an entry",
+            tooltip="The form this flow produces for a customer, an address or an entry",
         ),
         Binding("c", "designer('copy')", "Copy id", id="flows.copy_id", tooltip="Copy the id"),
     ]

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from flowtui.api.models import Customer, Page
 from flowtui.ui.logic import browse as B
-from flowtui.ui.logic.pager import Pager, Query, Request
+from flowtui.ui.logic.pager import (
+    CACHE_PAGES,
+    REVALIDATE_AFTER,
+    STALE_AFTER,
+    PageCache,
+    Pager,
+    Query,
+    Request,
+    age_note,
+)
 
 
 def cust(i: int, stamp: str | None = None) -> Customer:
@@ -198,3 +207,98 @@ def test_a_stale_answer_is_not_current_when_a_newer_request_was_made():
     newer = pager.request(200)
     assert not pager.is_current(old) and pager.is_current(newer)
     assert pager.page is not None and pager.page.offset == 0  # nothing landed meanwhile
+
+
+# -- the page cache and coalesced targets (issue 14) -------------------------------------
+
+
+def cached_fetch(pager: Pager, store: Store, target: int) -> Page[Customer]:
+    """What the view does with the cache: a hit is shown as it is, a miss asks the store."""
+    request = pager.request(target)
+    plan = pager.step_plan(request.target)
+    assert isinstance(plan, B.Plan), plan
+    query = pager.query(plan)
+    hit = pager.cache.get(query)
+    answer = hit.answer if hit is not None else pager.cache.put(query, store.answer(query)).answer
+    shown = pager.landed(plan, answer)
+    pager.shown(shown)
+    return shown
+
+
+def test_the_cache_stays_bounded_over_500_page_turns_and_serves_revisits():
+    store = Store([cust(i) for i in range(3_000)])
+    pager = Pager()
+    cached_fetch(pager, store, 0)
+    for turn in range(500):
+        forward = (turn // 29) % 2 == 0  # down 29 pages, up 29, ...
+        target = pager.step(1 if forward else -1)
+        if target is None:
+            target = pager.step(-1 if forward else 1)
+        assert target is not None
+        cached_fetch(pager, store, target)
+        assert len(pager.cache) <= CACHE_PAGES
+    asked = len(store.queries)
+    offset = pager.page.offset
+    back = pager.step(-1)
+    assert back is not None
+    cached_fetch(pager, store, back)  # the page just left: from the cache
+    assert len(store.queries) == asked and pager.page.offset == offset - 100
+
+
+def test_page_keys_during_a_load_move_the_target_not_the_page():
+    store = Store([cust(i) for i in range(1_000)])
+    pager = Pager()
+    cached_fetch(pager, store, 0)
+    targets = []
+    for _ in range(5):  # five PgDn before any answer: each moves the pending target
+        target = pager.step(1)
+        assert target is not None
+        targets.append(pager.request(target).target)
+    assert targets == [100, 200, 300, 400, 500] and pager.page.offset == 0
+    assert pager.step(-1) == 400 and pager.direction == -1
+    pager.request(900)
+    assert pager.step(1) is None  # past the end
+
+
+def test_a_coalesced_target_past_the_cap_is_reached_page_by_page():
+    store = Store([cust(i) for i in range(20_500)])  # the middle: by key only
+    pager = Pager()
+    cached_fetch(pager, store, 10_000)  # at the cap
+    pager.request(10_300)  # three PgDn at once: past the cap only by key from a neighbour
+    steps = []
+    while pager.pending is not None:
+        plan = pager.step_plan(pager.pending)
+        assert isinstance(plan, B.Plan)
+        steps.append((plan.offset, plan.how))
+        pager.landed(plan, store.answer(pager.query(plan)))
+    assert steps == [(10_100, "keyset"), (10_200, "keyset"), (10_300, "keyset")]
+
+
+def test_cached_pages_are_patched_and_say_their_age():
+    now = [100.0]
+    cache = PageCache(size=2, clock=lambda: now[0])
+    q = [Query((), "-created_at", 100, o) for o in (0, 100, 200)]
+    cache.put(q[0], page([cust(1), cust(2)], 0, 2))
+    cache.put(q[1], page([cust(3)], 100, 2))
+    changed = Customer(id=cust(2).id, name="Renamed", email="r@x.test")
+    assert cache.patch(changed) == 1
+    assert cache.get(q[0]).answer.items[1].name == "Renamed"
+    cache.put(q[2], page([], 200, 2))  # q[1] was used least recently: it goes
+    assert q[1] not in cache and q[0] in cache and len(cache) == 2
+    assert cache.fresh(q[0])
+    now[0] += REVALIDATE_AFTER
+    assert not cache.fresh(q[0]) and age_note(cache.age(cache.get(q[0]))) == ""
+    assert age_note(STALE_AFTER) == "as of 30 s ago" and age_note(600) == "as of 10 min ago"
+    cache.clear()
+    assert len(cache) == 0
+
+
+def test_prefetch_follows_the_direction_of_travel():
+    store = Store([cust(i) for i in range(1_000)])
+    pager = Pager()
+    cached_fetch(pager, store, 300)
+    assert pager.prefetch_targets() == [400, 200]  # a jump: both, ahead first
+    cached_fetch(pager, store, pager.step(1))
+    assert pager.prefetch_targets() == [500]
+    cached_fetch(pager, store, pager.step(-1))
+    assert pager.prefetch_targets() == [200, 400]

@@ -12,6 +12,7 @@ from textual.reactive import var
 from textual.widgets import Static
 
 from flowtui.api.models import Customer, Field
+from flowtui.ui.widgets.customers.addresses import AddressesBlock
 from flowtui.ui.widgets.safe import display
 
 DETAIL_LIMIT = 2_000  # characters of one value shown in the detail pane
@@ -65,6 +66,9 @@ class DetailPane(VerticalScroll):
     shown: var[bool] = var(False, init=False)
 
     def compose(self) -> ComposeResult:
+        yield AddressesBlock(id="customers-addresses").data_bind(
+            customer=DetailPane.customer, shown=DetailPane.shown
+        )
         yield Static("", id="customers-detail-body")
 
     def watch_shown(self, shown: bool) -> None:

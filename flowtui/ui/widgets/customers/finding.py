@@ -216,6 +216,41 @@ class Finding(Marking):
         self.show(page)
         self._find_status()
 
+    # -- the store's search, answered first by the index ------------------------------------
+
+    def search_locally(self) -> None:
+        """While the store searches (``/``), show what the profile's index finds for the
+        same text at once, marked as local; the store's answer replaces it when it comes."""
+        search = self.pager.search
+        index = self.index
+        if not search.terms or index is None or index.synced_at is None:
+            return
+        _op, attr, pattern = search.terms[0]
+        text = pattern.strip("*")
+        if "\\" in text:
+            return  # the index's language escapes with it: not worth the guesswork
+        self._search_locally(index, f'{attr}:"{text}"', self.pager.epoch)
+
+    @work(exclusive=True, group="customers.local", exit_on_error=False)
+    async def _search_locally(self, index: CustomerIndex, text: str, epoch: int) -> None:
+        from flowtui.index import QueryError
+
+        try:
+            result = await asyncio.to_thread(index.search, text, limit=PAGE_SIZE)
+        except QueryError:
+            return
+        if self.pager.epoch != epoch or self.pager.pending is None or self.find_query is not None:
+            return  # the store answered first (or the search changed meanwhile)
+        page = Page(result.customers, PAGE_SIZE, 0, result.total, 1, 1)
+        self.show(page)
+        self.state = "loading"  # still waiting for the store
+        age = self._age_note()
+        shown = f" (1-{len(page.items):,})" if page.items else ""
+        self.status(
+            f"local index: {result.total:,} matches{shown} · {age} · "
+            "waiting for the store's answer…"
+        )
+
     def _find_status(self) -> None:
         from flowtui.index import age_text
 

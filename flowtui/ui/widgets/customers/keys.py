@@ -63,6 +63,14 @@ BINDINGS: list[BindingType] = [
     ),
     Binding("o", "columns", "Columns", id="customers.columns", tooltip="Choose columns"),
     Binding(
+        "a",
+        "addresses",
+        "Addresses",
+        id="customers.addresses",
+        show=False,
+        tooltip="The highlighted customer's addresses: add, edit, delete",
+    ),
+    Binding(
         "v",
         "toggle_detail",
         "Details",

@@ -11,9 +11,10 @@ from textual.reactive import var
 
 from flowtui.api.models import Customer, Field, Page
 from flowtui.ui.logic import browse as B
-from flowtui.ui.logic.pager import Pager
+from flowtui.ui.logic.pager import Pager, Query
 from flowtui.ui.widgets.customers.bars import FindBar, SearchBar
 from flowtui.ui.widgets.customers.detail import DetailPane
+from flowtui.ui.widgets.customers.fetching import Fetcher
 from flowtui.ui.widgets.customers.table import CustomerTable
 from flowtui.ui.widgets.view import View
 
@@ -54,6 +55,14 @@ class Browser(View):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.pager = Pager()
+        #: The browser's page requests (deduplicated; prefetches in the background).
+        self.fetcher = Fetcher(self._fetch_page, self.pager.cache)
+        #: Whether a load worker is on its way to the pager's target.
+        self._driving = False
+        #: The next load asks the store even when the cache holds the page (``r``).
+        self._refresh = False
+        #: The query whose answer is on screen (what a revalidation fetches again).
+        self._shown_query: Query | None = None
         self.fields: list[Field] = []
         self.fields_loaded = False
         #: The customers on the page shown, by id.
@@ -63,6 +72,11 @@ class Browser(View):
 
     def watch_find_query(self, query: str | None) -> None:
         self.finding = query is not None
+
+    async def _fetch_page(self, query: Query) -> Page[Customer]:
+        return await self.flow_app.api.list_customers(
+            filters=list(query.filters), sort=query.sort, limit=query.limit, offset=query.offset
+        )
 
     @property
     def page(self) -> Page[Customer] | None:

@@ -7,6 +7,11 @@ the server, ``o`` chooses columns, ``v`` shows the detail pane, ``e``/``enter`` 
 creates, ``d`` deletes. Every cell is server text shown literally. A saved customer's row is
 updated in place from the app's change signal.
 
+For a store far away (issue 14) a page seen before is shown at once from the pager's page
+cache (and fetched again in the background when old), the next page is fetched ahead, page
+keys pressed during a load move the target rather than sending a request each, and a page is
+swapped into the table without rebuilding it (:mod:`.fetching` holds the request rules).
+
 The view owns the state (reactives) and its small widgets show it, bound with ``data_bind``:
 the table (:mod:`.table`), the search and find bars (:mod:`.bars`), the detail pane
 (:mod:`.detail`) and the badges of the status bar (:mod:`.badges`). Marks and bulk edit live
@@ -17,6 +22,7 @@ and ``ConfirmAsked``, which the main screen answers.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,10 +39,12 @@ from flowtui.api.errors import AuthError, ForbiddenError, NotFoundError
 from flowtui.api.models import Customer, Page
 from flowtui.api.service import Change
 from flowtui.ui.logic import browse as B
-from flowtui.ui.logic.pager import Request
+from flowtui.ui.logic.pager import REVALIDATE_AFTER, Query, Request, age_note
+from flowtui.ui.widgets.customers.addressing import Addressing
 from flowtui.ui.widgets.customers.badges import IndexBadge, MarksBadge
 from flowtui.ui.widgets.customers.bars import Bar, FindBar, SearchBar
 from flowtui.ui.widgets.customers.detail import DetailPane
+from flowtui.ui.widgets.customers.fetching import FIELDS, take_early
 from flowtui.ui.widgets.customers.finding import Finding
 from flowtui.ui.widgets.customers.keys import BINDINGS
 from flowtui.ui.widgets.customers.marking import Marking
@@ -60,7 +68,7 @@ PAGE_ACTIONS = frozenset(
 )
 
 
-class CustomersView(Finding, Marking):
+class CustomersView(Finding, Marking, Addressing):
     """Browse, search, sort and edit customers page by page."""
 
     DEFAULT_CSS = """
@@ -164,6 +172,9 @@ class CustomersView(Finding, Marking):
         active = self.app.active_bindings.get(key)
         return active is None or active.binding.action not in PAGE_ACTIONS
 
+    def on_unmount(self) -> None:
+        self.fetcher.cancel_all()
+
     # -- state the pager keeps ---------------------------------------------------------------
 
     def watch_sort(self, sort: B.Sort) -> None:
@@ -173,46 +184,122 @@ class CustomersView(Finding, Marking):
         self.pager.set_search(search)
 
     # -- loading ------------------------------------------------------------------------
+    # A page is shown from the cache at once when it is there (no worker, no request);
+    # otherwise one load worker (the "driver") fetches it. Page keys pressed while it waits
+    # move the pager's target; the driver then goes on to wherever they lead, one request
+    # at a time and never the same one twice (see flowtui.ui.widgets.customers.fetching).
 
-    def load(self, target: int | None = None, *, reset: bool = False) -> None:
-        """Fetch the page at ``target`` (default: the current one) in a worker."""
+    def load(
+        self, target: int | None = None, *, reset: bool = False, refresh: bool = False
+    ) -> None:
+        """Show the page at ``target`` (default: the current one): from the cache when it
+        holds it (unless ``refresh``: ask the store), else fetched in a worker."""
         if self.find_query is not None:  # index results: page through those instead
             self.find(0 if reset else (self.pager.position if target is None else target))
             return
-        self._load(self.pager.request(target, reset=reset))
+        if reset:
+            self.fetcher.cancel_all()  # a new search or sort: nothing on its way is of use
+        request = self.pager.request(target, reset=reset)
+        if not refresh and self.show_cached(request.target):
+            return
+        if self._driving and not reset and not refresh:
+            return  # the load on its way goes on to the new target
+        self._refresh = refresh
+        self._load(request)
 
     async def ensure_fields(self) -> None:
         if self.fields_loaded:
             return
-        self.fields = await self.flow_app.api.value_fields("customers")
+        early = take_early(self.flow_app.api, FIELDS)
+        if early is not None:
+            self.fields = await early
+        else:
+            self.fields = await self.flow_app.api.value_fields("customers")
         self.fields_loaded = True
+
+    def show_cached(self, target: int) -> bool:
+        """Show the page at ``target`` from the cache, at once; False when it is not there
+        (or cannot be shown yet: no columns before the fields are known)."""
+        pager = self.pager
+        if not self.fields_loaded or pager.search.problem:
+            return False
+        plan = pager.peek(target)
+        if isinstance(plan, B.Unreachable):
+            return False
+        query = pager.query(plan)
+        cached = pager.cache.get(query)
+        if cached is None:
+            return False
+        self._land(plan, query, cached.answer, age=pager.cache.age(cached))
+        return True
+
+    async def _page_and_fields(self, query: Query) -> Page[Customer]:
+        """The store's answer to ``query``; the fields too when not known yet: on the first
+        load both requests go out together (a failure of either is one error: the first)."""
+        fetcher = self.fetcher
+        early = take_early(self.flow_app.api, query)
+        if early is not None:
+            fetcher.adopt(query, early)
+
+        async def page() -> Page[Customer]:
+            cached = self.pager.cache.get(query)
+            if early is not None and query not in fetcher.tasks and cached is not None:
+                return cached.answer  # the early request had answered already
+            return await fetcher.get(query)
+
+        if self.fields_loaded:
+            return await page()
+        if self.drawn_at:  # a reload (the fields changed): the fields first, as they decide
+            await self.ensure_fields()  # the columns; only the first page is in a hurry
+            return await page()
+        fields, answer = await asyncio.gather(self.ensure_fields(), page(), return_exceptions=True)
+        for outcome in (fields, answer):
+            if isinstance(outcome, BaseException):
+                raise outcome
+        assert isinstance(answer, Page)
+        return answer
 
     @work(exclusive=True, group="customers.load", exit_on_error=False)
     async def _load(self, request: Request) -> None:
-        service = self.flow_app.api
         pager = self.pager
+        epoch = pager.epoch
+        refresh, self._refresh = self._refresh, False
+        reloading = refresh  # the page on screen again (r, a change): not a move to look past
+        self._driving = True
         self.state = "loading"
         self.status("Loading customers…")
+        self.workers.cancel_group(self, "customers.background")
         try:
-            # The fields first (for the columns), then the page: one failed request, one
-            # message (tests/soak counts them); only the first load fetches the fields.
-            await self.ensure_fields()
-            search = pager.search
-            if search.problem:
-                self.state = "error"
-                self.status(f"Cannot search: {search.problem}", error=True)
-                return
-            plan = pager.plan_for(request.target)
-            if isinstance(plan, B.Unreachable):
-                self.state = "error"
-                self.status(plan.reason, error=True)
-                return
-            query = pager.query(plan)
-            answer = await service.list_customers(
-                filters=list(query.filters), sort=query.sort, limit=query.limit, offset=query.offset
-            )
+            while True:
+                search = pager.search
+                if search.problem:
+                    if not self.fields_loaded:
+                        await self.ensure_fields()
+                    self.state = "error"
+                    self.status(f"Cannot search: {search.problem}", error=True)
+                    return
+                plan = pager.step_plan(request.target)
+                if isinstance(plan, B.Unreachable):
+                    self.state = "error"
+                    self.status(plan.reason, error=True)
+                    return
+                query = pager.query(plan)
+                cached = None if refresh else pager.cache.get(query)
+                if cached is not None and self.fields_loaded:
+                    answer = cached.answer
+                else:
+                    answer = await self._page_and_fields(query)
+                refresh = False
+                if pager.epoch != epoch or pager.pending is None:
+                    return  # another list took over (or the target was shown from the cache)
+                if pager.pending == plan.offset:
+                    break
+                # The keys moved the target on meanwhile (or this was a step on the way past
+                # the offset cap): keep what the answer teaches the planner, go on.
+                pager.landed(plan, answer)
+                request = Request(pager.pending, pager.generation)
         except ForbiddenError:
-            if not service.read_only:
+            if not self.flow_app.api.read_only:
                 raise
             self.state = "forbidden"
             self.table.clear(columns=True)
@@ -228,9 +315,96 @@ class CustomersView(Finding, Marking):
             if pager.is_current(request):
                 self.load_failed("customers", exc)
             return
-        if not pager.is_current(request):
-            return  # a newer request was made meanwhile: its answer wins
-        self.show(pager.landed(plan, answer))
+        finally:
+            self._driving = False
+        self._land(plan, query, answer, look=not reloading)
+
+    def _land(
+        self,
+        plan: B.Plan,
+        query: Query,
+        answer: Page[Customer],
+        age: float = 0.0,
+        *,
+        look: bool = True,
+    ) -> None:
+        """Show the store's ``answer`` to ``plan`` (``age`` seconds old when cached), then
+        look ahead (``look``: the user moved here): revalidate it when old, prefetch its
+        neighbours. A reload (``r``, a customer created or deleted) does not look ahead: a
+        request nobody asked for would fail unseen on a failing store."""
+        pager = self.pager
+        page = pager.landed(plan, answer)
+        pager.pending = None
+        self._shown_query = query
+        self.show(page, note=age_note(age))
+        if not look:
+            return
+        # After the frame: an answer parsed meanwhile (at 0 ms it comes at once) would hold
+        # the page back from the screen.
+        self.call_after_refresh(self.look_ahead, revalidate=age >= REVALIDATE_AFTER)
+
+    # -- looking ahead ------------------------------------------------------------------
+
+    def look_ahead(self, *, revalidate: bool = False) -> None:
+        """Fetch in the background, one at a time: the page on screen again when it came
+        from the cache and is old, then the pages next to it that the cache lacks."""
+        pager = self.pager
+        if pager.search.problem:
+            return
+        queries: list[Query] = []
+        if revalidate and self._shown_query is not None:
+            queries.append(self._shown_query)
+        for target in pager.prefetch_targets():
+            query = pager.query_for(target)
+            if query is not None and not pager.cache.fresh(query):
+                queries.append(query)
+        background = self.fetcher.background
+        if background is not None and background not in queries:
+            self.fetcher.cancel_background()
+        if queries:
+            self._look_ahead(queries, pager.epoch)
+
+    @work(exclusive=True, group="customers.background", exit_on_error=False)
+    async def _look_ahead(self, queries: list[Query], epoch: int) -> None:
+        fetcher = self.fetcher
+        for query in queries:
+            if self.pager.epoch != epoch or fetcher.waiting:
+                return
+            revalidating = query == self._shown_query
+            if not revalidating and self.pager.cache.fresh(query):
+                continue
+            task = fetcher.tasks.get(query) or fetcher.prefetch(query)
+            if task is None:
+                return
+            await asyncio.wait([task])
+            if task.cancelled():
+                return
+            error = task.exception()
+            if isinstance(error, AuthError):
+                raise error  # the login screen; anything else waits until the user goes there
+            if error is not None:
+                return
+            if revalidating and query == self._shown_query and self.pager.epoch == epoch:
+                self.revalidated(query, task.result())
+
+    def revalidated(self, query: Query, answer: Page[Customer]) -> None:
+        """The page on screen, fetched again: changed rows update in place (the whole page
+        is swapped when its rows are not the same ones any more)."""
+        pager = self.pager
+        if self._driving or pager.pending is not None or pager.page is None:
+            return
+        plan = pager.peek(pager.page.offset)
+        if not isinstance(plan, B.Plan) or pager.query(plan) != query:
+            return
+        page = pager.landed(plan, answer)
+        if [c.id for c in page.items] != list(self.customers):
+            self.show(page)
+            return
+        pager.shown(page)
+        for customer in page.items:
+            if self.customers.get(customer.id) != customer:
+                self.update_customer(customer)
+        self.status(page_status(page))
 
     def visible_columns(self) -> list[str]:
         options = {k for k, _ in B.column_options(self.fields)}
@@ -240,7 +414,8 @@ class CustomersView(Finding, Marking):
     def column_label(self, key: str) -> str:
         return dict(B.column_options(self.fields)).get(key, key)
 
-    def show(self, page: Page[Customer]) -> None:
+    def show(self, page: Page[Customer], note: str = "") -> None:
+        """Put ``page`` in the table (``note``: how old it is, when shown from the cache)."""
         self.pager.shown(page)
         table = self.table
         cursor = table.cursor_row
@@ -248,16 +423,14 @@ class CustomersView(Finding, Marking):
         labels = [(key, self.column_label(key)) for key in columns]
         widths = B.column_widths(labels, table.scrollable_content_region.width - 1)
         heads = [(key, label, width) for (key, label), width in zip(labels, widths, strict=True)]
-        if heads == self._heads:
-            table.clear()  # same columns: keep them (cheaper to lay out)
-        else:
+        if heads != self._heads:
             table.clear(columns=True)
             for key, label, width in heads:
                 table.add_column(safe(label, 30), key=key, width=width)
             self._heads = heads
         self.customers = {c.id: c for c in page.items}
-        for c in page.items:
-            table.add_row(*self.cells(c, columns), key=c.id)
+        # Same columns: the rows are swapped in place, the table not rebuilt (issue 14).
+        table.swap_rows([(c.id, self.cells(c, columns)) for c in page.items])
         if page.items:
             table.move_cursor(row=min(max(cursor, 0), len(page.items) - 1), scroll=False)
         self.state = "loaded" if page.items else "empty"
@@ -267,7 +440,7 @@ class CustomersView(Finding, Marking):
         elif page.total == 0:
             self.status("No customers yet. Press n to create one.")
         else:
-            self.status(page_status(page))
+            self.status(page_status(page) + (f" · {note}, refreshing…" if note else ""))
         self.show_detail()
         self.drawn_at = time.perf_counter()
 
@@ -318,12 +491,14 @@ class CustomersView(Finding, Marking):
         self.follow_index_change(change)
         if change.resource == "customer":
             if change.action == "updated" and isinstance(change.item, Customer):
+                self.pager.cache.patch(change.item)
                 self.update_customer(change.item)  # in place; not on this page: nothing to do
                 return
-            self.load()
+            self.pager.cache.clear()  # a customer more or fewer: every offset after it moves
+            self.load(refresh=True)
         elif change.resource in ("field", "flow") and change.flow_slug in ("customers", None):
             self.fields_loaded = False
-            self.load()
+            self.load(refresh=True)
 
     # -- paging -------------------------------------------------------------------------
 
@@ -331,30 +506,34 @@ class CustomersView(Finding, Marking):
         event.stop()
         getattr(self, f"action_{event.action}")()
 
+    # Page keys move the target from where the browser is going (the page on its way, if
+    # any), so keys pressed during a load coalesce into one request for where they lead.
+
     def action_next_page(self) -> None:
-        target = self.pager.next_target()
-        if target is None:
-            self.app.bell()
-        else:
-            self.load(target)
+        self._turn(1)
 
     def action_prev_page(self) -> None:
-        target = self.pager.prev_target()
+        self._turn(-1)
+
+    def _turn(self, pages: int) -> None:
+        target = self.pager.step(pages)
         if target is None:
             self.app.bell()
         else:
             self.load(target)
 
     def action_first_page(self) -> None:
+        self.pager.direction = 0
         self.load(0)
 
     def action_last_page(self) -> None:
         target = self.pager.last_target()
         if target is not None:
+            self.pager.direction = 0
             self.load(target)
 
     def action_reload(self) -> None:
-        self.load()
+        self.load(refresh=True)
 
     # -- search and sort ----------------------------------------------------------------
 
@@ -379,6 +558,8 @@ class CustomersView(Finding, Marking):
             return
         self.search = search
         self.load(0, reset=True)
+        if self.pager.pending is not None:  # not in the cache: the store is asked
+            self.search_locally()
 
     def on_search_bar_cleared(self, event: SearchBar.Cleared) -> None:
         event.stop()

@@ -1,0 +1,317 @@
+"""Remote-store benchmark (issue 14): key press to frame drawn, with the wire requests each
+action took, against a sandbox 0, 50 and 150 ms away.
+
+Seeds 100,000 demo customers into a temporary SQLite file once; for each latency L serves
+it from its own process (``flowtui sandbox --latency-ms L``: every API request, the token
+included, answers L ms late) and drives FlowApp headless (``App.run_test``, 120x36) through a
+profile pointing at it, with the profile's default pacing (20 requests/s). Each sample stops
+the clock at the first frame handed to the terminal driver after the action's result is in
+the widgets (as benchmarks/browse.py does). "requests" is what the sandbox counted
+(``GET /_sandbox/stats``) from the key press until everything the action started, prefetches
+and revalidations included, had finished: median per sample.
+
+* next page / previous page: PgDn (PgUp) after a pause of one round trip + 300 ms
+* 5 rapid PgDn: five PgDn written at once; the clock stops when page +5 is drawn
+* search by email: ``/``, then an address fragment with ``@`` and Enter at once (Enter skips
+  the debounce), until the store's answer is drawn
+* open the editor: ``e`` on a customer, until its form is filled in and drawn
+* save an edit: a changed name and ctrl+s, until the browser shows the saved row
+* first page after start: ``flowtui`` in a pseudo-terminal (benchmarks/startup.py's
+  harness), process start to "1-100 of 100,000 customers" on screen, beside the floor app
+  of benchmarks/startup.py (a Textual app with an httpx client and a 100-row table, no I/O)
+
+    .venv/bin/python benchmarks/remote.py [--customers 100000] [--samples 20]
+        [--latencies 0,50,150] [--startup-runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import startup  # noqa: E402
+from benchmarks.browse import pct  # noqa: E402
+from benchmarks.common import CLIENT_ID, CLIENT_SECRET, start_sandbox, stop  # noqa: E402
+
+KEY_NAMES = {"@": "at", " ": "space", ".": "full_stop"}
+#: The characters of the named keys the benchmark types.
+CHARS = {
+    "slash": "/",
+    "enter": "\r",
+    "space": " ",
+    "escape": "\x1b",
+    "ctrl+s": "\x13",
+    "at": "@",
+    "full_stop": ".",
+}
+EMAILS = ("@pawnee", "knope@", "@eagleton", "swanson@", "@example", "ludgate@")
+
+
+def wire_requests(url: str) -> int:
+    with urllib.request.urlopen(f"{url}/_sandbox/stats", timeout=10) as answer:
+        return int(json.load(answer)["requests"])
+
+
+async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[float, int]]]:
+    from textual import events
+
+    from flowtui.config.profiles import Profile, ProfileStore
+    from flowtui.config.resolve import Resolved
+    from flowtui.ui.app import FlowApp
+    from flowtui.ui.screens.customer_editor import EditCustomerScreen
+    from flowtui.ui.screens.main import MainScreen
+    from flowtui.ui.widgets.customers import CustomersView
+
+    profile = Profile(name="bench", base_url=url, client_id=CLIENT_ID)
+    resolved = Resolved(profile=profile, secret=CLIENT_SECRET, source="profile")
+    app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
+    writes: list[float] = []
+    display = app._display
+
+    def recorded_display(screen, renderable) -> None:
+        display(screen, renderable)
+        writes.append(time.perf_counter())
+
+    app._display = recorded_display  # type: ignore[method-assign]
+    out: dict[str, list[tuple[float, int]]] = {}
+    pause = latency / 1000 + 0.3
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        deadline = time.monotonic() + 60
+        while (
+            not app.screen.query("CustomersView")
+            or not app.screen.query_one(CustomersView).drawn_at
+        ):
+            if time.monotonic() > deadline:
+                raise SystemExit("the customers view never loaded")
+            await asyncio.sleep(0.01)
+        view = app.screen.query_one(CustomersView)
+
+        async def quiet() -> None:
+            """Until nothing the last action started is still running."""
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            while view.fetcher.tasks:
+                await asyncio.sleep(0.005)
+            await pilot.pause()
+
+        def burst(keys: list[str]) -> None:
+            """Hand the app ``keys`` at once, as a terminal's bytes arrive in one read
+            (Pilot.press waits for the app to go idle after each key: not a burst)."""
+            for key in keys:
+                char = CHARS.get(key, key if len(key) == 1 else None)
+                app.post_message(events.Key(key, char))
+
+        async def frame_after(moment: float) -> float:
+            while not writes or writes[-1] < moment:
+                await asyncio.sleep(0.001)
+            return next(w for w in writes if w >= moment)
+
+        async def sample(name: str, keys: list[str], done) -> None:
+            """Press ``keys`` (written at once), wait until ``done()`` returns the moment
+            the result was put in the widgets, then for the frame after it."""
+            await quiet()
+            await asyncio.sleep(pause)
+            before = wire_requests(url)
+            start = time.perf_counter()
+            burst(keys)
+            deadline = time.monotonic() + 30
+            while (moment := done()) is None:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{name}: timed out ({view.status_text()})")
+                await asyncio.sleep(0.001)
+            painted = await frame_after(moment)
+            await quiet()
+            out.setdefault(name, []).append(((painted - start) * 1000, wire_requests(url) - before))
+            print(f"  {name}: {out[name][-1][0]:.0f} ms", file=sys.stderr, flush=True)
+
+        def page_at(offset: int):
+            drawn = view.drawn_at
+
+            def check() -> float | None:
+                page = view.page
+                if view.drawn_at != drawn and page is not None and page.offset == offset:
+                    return view.drawn_at
+                return None
+
+            return check
+
+        for _ in range(samples):
+            here = view.page.offset
+            await sample("next page", ["pagedown"], page_at(here + 100))
+        for _ in range(samples):
+            here = view.page.offset
+            await sample("previous page", ["pageup"], page_at(here - 100))
+
+        def landing(here: int):
+            """Page +5 drawn, or (code that loses keys) the page drawn once no load runs."""
+            drawn = view.drawn_at
+
+            def check() -> float | None:
+                page = view.page
+                if view.drawn_at == drawn or page is None or view.state != "loaded":
+                    return None
+                loading = any(w.group == "customers.load" and w.is_running for w in app.workers)
+                if page.offset == here + 500 or not loading:
+                    landed.append((page.offset - here) // 100)
+                    return view.drawn_at
+                return None
+
+            return check
+
+        landed: list[int] = []
+        for _ in range(samples):
+            await sample("5 rapid PgDn", ["pagedown"] * 5, landing(view.page.offset))
+        out["5 rapid PgDn: pages moved"] = [(float(n), 0) for n in landed]
+        await pilot.press("g")
+        await quiet()
+        for i in range(samples):
+            fragment = EMAILS[i % len(EMAILS)]
+            await pilot.press("slash")  # the box has focus before the burst is typed
+            keys = [*(KEY_NAMES.get(c, c) for c in fragment), "enter"]
+            await sample("search by email", keys, page_at(0))
+            await pilot.press("slash", "escape")
+            await quiet()
+
+        def editor_ready() -> float | None:
+            screen = app.screen
+            if isinstance(screen, EditCustomerScreen) and screen.specs:
+                return time.perf_counter()
+            return None
+
+        for _ in range(samples):
+            await pilot.press("down")
+            await sample("open the editor", ["e"], editor_ready)
+            await pilot.press("escape")
+            await quiet()
+            if not isinstance(app.screen, MainScreen):
+                raise SystemExit("the editor did not close")
+
+        for i in range(samples):
+            customer = view.highlighted()
+            assert customer is not None
+            await pilot.press("e")
+            while editor_ready() is None:
+                await asyncio.sleep(0.005)
+            await pilot.press("end", "space", *str(i))
+            new_name = f"{customer.name} {i}"
+
+            def saved(cid: str = customer.id, name: str = new_name) -> float | None:
+                shown = view.customers.get(cid)
+                if isinstance(app.screen, MainScreen) and shown and shown.name == name:
+                    return time.perf_counter()
+                return None
+
+            await sample("save an edit", ["ctrl+s"], saved)
+            await pilot.press("down")
+    return out
+
+
+def first_page(url: str, runs: int) -> tuple[list[float], list[float], list[int]]:
+    """Process start to the first page on screen, flowtui against ``url`` and the floor
+    app, alternating (benchmarks/startup.py's pseudo-terminal harness); and the requests
+    each flowtui run sent (start to quit)."""
+    marker = f"1-100 of {CUSTOMERS:,} customers"
+    with tempfile.TemporaryDirectory(prefix="flowtui-remote-") as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("EPCC_", "FLOWTUI_"))}
+        env.update(
+            FLOWTUI_CONFIG_DIR=f"{tmp}/config",
+            FLOWTUI_DATA_DIR=f"{tmp}/data",
+            FLOWTUI_CACHE_DIR=f"{tmp}/cache",
+            EPCC_API_BASE_URL=url,
+            EPCC_CLIENT_ID=CLIENT_ID,
+            EPCC_CLIENT_SECRET=CLIENT_SECRET,
+            TERM="xterm-256color",
+            NO_PROXY="127.0.0.1,localhost",
+        )
+        floor_py = Path(tmp) / "floor_app.py"
+        floor_py.write_text(startup.FLOOR_APP.replace(startup.FLOWTUI_MARKER, marker))
+        script = Path(sys.executable).with_name("flowtui")
+        flowtui = [str(script)] if script.exists() else [sys.executable, "-m", "flowtui"]
+        floor = [sys.executable, str(floor_py)]
+        startup.measure(flowtui, marker, env, 30)  # warm-ups (bytecode, disk cache)
+        startup.measure(floor, marker, env, 30)
+        app_runs: list[float] = []
+        floor_runs: list[float] = []
+        sent: list[int] = []
+        for i in range(runs):
+            order = [(flowtui, app_runs), (floor, floor_runs)]
+            for argv, into in order[i % 2 :] + order[: i % 2]:
+                before = wire_requests(url)
+                into.append(startup.measure(argv, marker, env, 30).seconds * 1000)
+                if into is app_runs:
+                    sent.append(wire_requests(url) - before)
+    return app_runs, floor_runs, sent
+
+
+CUSTOMERS = 100_000
+
+
+def main() -> None:
+    global CUSTOMERS
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=CUSTOMERS)
+    parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--latencies", default="0,50,150")
+    parser.add_argument("--startup-runs", type=int, default=5)
+    args = parser.parse_args()
+    CUSTOMERS = args.customers
+    latencies = [int(x) for x in args.latencies.split(",")]
+    tmp = tempfile.mkdtemp(prefix="flowtui-remote-")
+    for name in ("CONFIG", "DATA", "CACHE"):
+        os.environ[f"FLOWTUI_{name}_DIR"] = os.path.join(tmp, name.lower())
+    from flowtui.sandbox import demo
+    from flowtui.sandbox.store import Store
+
+    db = Path(tmp) / "bench.db"
+    store = Store(db)
+    seconds = demo.timed_seed(store, args.customers)
+    store.close()
+    print(f"seeded {args.customers:,} customers in {seconds:.1f} s", flush=True)
+    rows: list[str] = []
+    for latency in latencies:
+        proc, url = start_sandbox(db, extra=["--latency-ms", str(latency)])
+        try:
+            results = asyncio.run(drive(url, latency, args.samples))
+            app_runs, floor_runs, sent_at_start = first_page(url, args.startup_runs)
+        finally:
+            stop(proc)
+        for name, values in results.items():
+            ms = [v for v, _ in values]
+            sent = statistics.median(r for _, r in values)
+            rows.append(
+                f"| {latency} | {name} | {len(ms)} | {statistics.median(ms):.0f} | "
+                f"{pct(ms, 0.95):.0f} | {sent:g} |"
+            )
+        rows.append(
+            f"| {latency} | first page after start (process start) | {len(app_runs)} | "
+            f"{statistics.median(app_runs):.0f} | {pct(app_runs, 0.95):.0f} | "
+            f"{statistics.median(sent_at_start):g} |"
+        )
+        rows.append(
+            f"| {latency} | floor app of startup.py (no I/O) | {len(floor_runs)} | "
+            f"{statistics.median(floor_runs):.0f} | {pct(floor_runs, 0.95):.0f} | 0 |"
+        )
+        print(f"L = {latency} ms done", flush=True)
+    print()
+    print(
+        f"| L ms | action ({args.customers:,} customers) | samples | p50 ms | p95 ms | requests |"
+    )
+    print("|---:|---|---:|---:|---:|---:|")
+    for row in rows:
+        print(row)
+
+
+if __name__ == "__main__":
+    main()
