@@ -304,7 +304,11 @@ async def test_read_only_uses_the_implicit_grant(
                 assert info.value.status == 403
             assert ro.auth.logins == 1
             assert store.count_customers() == 5
-            assert {r["slug"] for r in store.list_flows()} == {"addresses", "customers", "wishlists"}
+            assert {r["slug"] for r in store.list_flows()} == {
+                "addresses",
+                "customers",
+                "wishlists",
+            }
             assert store.get_customer(some)["name"] != "Changed"
         finally:
             await ro.aclose()
