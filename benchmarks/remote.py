@@ -155,15 +155,19 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
             await sample("previous page", ["pageup"], page_at(here - 100))
 
         def landing(here: int):
-            """Page +5 drawn, or (code that loses keys) the page drawn once no load runs."""
+            """Page +5 drawn, or (code that loses keys) the page drawn once no load runs and
+            every key typed has been handed out (the app's type-ahead queue, where it has one,
+            gives a page key out once the one before has settled)."""
             drawn = view.drawn_at
+            typeahead = getattr(app, "typeahead", None)
 
             def check() -> float | None:
                 page = view.page
                 if view.drawn_at == drawn or page is None or view.state != "loaded":
                     return None
                 loading = any(w.group == "customers.load" and w.is_running for w in app.workers)
-                if page.offset == here + 500 or not loading:
+                keys_left = typeahead is not None and not typeahead.idle
+                if page.offset == here + 500 or not (loading or keys_left):
                     landed.append((page.offset - here) // 100)
                     return view.drawn_at
                 return None
