@@ -25,7 +25,6 @@ import asyncio
 import json
 import math
 import os
-import re
 import resource
 import statistics
 import subprocess
@@ -40,6 +39,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import common  # noqa: E402
 from benchmarks.common import (  # noqa: E402
     CLIENT_ID,
     CLIENT_SECRET,
@@ -52,25 +52,7 @@ from flowtui.sandbox.store import Store  # noqa: E402
 
 def start_sandbox(db: Path, env: dict, latency_ms: int) -> tuple[subprocess.Popen, str]:
     """``python -m flowtui sandbox --latency-ms L`` on ``db``; its process and base URL."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "flowtui", "sandbox", "--db", str(db), "--port", "0",
-         "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET,
-         "--latency-ms", str(latency_ms)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=ROOT,
-        env=env,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        m = re.search(r"listening on (http://\S+)", proc.stdout.readline())
-        if m:
-            return proc, m[1]
-        if proc.poll() is not None:
-            break
-    proc.kill()
-    raise SystemExit("the sandbox did not start")
+    return common.start_sandbox(db, env, extra=["--latency-ms", str(latency_ms)])
 
 
 def wire_requests(url: str) -> int:

@@ -164,14 +164,6 @@ class AddressEditorScreen(FormScreen):
         self.notify(f"Saved {address.summary()}: {names}", markup=False, timeout=3)
         self.dismiss(address)
 
-    def failed(self, exc: Exception) -> None:
-        self.saving = False
-        self.revalidate()
-        if isinstance(exc, ApiError):
-            self.show_server_errors(exc)
-        else:
-            self.message(f"Not saved ({type(exc).__name__}): {exc}. Your input is kept.", True)
-
 
 class AddressesScreen(BaseModal):
     """Every address of one customer; add, edit and delete from here."""

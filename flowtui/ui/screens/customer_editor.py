@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from flowtui.api.errors import ApiError, NotFoundError
+from flowtui.api.errors import NotFoundError
 from flowtui.api.models import Address, Customer, Field
 from flowtui.ui.logic import browse as B
 from flowtui.ui.screens.base import BaseModal
@@ -135,14 +135,6 @@ class EditCustomerScreen(FormScreen):
             return self.failed(exc)
         self.notify(f"Saved {customer.email}: {names}", markup=False, timeout=3)
         self.dismiss(customer)
-
-    def failed(self, exc: Exception) -> None:
-        self.saving = False
-        self.revalidate()
-        if isinstance(exc, ApiError):
-            self.show_server_errors(exc)
-        else:
-            self.message(f"Not saved ({type(exc).__name__}): {exc}. Your input is kept.", True)
 
 
 class ConflictScreen(BaseModal):

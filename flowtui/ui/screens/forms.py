@@ -224,6 +224,16 @@ class FormScreen(BaseModal):
         widget.update(literal(text))
         widget.set_class(error, "error")
 
+    def failed(self, exc: Exception) -> None:
+        """A save failed: the form stays as typed; the store's messages go next to their
+        fields, anything else under the form."""
+        self.saving = False
+        self.revalidate()
+        if isinstance(exc, ApiError):
+            self.show_server_errors(exc)
+        else:
+            self.message(f"Not saved ({type(exc).__name__}): {exc}. Your input is kept.", True)
+
     def show_server_errors(self, error: ApiError) -> None:
         """Put each message next to its field; the rest under the form."""
         if isinstance(error, AuthError):
