@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from flowtui.api.errors import ErrorItem, ProtocolError
-from flowtui.core.fields import core_resource
+from flowtui.core.fields import ADDRESS_ATTRS, core_resource
 
 T = TypeVar("T")
 
@@ -286,22 +286,6 @@ class Customer:
         return self.custom.get(key)
 
 
-#: The editable base attributes of an address, in display order.
-ADDRESS_ATTRS = (
-    "name",
-    "first_name",
-    "last_name",
-    "company_name",
-    "line_1",
-    "line_2",
-    "city",
-    "county",
-    "region",
-    "postcode",
-    "country",
-    "phone_number",
-    "instructions",
-)
 #: Address keys that are not custom (flow) values.
 ADDRESS_BASE_KEYS = frozenset({"id", "type", "meta", "links", "relationships", *ADDRESS_ATTRS})
 

@@ -79,28 +79,30 @@ RESERVED_FIELD_SLUGS: frozenset[str] = frozenset(
     ]
 )
 
+#: The base attributes of a customer address (contract: customer addresses), in display
+#: order; the sandbox, the API model and the reserved field slugs all use this one list.
+ADDRESS_ATTRS: tuple[str, ...] = (
+    "name",
+    "first_name",
+    "last_name",
+    "company_name",
+    "line_1",
+    "line_2",
+    "city",
+    "county",
+    "region",
+    "postcode",
+    "country",
+    "phone_number",
+    "instructions",
+)
+
 #: The built-in attributes of core resources, which their flow's fields may not shadow.
 RESOURCE_ATTRIBUTES: dict[str, frozenset[str]] = {
     "customers": frozenset(
         ["name", "email", "password", "external_ref", "authentication_mechanism"]
     ),
-    "addresses": frozenset(
-        [
-            "first_name",
-            "last_name",
-            "name",
-            "phone_number",
-            "company_name",
-            "line_1",
-            "line_2",
-            "city",
-            "postcode",
-            "county",
-            "region",
-            "country",
-            "instructions",
-        ]
-    ),
+    "addresses": frozenset(ADDRESS_ATTRS),
     "products": frozenset(
         ["name", "slug", "sku", "description", "manage_stock", "status", "commodity_type", "price"]
     ),

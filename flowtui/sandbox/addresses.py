@@ -19,22 +19,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-#: The base attributes of an address, in the order they are rendered (all strings).
-ADDRESS_ATTRS: tuple[str, ...] = (
-    "name",
-    "first_name",
-    "last_name",
-    "company_name",
-    "line_1",
-    "line_2",
-    "city",
-    "county",
-    "region",
-    "postcode",
-    "country",
-    "phone_number",
-    "instructions",
-)
+from flowtui.core.fields import ADDRESS_ATTRS
+
 #: Required on create (contract [choice], after older Moltin documentation).
 REQUIRED_ATTRS: tuple[str, ...] = ("first_name", "last_name", "line_1", "postcode", "country")
 #: A customer has at most this many addresses (a documented quota).
