@@ -24,6 +24,7 @@ from flowtui.ui.screens.customer_editor import EditCustomerScreen
 from flowtui.ui.screens.dialogs import ConfirmDialog
 from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.main import MainScreen
+from flowtui.ui.widgets.flows import FlowsView
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.ui.conftest import seeded_sandbox, until, wait_for_customers
 from tests.ui.test_forms import editor, form_ready
@@ -53,8 +54,19 @@ def app_for(url: str) -> FlowApp:
     return FlowApp(profiles, resolved=resolved, service_factory=factory, cursor_blink=False)
 
 
-def drop_first(app: FlowApp, sandbox: Any, method: str) -> list[str]:
-    """Make the sandbox drop the connection of the next ``method`` request (after doing it)."""
+async def drop_first(pilot: Any, sandbox: Any, method: str) -> list[str]:
+    """Make the sandbox drop the connection of the next ``method`` request (after doing it).
+
+    The drop is a sandbox-wide switch set as each request leaves, so a background request
+    leaving at the same moment (the flows view's delayed first load, a prefetch) could turn
+    it off before the sandbox handles the one aimed at: wait until the app is quiet first."""
+    app: FlowApp = pilot.app
+    main = next(s for s in app.screen_stack if isinstance(s, MainScreen))
+    flows = main.query_one(FlowsView)
+    flows.ensure_loaded()
+    await until(pilot, lambda: flows.state != "loading")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
     dropped: list[str] = []
 
     async def hook(request: httpx.Request) -> None:
@@ -83,7 +95,7 @@ async def test_edit_saved_again_after_a_lost_answer(live) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         view = await wait_for_customers(pilot)
         customer = view.highlighted()
-        dropped = drop_first(app, sandbox, "PUT")
+        dropped = await drop_first(pilot, sandbox, "PUT")
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, EditCustomerScreen) and form_ready(app))
         editor(app, "delivery_notes").input.value = "Leave by the back door"
@@ -104,7 +116,7 @@ async def test_create_saved_again_after_a_lost_answer(live) -> None:
     app = app_for(url)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_customers(pilot)
-        dropped = drop_first(app, sandbox, "POST")
+        dropped = await drop_first(pilot, sandbox, "POST")
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, NewCustomerScreen) and form_ready(app))
         editor(app, "name").input.value = "Leslie Knope"
@@ -134,7 +146,7 @@ async def test_delete_again_after_a_lost_answer(live) -> None:
             notify(message, *args, **kwargs)
 
         app.notify = recording  # type: ignore[method-assign]
-        dropped = drop_first(app, sandbox, "DELETE")
+        dropped = await drop_first(pilot, sandbox, "DELETE")
         for _ in range(2):
             await pilot.press("d")
             await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
