@@ -92,10 +92,6 @@ class AddressEditorScreen(FormScreen):
     def editors_for(specs: list[FormField], values: dict[str, Any]) -> list[FieldEditor]:
         return [AddressFieldEditor(s, values.get(s.key), id=f"field-{s.key}") for s in specs]
 
-    @work(exclusive=True, group="form.fields", exit_on_error=False)
-    async def load_fields(self) -> None:
-        await self.follow_specs(await self.read_specs())
-
     def spec_values(self, specs: list[FormField]) -> dict[str, Any]:
         return address_values(self.original, specs)
 

@@ -75,10 +75,6 @@ class EditCustomerScreen(FormScreen):
         that asked for it has read them)."""
         return self.kept_specs()
 
-    @work(exclusive=True, group="form.fields", exit_on_error=False)
-    async def load_fields(self) -> None:
-        await self.follow_specs(await self.read_specs())
-
     def spec_values(self, specs: list[FormField]) -> dict[str, Any]:
         """Each input starts from the customer being edited (a new field too)."""
         return form_values(self.original, specs)

@@ -155,10 +155,13 @@ class FormScreen(BaseModal):
         if focused and self.query(f"#{focused}"):
             self.set_focus(self.query_one(f"#{focused}"))
 
-    def load_fields(self) -> object:
-        """(Re)load the specs from the store; forms with a ``FIELDS_FLOW`` override it (as a
-        worker: what it returns is not used)."""
-        return None
+    @work(exclusive=True, group="form.fields", exit_on_error=False)
+    async def load_fields(self) -> None:
+        """(Re)load the specs of ``FIELDS_FLOW`` (kept, else read from the store) and follow
+        them; a form without one has nothing to load. Forms that build their inputs another
+        way (entries) override it."""
+        if self.FIELDS_FLOW is not None:
+            await self.follow_specs(await self.read_specs())
 
     def specs_for(self, fields: list[Field]) -> list[FormField]:
         """The form's specs for the value fields of ``FIELDS_FLOW`` (one per field here)."""
@@ -314,10 +317,6 @@ class NewCustomerScreen(FormScreen):
 
     def initial_specs(self) -> list[FormField] | None:
         return self.kept_specs()
-
-    @work(exclusive=True, group="form.fields", exit_on_error=False)
-    async def load_fields(self) -> None:
-        await self.follow_specs(await self.read_specs())
 
     @work(exclusive=True, group="form.save", exit_on_error=False)
     async def submit(self, values: dict[str, Any]) -> None:
