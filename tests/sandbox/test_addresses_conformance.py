@@ -11,7 +11,6 @@ a [choice] or fixes the behaviour for every resource.
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import copy
 import datetime as dt
@@ -19,9 +18,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import schemathesis
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,10 +28,10 @@ from flowtui.sandbox import demo
 from flowtui.sandbox.addresses import ADDRESS_ATTRS, MAX_ADDRESSES, REQUIRED_ATTRS
 from flowtui.sandbox.demo_addresses import DELIVERY_WINDOWS
 from flowtui.sandbox.store import Store
-from tests.conftest import get_token, make_sandbox
+from tests.conftest import get_token
 
 from .helpers import create_customer, create_field, create_flow, errors_of
-from .test_conformance import CHECKS, _error_response
+from .test_conformance import CHECKS, _error_response, served
 from .test_shopper_tokens import HEADER, log_in
 
 SPEC = Path(__file__).resolve().parents[1] / "specs" / "epcc-customer-addresses.openapi.yaml"
@@ -169,20 +166,7 @@ def make_plausible(label: str, case: Any, draw: Any) -> None:
 @pytest.fixture(scope="module")
 def conformance():
     """(schema bound to an in-process sandbox, Authorization header, demo ids)."""
-    app = make_sandbox()
-
-    async def token() -> str:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox.test") as c:
-            return await get_token(c)
-
-    headers = {"Authorization": f"Bearer {asyncio.run(token())}"}
-    schema = schemathesis.openapi.from_dict(patched_spec(load_spec()))
-    schema.app = app
-    try:
-        yield schema, headers, demo_ids()
-    finally:
-        app.state.store.close()
+    yield from served(patched_spec(load_spec()), demo_ids)
 
 
 def test_every_spec_operation_is_covered(conformance):

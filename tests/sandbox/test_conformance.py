@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -175,9 +176,9 @@ def known_path_parameters(path: str, ids: dict[str, Any]) -> list[dict[str, str]
     return []
 
 
-@pytest.fixture(scope="module")
-def conformance():
-    """(schema bound to an in-process sandbox, Authorization header, demo ids)."""
+def served(spec: dict, ids: Callable[[], dict[str, Any]]) -> Iterator[tuple[Any, dict, Any]]:
+    """(``spec`` bound to an in-process sandbox, Authorization header, ``ids()``); the
+    sandbox's store is closed afterwards. Both conformance modules' fixtures."""
     app = make_sandbox()
 
     async def token() -> str:
@@ -186,12 +187,18 @@ def conformance():
             return await get_token(c)
 
     headers = {"Authorization": f"Bearer {asyncio.run(token())}"}
-    schema = schemathesis.openapi.from_dict(patched_spec(load_spec()))
+    schema = schemathesis.openapi.from_dict(spec)
     schema.app = app
     try:
-        yield schema, headers, demo_ids()
+        yield schema, headers, ids()
     finally:
         app.state.store.close()
+
+
+@pytest.fixture(scope="module")
+def conformance():
+    """(schema bound to an in-process sandbox, Authorization header, demo ids)."""
+    yield from served(patched_spec(load_spec()), demo_ids)
 
 
 def test_every_spec_operation_is_covered(conformance):
