@@ -30,48 +30,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import CLIENT_ID, CLIENT_SECRET, isolated_env, seeded_db, stop  # noqa: E402
-from benchmarks.keys import pct, requests_so_far, start  # noqa: E402
+from benchmarks.common import isolated_env, seeded_db, stop  # noqa: E402
+from benchmarks.keys import Harness, pct, requests_so_far, start  # noqa: E402
 
 
 async def drive(url: str, samples: int) -> dict[str, tuple[list[float], int]]:
-    from textual._xterm_parser import XTermParser
-
-    from flowtui.config.profiles import Profile, ProfileStore
-    from flowtui.config.resolve import Resolved
-    from flowtui.ui.app import FlowApp
     from flowtui.ui.screens.address_editor import AddressEditorScreen, AddressesScreen
     from flowtui.ui.screens.main import MainScreen
     from flowtui.ui.widgets.customers import CustomersView
     from flowtui.ui.widgets.customers.addresses import AddressesBlock
 
-    profile = Profile(name="bench", base_url=url, client_id=CLIENT_ID)
-    resolved = Resolved(profile=profile, secret=CLIENT_SECRET, source="profile")
-    app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
-    writes: list[float] = []
-    display = app._display
-
-    def recorded_display(screen, renderable) -> None:  # type: ignore[no-untyped-def]
-        display(screen, renderable)
-        writes.append(time.perf_counter())
-
-    app._display = recorded_display  # type: ignore[method-assign]
-
-    def burst(data: str) -> None:
-        for event in XTermParser().feed(data):
-            event.set_sender(app)
-            app.post_message(event)
-
-    async def until(predicate, limit: float = 30) -> None:  # type: ignore[no-untyped-def]
-        deadline = time.monotonic() + limit
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise SystemExit("timed out")
-            await asyncio.sleep(0.0005)
-
-    async def painted_after(mark: float) -> float:
-        await until(lambda: bool(writes) and writes[-1] >= mark)
-        return next(w for w in writes if w >= mark)
+    harness = Harness(url)
+    app, burst, until, painted_after = (
+        harness.app,
+        harness.burst,
+        harness.until,
+        harness.painted_after,
+    )
 
     async def timed(keys: str, ready) -> float:  # type: ignore[no-untyped-def]
         start = time.perf_counter()

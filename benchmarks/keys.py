@@ -65,43 +65,61 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def drive(url: str, samples: int) -> dict[str, tuple[list[float], int]]:
-    from textual._xterm_parser import XTermParser
+class Harness:
+    """FlowApp headless on a profile pointing at ``url``, with the time of every frame written
+    to the terminal recorded, keys fed as a terminal's bytes arrive (through Textual's own
+    parser, all queued at once), and waits on conditions (shared by keys.py and
+    addresses.py)."""
 
-    from flowtui.config.profiles import Profile, ProfileStore
-    from flowtui.config.resolve import Resolved
-    from flowtui.ui.app import FlowApp
-    from flowtui.ui.screens.customer_editor import EditCustomerScreen
-    from flowtui.ui.screens.main import MainScreen
-    from flowtui.ui.widgets.customers import CustomersView
+    def __init__(self, url: str) -> None:
+        from flowtui.config.profiles import Profile, ProfileStore
+        from flowtui.config.resolve import Resolved
+        from flowtui.ui.app import FlowApp
 
-    profile = Profile(name="bench", base_url=url, client_id=CLIENT_ID)
-    resolved = Resolved(profile=profile, secret=CLIENT_SECRET, source="profile")
-    app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
-    writes: list[float] = []
-    display = app._display
+        profile = Profile(name="bench", base_url=url, client_id=CLIENT_ID)
+        resolved = Resolved(profile=profile, secret=CLIENT_SECRET, source="profile")
+        self.app = app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
+        self.writes: list[float] = []
+        display = app._display
 
-    def recorded_display(screen, renderable) -> None:  # type: ignore[no-untyped-def]
-        display(screen, renderable)
-        writes.append(time.perf_counter())
+        def recorded_display(screen, renderable) -> None:  # type: ignore[no-untyped-def]
+            display(screen, renderable)
+            self.writes.append(time.perf_counter())
 
-    app._display = recorded_display  # type: ignore[method-assign]
+        app._display = recorded_display  # type: ignore[method-assign]
 
-    def burst(data: str) -> None:
+    def burst(self, data: str) -> None:
+        from textual._xterm_parser import XTermParser
+
         for event in XTermParser().feed(data):
-            event.set_sender(app)
-            app.post_message(event)
+            event.set_sender(self.app)
+            self.app.post_message(event)
 
-    async def until(predicate, limit: float = 30) -> None:  # type: ignore[no-untyped-def]
+    async def until(self, predicate, limit: float = 30) -> None:  # type: ignore[no-untyped-def]
         deadline = time.monotonic() + limit
         while not predicate():
             if time.monotonic() > deadline:
                 raise SystemExit("timed out")
             await asyncio.sleep(0.0005)
 
-    async def painted_after(mark: float) -> float:
-        await until(lambda: bool(writes) and writes[-1] >= mark)
+    async def painted_after(self, mark: float) -> float:
+        writes = self.writes
+        await self.until(lambda: bool(writes) and writes[-1] >= mark)
         return next(w for w in writes if w >= mark)
+
+
+async def drive(url: str, samples: int) -> dict[str, tuple[list[float], int]]:
+    from flowtui.ui.screens.customer_editor import EditCustomerScreen
+    from flowtui.ui.screens.main import MainScreen
+    from flowtui.ui.widgets.customers import CustomersView
+
+    harness = Harness(url)
+    app, burst, until, painted_after = (
+        harness.app,
+        harness.burst,
+        harness.until,
+        harness.painted_after,
+    )
 
     def editor_ready() -> bool:
         screen = app.screen
