@@ -33,7 +33,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import CLIENT_ID, CLIENT_SECRET, start_sandbox, stop  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    CLIENT_ID,
+    CLIENT_SECRET,
+    record_frames,
+    start_sandbox,
+    stop,
+)
 
 SEARCHES = ("knope", "swan", "ludgate", "perkins", "wyatt", "haver", "meagle", "gergich")
 
@@ -59,15 +65,7 @@ async def drive(url: str, samples: int, turns: int) -> dict:
     profile = Profile(name="bench", base_url=url, client_id=CLIENT_ID)
     resolved = Resolved(profile=profile, secret=CLIENT_SECRET, source="profile")
     app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
-    # When the screen is written: App._display hands the composed frame to the driver.
-    writes: list[float] = []
-    display = app._display
-
-    def recorded_display(screen, renderable) -> None:
-        display(screen, renderable)
-        writes.append(time.perf_counter())
-
-    app._display = recorded_display
+    writes = record_frames(app)
     results: dict[str, list[float]] = {"next page": [], "search": [], "sort": []}
     async with app.run_test(size=(120, 36)) as pilot:
         deadline = time.monotonic() + 60

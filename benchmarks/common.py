@@ -70,3 +70,17 @@ def seeded_db(tmp: str, customers: int) -> Path:
     demo.seed(store, customers)
     store.close()
     return db
+
+
+def record_frames(app) -> list[float]:  # type: ignore[no-untyped-def]
+    """Record when each frame is written: ``App._display`` hands the composed frame to the
+    driver; the returned list gets a ``time.perf_counter()`` stamp per frame."""
+    writes: list[float] = []
+    display = app._display
+
+    def recorded_display(screen, renderable) -> None:  # type: ignore[no-untyped-def]
+        display(screen, renderable)
+        writes.append(time.perf_counter())
+
+    app._display = recorded_display
+    return writes

@@ -37,7 +37,14 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import CLIENT_ID, CLIENT_SECRET, isolated_env, seeded_db, stop  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    CLIENT_ID,
+    CLIENT_SECRET,
+    isolated_env,
+    record_frames,
+    seeded_db,
+    stop,
+)
 
 
 def start(db: Path, latency: int, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
@@ -79,14 +86,7 @@ class Harness:
         profile = Profile(name="bench", base_url=url, client_id=CLIENT_ID)
         resolved = Resolved(profile=profile, secret=CLIENT_SECRET, source="profile")
         self.app = app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
-        self.writes: list[float] = []
-        display = app._display
-
-        def recorded_display(screen, renderable) -> None:  # type: ignore[no-untyped-def]
-            display(screen, renderable)
-            self.writes.append(time.perf_counter())
-
-        app._display = recorded_display  # type: ignore[method-assign]
+        self.writes = record_frames(app)
 
     def burst(self, data: str) -> None:
         from textual._xterm_parser import XTermParser

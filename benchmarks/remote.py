@@ -42,7 +42,13 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import startup  # noqa: E402
 from benchmarks.browse import pct  # noqa: E402
-from benchmarks.common import CLIENT_ID, CLIENT_SECRET, start_sandbox, stop  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    CLIENT_ID,
+    CLIENT_SECRET,
+    record_frames,
+    start_sandbox,
+    stop,
+)
 
 KEY_NAMES = {"@": "at", " ": "space", ".": "full_stop"}
 #: The characters of the named keys the benchmark types.
@@ -76,14 +82,7 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
     profile = Profile(name="bench", base_url=url, client_id=CLIENT_ID)
     resolved = Resolved(profile=profile, secret=CLIENT_SECRET, source="profile")
     app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
-    writes: list[float] = []
-    display = app._display
-
-    def recorded_display(screen, renderable) -> None:
-        display(screen, renderable)
-        writes.append(time.perf_counter())
-
-    app._display = recorded_display  # type: ignore[method-assign]
+    writes = record_frames(app)
     out: dict[str, list[tuple[float, int]]] = {}
     pause = latency / 1000 + 0.3
 
