@@ -17,24 +17,11 @@ from flowtui.api.service import ApiService
 from flowtui.ops.journal import Journal
 from tests.api.conftest import BASE, CLIENT_ID, CLIENT_SECRET, raw_token
 from tests.api.rewriting import Rewriting
+from tests.api.test_address_model import SPEC_EXAMPLE
 from tests.conftest import make_sandbox
 
 #: The vendored spec's example address (Address schema), as sent on create.
-RON = {
-    "first_name": "Ron",
-    "last_name": "Swanson",
-    "name": "Home",
-    "phone_number": "(555) 555-1234",
-    "instructions": "Leave behind bin",
-    "company_name": "Ron Swanson Enterprises",
-    "line_1": "1 Sunny Street",
-    "line_2": "Unit 101",
-    "city": "Sunny Town",
-    "county": "Sunnyville",
-    "region": "acc-legal-name",
-    "postcode": "SU33 1YY",
-    "country": "GB",
-}
+RON = {key: SPEC_EXAMPLE[key] for key in ADDRESS_ATTRS}
 
 
 class Recording(httpx.AsyncBaseTransport):
