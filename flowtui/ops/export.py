@@ -19,13 +19,15 @@ CSV cells follow conventions the import (:mod:`flowtui.ops.import_file`) reverse
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from flowtui.api.models import Customer
+from flowtui.api.models import CUSTOMER_BASE_KEYS, Customer, CustomerRow, text
+from flowtui.api.rows import iter_customer_row_pages
 from flowtui.api.service import ApiService
 from flowtui.core.textsafe import printable
 
@@ -36,6 +38,12 @@ FORMULA_START = frozenset("=+-@\t\r")
 #: A negative number as JSON writes it: a spreadsheet reads it as a number, never a formula.
 _NEGATIVE_NUMBER = re.compile(r"-(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _NEEDS_QUOTES = re.compile('[,"\r\n]')
+#: Whether a row of cells joined by commas needs :func:`csv_line` (a cell to quote).
+_QUOTE_INSIDE = re.compile('["\r\n]')
+#: First characters :func:`neutralise` may change a cell for.
+_RISKY_START = FORMULA_START | {"'"}
+#: Between two records in a JSON list of records (each begins with its id).
+BOUNDARY = '},{"id":'
 
 
 @dataclass
@@ -62,6 +70,49 @@ def customer_record(customer: Customer, custom_columns: list[str]) -> dict[str, 
         for slug, value in custom.items():
             record.setdefault(slug, value)
     return record
+
+
+class RowRecords:
+    """Flat records of :class:`CustomerRow` pages, exactly as :func:`customer_record` makes
+    them of the same customers' models, without building a model per customer."""
+
+    def __init__(self, custom_columns: list[str]) -> None:
+        self.columns = custom_columns
+        #: No custom slug is a base key (always so for a store's flow): values by ``get``.
+        self.plain = not CUSTOMER_BASE_KEYS.intersection(custom_columns)
+        #: A row with only these keys has no custom value outside the columns.
+        self.known = CUSTOMER_BASE_KEYS | frozenset(custom_columns)
+
+    def records(self, rows: Iterable[CustomerRow]) -> list[dict[str, Any]]:
+        columns, plain, known = self.columns, self.plain, self.known
+        records: list[dict[str, Any]] = []
+        append = records.append
+        for row in rows:
+            data = row.data
+            get = data.get
+            name, email, ref = get("name", ""), get("email", ""), get("external_ref")
+            record: dict[str, Any] = {
+                "id": row.id,
+                "name": name if type(name) is str else text(data, "name"),
+                "email": email if type(email) is str else text(data, "email"),
+                "external_ref": ref if isinstance(ref, str) else None,
+                "created_at": row.created_at,
+                "updated_at": row.updated_at,
+            }
+            if plain:
+                for slug in columns:
+                    record[slug] = get(slug)
+            else:
+                for slug in columns:
+                    record[slug] = None if slug in CUSTOMER_BASE_KEYS else get(slug)
+            if not data.keys() <= known:
+                # Custom keys the flow does not (or no longer) define: as customer_record.
+                custom = {k: v for k, v in data.items() if k not in CUSTOMER_BASE_KEYS}
+                if len(custom) > len(columns):
+                    for slug, value in custom.items():
+                        record.setdefault(slug, value)
+            append(record)
+        return records
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -136,6 +187,7 @@ class RecordWriter:
             raise ValueError(f"unknown format {fmt!r} (use {' or '.join(FORMATS)})")
         self.out, self.columns, self.for_terminal = out, columns, for_terminal
         self.csv = fmt == "csv"
+        self.raw = raw
         self.safe: Callable[[str], str] = (lambda c: c) if raw else neutralise
         self.encode = json.JSONEncoder(ensure_ascii=for_terminal, separators=(",", ":")).encode
         self.ascii_encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
@@ -159,6 +211,46 @@ class RecordWriter:
             else:
                 out.write(self.ascii_encode(record) + "\n")
 
+    def write_many(self, records: list[dict[str, Any]]) -> None:
+        """``records`` in one write, each as :meth:`write` would write it (the same text)."""
+        if not records:
+            return
+        try:
+            if self.csv:
+                text = "".join(self._csv_lines(records))
+            else:
+                # All records in one call: "[{"id":..},{"id":..}]". A quote inside a string
+                # is escaped, so '},{"id":' outside the records' own values marks where one
+                # ends and the next begins; when it occurs exactly there (once per boundary,
+                # none inside: the usual case), each boundary becomes a line break.
+                text = self.encode(records)
+                if text.count(BOUNDARY) == len(records) - 1:
+                    text = text[1:-1].replace(BOUNDARY, '}\n{"id":') + "\n"
+                else:
+                    text = "".join([self.encode(record) + "\n" for record in records])
+            self.out.write(text)
+        except UnicodeEncodeError:
+            # Nothing of ``text`` was written (a stream encodes all of it first): record by
+            # record, with :meth:`write`'s way round what UTF-8 cannot hold.
+            for record in records:
+                self.write(record)
+
+    def _csv_lines(self, records: list[dict[str, Any]]) -> list[str]:
+        columns, raw, terminal, lines = self.columns, self.raw, self.for_terminal, []
+        count = len(columns)
+        for record in records:
+            cells = [v if type(v) is str else csv_cell(v) for v in map(record.get, columns)]
+            if not raw:
+                cells = [neutralise(c) if c[:1] in _RISKY_START else c for c in cells]
+            if terminal:
+                cells = [printable(c) for c in cells]
+            line = ",".join(cells)
+            if line.count(",") >= count or _QUOTE_INSIDE.search(line) or (count == 1 and not line):
+                lines.append(csv_line(cells))
+            else:
+                lines.append(line + "\n")
+        return lines
+
 
 async def export_customers(
     service: ApiService,
@@ -178,21 +270,34 @@ async def export_customers(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (use {' or '.join(FORMATS)})")
-    # Independent: asked together (one round trip, not two, on a remote store).
-    fields, total = await asyncio.gather(
-        service.value_fields("customers"), service.count_customers()
-    )
-    custom_columns = [f.slug for f in fields]
-    columns = [*BASE_COLUMNS, *custom_columns]
-    writer = RecordWriter(out, fmt, columns, for_terminal=for_terminal, raw=raw)
-    count = 0
-    if progress:
-        progress(0, total)
-    async for customer in service.iter_customers(concurrency=concurrency):
-        writer.write(customer_record(customer, custom_columns))
-        count += 1
-        if progress and count % 100 == 0:
-            progress(count, max(total, count))
+    # The fields, the count and the walk's first page do not depend on each other: asked
+    # together (one round trip, not three, on a remote store). The walk yields the store's
+    # JSON objects (rows), turned into records without a model each (see RowRecords).
+    fields_task = asyncio.ensure_future(service.value_fields("customers"))
+    total_task = asyncio.ensure_future(service.count_customers())
+    pages = iter_customer_row_pages(service, concurrency=concurrency)
+    try:
+        async with contextlib.aclosing(pages):
+            first = await anext(pages, None)
+            fields, total = await fields_task, await total_task
+            custom_columns = [f.slug for f in fields]
+            columns = [*BASE_COLUMNS, *custom_columns]
+            writer = RecordWriter(out, fmt, columns, for_terminal=for_terminal, raw=raw)
+            records = RowRecords(custom_columns).records
+            count = 0
+            if progress:
+                progress(0, total)
+            page = first
+            while page is not None:
+                writer.write_many(records(page))
+                count += len(page)
+                if progress:
+                    progress(count, max(total, count))
+                page = await anext(pages, None)
+    finally:
+        for task in (fields_task, total_task):
+            task.cancel()
+        await asyncio.gather(fields_task, total_task, return_exceptions=True)
     if progress:
         progress(count, max(total, count))
     return ExportResult(count, columns)
