@@ -132,14 +132,16 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def run_export(args: argparse.Namespace) -> int:
     """Every customer to stdout or ``--output``, with progress on stderr."""
-    from flowtui.ops.address_transfer import export_addresses
     from flowtui.ops.connect import service_for
-    from flowtui.ops.export import export_customers
 
     resolved = resolve_for(args, args.profile)
     addresses = args.what == "addresses"
     # Addresses: the bar counts the customers walked, the last line the addresses written.
-    exporter = export_addresses if addresses else export_customers
+    # Only the exporter used is imported (the addresses' one brings the import's machinery).
+    if addresses:
+        from flowtui.ops.address_transfer import export_addresses as exporter
+    else:
+        from flowtui.ops.export import export_customers as exporter
     with Progress("customers", verb="Walked" if addresses else "Exported") as progress:
 
         async def run(out: IO[str], for_terminal: bool) -> ExportResult:
