@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ _NEEDS_QUOTES = re.compile('[,"\r\n]')
 _QUOTE_INSIDE = re.compile('["\r\n]')
 #: First characters :func:`neutralise` may change a cell for.
 _RISKY_START = FORMULA_START | {"'"}
+#: Where, in cells joined by commas, a cell may begin with one of those.
+_RISKY_CELL = re.compile("(?:^|,)[=+\\-@\t\r']")
 #: Between two records in a JSON list of records (each begins with its id).
 BOUNDARY = '},{"id":'
 
@@ -122,6 +125,12 @@ def csv_cell(value: Any) -> str:
     """A value as CSV text: null is empty, booleans are true/false, numbers as JSON."""
     if value is None:
         return ""
+    # What json.dumps writes for a plain int and a finite float, without building an encoder.
+    kind = type(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -240,11 +249,15 @@ class RecordWriter:
         count = len(columns)
         for record in records:
             cells = [v if type(v) is str else csv_cell(v) for v in map(record.get, columns)]
-            if not raw:
+            line = ",".join(cells)
+            # Every cell begins the line or follows a comma: no match, no cell to neutralise
+            # (a comma inside a cell can only make the look at each cell happen for nothing).
+            if not raw and _RISKY_CELL.search(line):
                 cells = [neutralise(c) if c[:1] in _RISKY_START else c for c in cells]
+                line = ",".join(cells)
             if terminal:
                 cells = [printable(c) for c in cells]
-            line = ",".join(cells)
+                line = ",".join(cells)
             if line.count(",") >= count or _QUOTE_INSIDE.search(line) or (count == 1 and not line):
                 lines.append(csv_line(cells))
             else:
