@@ -214,3 +214,50 @@ async def test_the_export_of_a_hostile_store_is_what_the_model_path_writes():
             model_out.flush()
             assert sink.getvalue() == expected.getvalue()
     store.close()
+
+
+class Arrivals:
+    """In front of the sandbox: each API request's path, and how many were in flight (this
+    one included) when it arrived."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.state = app, app.state
+        self.now = 0
+        self.seen: list[tuple[str, int]] = []
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v2/"):
+            await self.app(scope, receive, send)
+            return
+        self.now += 1
+        self.seen.append((f"{scope['path']}?{scope['query_string'].decode()}", self.now))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.now -= 1
+
+
+async def test_fields_count_first_page_and_newest_key_go_out_together():
+    store = Store(":memory:")
+    demo.seed(store, 250)  # 3 pages
+    counted = Arrivals(make_sandbox(store, latency_ms=150))
+    transport = httpx.ASGITransport(app=counted)
+    async with ApiService(
+        "http://sb", CLIENT_ID, CLIENT_SECRET, transport=transport, rate_limit=None
+    ) as service:
+        await service.login()
+        before = len(counted.seen)  # the log-in's own check of the store
+        result = await export_customers(service, io.StringIO(), "jsonl")
+    assert result.count == 250
+    opening = counted.seen[before : before + 4]
+    assert sorted(path.split("?")[0] for path, _ in opening) == [
+        "/v2/customers",
+        "/v2/customers",
+        "/v2/customers",
+        "/v2/flows/customers/fields",
+    ]
+    assert any("sort=-created_at" in path for path, _ in opening)  # the newest key
+    assert any("sort=created_at" in path for path, _ in opening)  # the first page
+    # Each one still on the wire when the next arrived: one round trip, not three.
+    assert [n for _, n in opening] == [1, 2, 3, 4], counted.seen
+    store.close()
