@@ -1,9 +1,15 @@
 """Export every customer, custom fields included, as JSON Lines or CSV.
 
-Customers are walked by key (:meth:`ApiService.iter_customers`), so stores beyond the 10,000
-offset cap export completely, with ``concurrency`` requests really in flight (the walk's
-windows, :mod:`flowtui.api.paging`), and written in order as they arrive, so memory stays
-flat (the walk holds a bounded number of pages). No Textual.
+Customers are walked by key (:func:`flowtui.api.rows.iter_customer_row_pages`, the walk of
+:mod:`flowtui.api.paging`), so stores beyond the 10,000 offset cap export completely, with
+``concurrency`` requests really in flight, and written in order as they arrive, so memory
+stays flat (the walk holds a bounded number of pages). No Textual.
+
+The walk brings each customer as the store sent it (a ``CustomerRow``), and
+:class:`RowRecords` makes the records :func:`customer_record` would make of the models, without
+building one per customer; :meth:`RecordWriter.write_many` writes a page at a time, the same
+text :meth:`RecordWriter.write` writes a record at a time (tests/ops/test_export_rows.py
+holds the two paths to the same bytes).
 
 CSV cells follow conventions the import (:mod:`flowtui.ops.import_file`) reverses exactly:
 
@@ -283,9 +289,8 @@ async def export_customers(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (use {' or '.join(FORMATS)})")
-    # The fields, the count and the walk's first page do not depend on each other: asked
-    # together (one round trip, not three, on a remote store). The walk yields the store's
-    # JSON objects (rows), turned into records without a model each (see RowRecords).
+    # The fields, the count, the walk's first page and its newest key do not depend on each
+    # other: asked together (one round trip, not three, on a remote store).
     fields_task = asyncio.ensure_future(service.value_fields("customers"))
     total_task = asyncio.ensure_future(service.count_customers())
     pages = iter_customer_row_pages(service, concurrency=concurrency)
