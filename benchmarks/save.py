@@ -130,7 +130,7 @@ async def drive(url: str, samples: int, profile: str | None) -> list[dict[str, f
             or not app.screen.query_one(CustomersView).drawn_at
         ):
             if time.monotonic() > deadline:
-                raise SystemExit(f"the customers view never loaded: {[v.status_text() for v in app.screen.query(CustomersView)]}")
+                raise SystemExit("the customers view never loaded")
             await asyncio.sleep(0.01)
         view = app.screen.query_one(CustomersView)
 

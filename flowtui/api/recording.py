@@ -73,7 +73,7 @@ class _Writer:
         self._pending = 0
         self._idle = threading.Condition()
 
-    def submit(self, append: Callable[[], None]) -> concurrent.futures.Future[str | None]:
+    def submit(self, append: Callable[[], object]) -> concurrent.futures.Future[str | None]:
         """Queue ``append``; the future gives None, or why it failed (it never raises)."""
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="flowtui-journal")
@@ -81,7 +81,7 @@ class _Writer:
             self._pending += 1
         return self._executor.submit(self._run, append)
 
-    def _run(self, append: Callable[[], None]) -> str | None:
+    def _run(self, append: Callable[[], object]) -> str | None:
         try:
             append()
             return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from textual.cache import LRUCache
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from flowtui.ui.widgets.customers.table import CustomerTable, marked
@@ -36,7 +37,8 @@ def patch_row(table: CustomerTable, key: str, cells: Mapping[str, Any]) -> None:
         if column == first and table.is_marked(key):
             value = marked(value)
         data[ColumnKey(column)] = value
-    for cache in (table._cell_render_cache, table._row_render_cache):
+    caches: list[LRUCache[Any, Any]] = [table._cell_render_cache, table._row_render_cache]
+    for cache in caches:
         for cache_key in list(cache.keys()):  # an LRUCache: not iterable itself
             if cache_key[0] == row_key:
                 cache.discard(cache_key)
