@@ -675,7 +675,7 @@ class ApiService(AddressCalls, CustomerWalks):
         customer = Customer.parse(self._data(body))
         self._seen[customer.id] = customer.updated_at
         written = None
-        if before is not None:
+        if before is not None and self.journal is not None:
             keys = [k for k in changes if k != "password"]
             b, a = diff(keys, before.value, customer.value)
             hidden = ["password"] if "password" in changes else None
