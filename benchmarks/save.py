@@ -16,6 +16,8 @@ editor, type, ctrl+s written as a terminal's byte). Per save, from the key:
   happens, not by a polling task: that one would see it only after the frame showing it)
 * ``frame``: the first frame handed to the terminal driver after that (the figure)
 * ``journal``: the journal's record written (fsync included)
+* ``polled``: the frame benchmarks/remote.py would stop at: the first one after a task
+  polling every millisecond saw the row and the editor gone
 
 "over" is ``frame`` minus the two round trips' wire time (``GET in - GET out`` +
 ``PUT in - PUT out``): what the target allows 60 ms of. ``--profile FILE`` writes a cProfile
@@ -54,7 +56,7 @@ from benchmarks.common import (  # noqa: E402
     stop,
 )
 
-SPANS = ("GET out", "GET in", "PUT out", "PUT in", "row", "frame", "journal")
+SPANS = ("GET out", "GET in", "PUT out", "PUT in", "row", "frame", "journal", "polled")
 
 
 async def drive(url: str, samples: int, profile: str | None) -> list[dict[str, float]]:
@@ -162,6 +164,7 @@ async def drive(url: str, samples: int, profile: str | None) -> list[dict[str, f
                 row = view.customers.get(customer.id)
                 if isinstance(app.screen, MainScreen) and row and row.name == name:
                     stamps["row"] = max(shown["popped"], shown[f"row {customer.id} {name}"])
+                    seen = time.perf_counter()
                     break
                 if time.monotonic() > deadline:
                     raise SystemExit(f"save {i}: timed out")
@@ -169,6 +172,9 @@ async def drive(url: str, samples: int, profile: str | None) -> list[dict[str, f
             while not writes or writes[-1] < stamps["row"]:
                 await asyncio.sleep(0.001)
             stamps["frame"] = next(w for w in writes if w >= stamps["row"])
+            while writes[-1] < seen:
+                await asyncio.sleep(0.001)
+            stamps["polled"] = next(w for w in writes if w >= seen)
             if profiler:
                 profiler.disable()
             await quiet()
