@@ -16,6 +16,8 @@ editor, type, ctrl+s written as a terminal's byte). Per save, from the key:
   happens, not by a polling task: that one would see it only after the frame showing it)
 * ``frame``: the first frame handed to the terminal driver after that (the figure)
 * ``journal``: the journal's record written (fsync included)
+* ``cpu``: this process's CPU time (all threads) from the key to ``frame``: the save's own
+  work, which the machine's load does not stretch
 * ``polled``: the frame benchmarks/remote.py would stop at: the first one after a task
   polling every millisecond saw the row and the editor gone
 
@@ -56,7 +58,7 @@ from benchmarks.common import (  # noqa: E402
     stop,
 )
 
-SPANS = ("GET out", "GET in", "PUT out", "PUT in", "row", "frame", "journal", "polled")
+SPANS = ("GET out", "GET in", "PUT out", "PUT in", "row", "frame", "journal", "polled", "cpu")
 
 
 async def drive(url: str, samples: int, profile: str | None) -> list[dict[str, float]]:
@@ -118,6 +120,14 @@ async def drive(url: str, samples: int, profile: str | None) -> list[dict[str, f
     resolved = Resolved(profile=profile_, secret=CLIENT_SECRET, source="profile")
     app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
     writes = record_frames(app)
+    cpu_at: dict[float, float] = {}  # frame (perf_counter) -> this process's CPU time then
+    display = app._display
+
+    def cpu_display(screen, renderable):  # type: ignore[no-untyped-def]
+        display(screen, renderable)
+        cpu_at[writes[-1]] = time.process_time()
+
+    app._display = cpu_display  # type: ignore[method-assign]
     out: list[dict[str, float]] = []
     profiler = None
     if profile:
@@ -156,6 +166,7 @@ async def drive(url: str, samples: int, profile: str | None) -> list[dict[str, f
             stamps.clear()
             if profiler:
                 profiler.enable()
+            cpu = time.process_time()
             start = time.perf_counter()
             app.post_message(events.Key("ctrl+s", "\x13"))
             deadline = time.monotonic() + 30
@@ -180,7 +191,9 @@ async def drive(url: str, samples: int, profile: str | None) -> list[dict[str, f
             await quiet()
             while "journal" not in stamps and time.monotonic() < deadline:
                 await asyncio.sleep(0.001)
-            out.append({k: (v - start) * 1000 for k, v in stamps.items()})
+            spans = {k: (v - start) * 1000 for k, v in stamps.items()}
+            spans["cpu"] = (cpu_at[stamps["frame"]] - cpu) * 1000
+            out.append(spans)
             await pilot.press("down")
     if profiler and profile:
         profiler.dump_stats(profile)
