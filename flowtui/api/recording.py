@@ -79,7 +79,12 @@ class _Writer:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="flowtui-journal")
         with self._idle:
             self._pending += 1
-        return self._executor.submit(self._run, append)
+        try:
+            return self._executor.submit(self._run, append)
+        except RuntimeError:  # the interpreter is shutting down: no new thread, append here
+            here: concurrent.futures.Future[str | None] = concurrent.futures.Future()
+            here.set_result(self._run(append))
+            return here
 
     def _run(self, append: Callable[[], object]) -> str | None:
         try:

@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from flowtui.api.recording import record_write, start_write, wait_written
+from flowtui.api.recording import _Writer, record_write, start_write, wait_written
 from flowtui.ops.journal import Journal
 
 
@@ -117,3 +117,17 @@ def test_a_process_that_ends_right_after_a_write_still_journals_it(tmp_path):
     assert done.returncode == 3
     [written] = Journal(path).entries()
     assert written["id"] == "c0" and written["after"] == {"name": "Saved"}
+
+
+def test_with_no_thread_left_to_write_it_the_record_is_written_at_once(tmp_path):
+    """At interpreter shutdown no new futures are taken: the append happens in the caller."""
+    writer = _Writer()
+    writer.submit(lambda: None).result(10)
+    assert writer._executor is not None
+    writer._executor.shutdown(wait=True)
+    journal = Journal(tmp_path / "j.jsonl")
+    done = writer.submit(
+        lambda: journal.append(profile="p", resource="customer", id="c0", action="updated")
+    )
+    assert done.result(0) is None and [r["id"] for r in journal.entries()] == ["c0"]
+    assert writer.wait(0)
