@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from textual.geometry import Region
 from textual.widgets.data_table import RowKey
 
 from flowtui.ui.screens.dialogs import ConfirmDialog
@@ -84,6 +85,11 @@ async def test_a_changed_row_is_drawn_as_a_full_redraw_would_and_alone(sandbox):
             return any(k[0] == RowKey(key) for k in list(table._row_render_cache.keys()))
 
         assert cached(other) and not cached(target.id)  # only that row is drawn again
+        await pilot.pause()
+        # What reaches the screen (the widget's own line cache included) shows it.
+        region = Region(0, 0, table.size.width, table.size.height)
+        shown = "".join(strip.text for strip in table.render_lines(region))
+        assert "Patched [b]Name[/b]" in shown
         patched = lines(table)
         table._clear_caches()
         assert patched == lines(table)  # what a redraw from nothing draws

@@ -21,7 +21,8 @@ def patch_row(table: CustomerTable, key: str, cells: Mapping[str, Any]) -> None:
     """Put ``cells`` (column key to value) in the row ``key`` and redraw that row alone.
 
     It reaches into DataTable's render caches (Textual 8.2.x: the cell, row, row-renderable
-    and line caches); the tests compare what it draws with ``update_cell``'s. A row or
+    and line caches); tests/ui/test_customer_save.py compares what it draws with a redraw
+    from empty caches. A row or
     column the table lacks raises ``CellDoesNotExist``, as ``update_cell`` does."""
     row_key = RowKey(key)
     columns = table.ordered_columns
