@@ -18,7 +18,6 @@ from flowtui.config.profiles import Profile
 from flowtui.core.textsafe import printable
 from flowtui.ops import journal as J
 from flowtui.ui.screens.asking import ViewHost
-from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.widgets.customers import CustomersView
 from flowtui.ui.widgets.flows import FlowsView
 from flowtui.ui.widgets.footer import Footer
@@ -112,6 +111,8 @@ class MainScreen(ViewHost):
 
     @on(CustomersView.NewAsked)
     def new_customer(self) -> None:
+        from flowtui.ui.screens.forms import NewCustomerScreen
+
         if self.flow_app.writable("create customers"):
             self.app.push_screen(NewCustomerScreen())
 
