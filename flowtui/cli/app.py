@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flowtui.cli.common import _non_negative_int
 
@@ -96,27 +96,62 @@ def run_app(args: argparse.Namespace) -> int:
     return app.return_code or 0
 
 
+#: Seconds after start for which garbage collection waits (:func:`open_early`).
+GC_PAUSE = 2.0
+#: The interpreter's thread switch interval while the UI imports (:func:`open_early`).
+SWITCH_WHILE_IMPORTING = 0.0005
+
+
 def _import_app() -> type[FlowApp]:
     from flowtui.ui.app import FlowApp
 
     return FlowApp
 
 
-async def open_early(profiles: ProfileStore, resolved: Resolved) -> int:
+async def open_early(profiles: ProfileStore, resolved: Resolved, **run: Any) -> int:
     """Open ``resolved``'s store: send the log-in check, the customers flow's fields and the
     first page first, then import the UI in a thread while this loop serves the answers
     (issue 14: the round trips travel while Textual and the screens load), then run the app
-    in this loop, on that session (``App.run`` is ``asyncio.run(App.run_async())``)."""
+    in this loop, on that session (``App.run`` is ``asyncio.run(App.run_async())``; ``run``:
+    its options, e.g. ``headless`` in tests)."""
+    import asyncio
+    import gc
+
+    # No garbage collection for the first GC_PAUSE seconds (the first page is up well
+    # before): start-up makes hundreds of thousands of long-lived objects (modules, classes,
+    # styles, widgets) and collections keep walking them again (~50 ms of CPU, 10 %, in
+    # benchmarks/remote.py's start-up). The app freezes that heap a second after the main
+    # screen opens (freeze_heap); then collections resume as usual.
+    if not gc.isenabled():  # someone else's choice: left alone
+        return await _open(profiles, resolved, run)
+    gc.disable()
+    resume = asyncio.get_running_loop().call_later(GC_PAUSE, gc.enable)
+    try:
+        return await _open(profiles, resolved, run)
+    finally:
+        resume.cancel()
+        gc.enable()
+
+
+async def _open(profiles: ProfileStore, resolved: Resolved, run: dict[str, Any]) -> int:
     import asyncio
 
     from flowtui.ui.logic.early import begin
 
     early = begin(resolved)
+    # While the UI imports in a thread, this loop sends and reads the requests: each time it
+    # wakes up (a socket ready) it must win the interpreter lock back from the importing
+    # thread, which by default keeps it for 5 ms. Short turns let the requests leave and
+    # their answers be read at once, for ~1 % more time spent switching.
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_WHILE_IMPORTING)
     try:
         app_class = await asyncio.to_thread(_import_app)
     except BaseException:
         await early.abandon()
         raise
+    finally:
+        sys.setswitchinterval(switch)
     app = app_class(profiles, resolved=resolved, early=early)
-    await app.run_async()
+    await app.run_async(**run)
     return app.return_code or 0

@@ -90,7 +90,8 @@ async def test_the_first_page_is_what_was_sent_before_the_app_existed(far, laten
         assert view.table.row_count == 100 and app.service is early.service
         paths = [s.path for s in sandbox.sent]
         assert TOKEN not in paths
-        assert paths.count("/v2/flows") == 1 and paths.count("/v2/flows/customers/fields") == 1
+        assert paths.count("/v2/flows/customers/fields") == 1  # the view took the early one
+        # (a second /v2/flows may follow: the flows view reads its list a second after start)
         assert sandbox.pages()[0] is next(s for s in sandbox.sent if s.path == "/v2/customers")
         assert len(sandbox.pages()) == 2  # the first page and one ahead, nothing again
         assert not app._notifications
