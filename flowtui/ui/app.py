@@ -374,10 +374,10 @@ class FlowApp(SessionApp):
 
         self.push_screen(LoginScreen(self.profiles, mode="new"))
 
-    def action_view(self, name: str) -> None:
+    async def action_view(self, name: str) -> None:
         main = self.main_screen()
         if main is not None and self.screen is main:
-            main.action_show_view(name)
+            await main.action_show_view(name)
 
     def action_new_customer(self) -> None:
         from flowtui.ui.screens.forms import NewCustomerScreen
