@@ -139,6 +139,7 @@ async def _open(profiles: ProfileStore, resolved: Resolved, run: dict[str, Any])
     from flowtui.ui.logic.early import begin
 
     early = begin(resolved)
+    await early.left()  # the requests on their way first: ~40 ms of work for this thread
     # While the UI imports in a thread, this loop sends and reads the requests: each time it
     # wakes up (a socket ready) it must win the interpreter lock back from the importing
     # thread, which by default keeps it for 5 ms. Short turns let the requests leave and

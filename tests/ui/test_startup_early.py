@@ -17,15 +17,18 @@ from flowtui.config.profiles import Profile, ProfileStore
 from flowtui.config.resolve import Resolved
 from flowtui.config.secrets import CachedToken, secret_store
 from flowtui.ops.connect import service_for
+from flowtui.sandbox.server import BackgroundServer
 from flowtui.ui.app import FlowApp
 from flowtui.ui.logic.early import Early, begin
 from flowtui.ui.screens.login import LoginScreen
 from tests.api.conftest import FAST
+from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.ui.conftest import (
     PROFILE,
     customers_loaded,
     factory_for,
     save_profile,
+    seeded_sandbox,
     until,
     wait_for_customers,
 )
@@ -187,3 +190,29 @@ async def test_an_early_session_for_another_profile_is_not_taken(far):
         assert app.service is not early.service
     await early.abandon()
     assert early.verified.done()
+
+
+async def test_left_tells_when_the_early_requests_are_in_the_networks_hands():
+    """Over loopback (httpcore's trace): the log-in alone leaves first when no token is
+    cached (the other two wait for it), all three when one is; the transport is the
+    service's own again afterwards."""
+    sandbox = seeded_sandbox(10)
+    sandbox.state.config.latency_ms = 150  # answers come long after the requests left
+    server = BackgroundServer(sandbox).start()
+    try:
+        profiles = ProfileStore()
+        profile = Profile(name=PROFILE, base_url=server.url, client_id=CLIENT_ID)
+        profiles.save(profile)
+        resolved = Resolved(profile=profile, secret=CLIENT_SECRET, source="profile")
+        for expected in (1, 3):  # the second run has the first run's token
+            early = begin(resolved)
+            own = early.leaving.inner if early.leaving else None
+            assert early.leaving is not None and early.leaving.expected == expected
+            assert await early.left(timeout=5) is True
+            assert not early.verified.done()  # left, not answered
+            assert early.service.transport.inner is own and early.leaving is None
+            await early.verified
+            await early.abandon()
+    finally:
+        server.stop()
+        sandbox.state.store.close()

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from flowtui.api.models import Customer, Field, Page
 from flowtui.api.service import ApiService
 from flowtui.api.transport import RetryNotice
@@ -114,6 +116,42 @@ def take_early(service: ApiService, key: object) -> asyncio.Task[Any] | None:
     return task
 
 
+#: Longest the UI's import waits for the early requests to leave (then it starts anyway).
+LEAVE_WAIT = 0.06
+
+
+class _Leaving(httpx.AsyncBaseTransport):
+    """Wraps the service's own transport while the early requests leave, to tell when
+    ``expected`` of them are in the network's hands: each request counts once its
+    connection opens or its headers are written (httpcore's ``trace`` extension), after
+    which it waits only for the network, not for this process."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, expected: int) -> None:
+        self.inner = inner
+        self.expected = expected
+        self.left = 0
+        self.gone = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        counted = False
+
+        async def trace(name: str, info: dict[str, Any]) -> None:
+            nonlocal counted
+            if not counted and name.endswith(
+                (".connect_tcp.started", ".send_request_headers.started")
+            ):
+                counted = True
+                self.left += 1
+                if self.left >= self.expected:
+                    self.gone.set()
+
+        request.extensions["trace"] = trace
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 @dataclass
 class Early:
     """A session started before the app: the profile, its service, the log-in check on its
@@ -125,6 +163,23 @@ class Early:
     verified: asyncio.Task[Any]
     cancel: Callable[[], None]
     notices: list[RetryNotice] = field(default_factory=list)
+    leaving: _Leaving | None = None
+
+    async def left(self, timeout: float = LEAVE_WAIT) -> bool:
+        """Wait (at most ``timeout`` seconds) until the requests sent are in the network's
+        hands: the log-in alone when there is no usable token (the others wait for it),
+        else all three. Whether they are. The cli imports the UI only then: the importing
+        thread would otherwise share the interpreter with the work of sending them."""
+        leaving, self.leaving = self.leaving, None
+        if leaving is None:
+            return True
+        try:
+            await asyncio.wait_for(leaving.gone.wait(), timeout)
+        except TimeoutError:
+            return False
+        finally:
+            self.service.transport.inner = leaving.inner
+        return True
 
     async def abandon(self) -> None:
         """Drop everything sent (the UI could not start): no task left, the client closed."""
@@ -140,6 +195,9 @@ def begin(resolved: Resolved, factory: Callable[..., ApiService] = service_for) 
     and the first page at once (in the running event loop)."""
     notices: list[RetryNotice] = []
     service = factory(resolved, on_retry=notices.append)
+    auth = service.auth
+    leaving = _Leaving(service.transport.inner, 3 if auth.usable(auth.token) else 1)
+    service.transport.inner = leaving
     verified = asyncio.ensure_future(service.verify())  # first: it logs in when needed
     verified.add_done_callback(_retrieve)
-    return Early(resolved, service, verified, start_early(service), notices)
+    return Early(resolved, service, verified, start_early(service), notices, leaving)
