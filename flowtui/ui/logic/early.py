@@ -3,12 +3,13 @@
 ``flowtui`` resolves the profile (:func:`resolve_at_start`) and, with one to open,
 :func:`begin` builds its service and sends the log-in check (``GET /v2/flows``, logging in
 first unless the cached token is still good), the customers flow's fields and the first page
-of customers at once, *before* Textual and the screens are imported: the cli then imports the
-UI in a thread while the event loop serves those answers, so the round trips travel during
-the ~250 ms that loading the UI takes. The app takes the :class:`Early` session over
-(``FlowApp(early=...)``): it awaits the same log-in check (its failure is the one message
-shown, the other two requests are dropped) and the browser takes the fields and the first
-page (:func:`take_early`) instead of asking again.
+of customers at once, *before* Textual and the screens are imported: once they are in the
+network's hands (:meth:`Early.left`) the cli imports the UI in a thread while the event loop
+serves their answers, so the round trips travel during the ~250 ms that loading the UI
+takes. The app takes the :class:`Early` session over (``FlowApp(early=...)``): it awaits the
+same log-in check (its failure is the one message shown, the other two requests are
+dropped) and the browser takes the fields and the first page (:func:`take_early`) instead of
+asking again.
 
 :func:`start_early` alone is what the app does when it connects later (another profile, the
 login screen, tests): the fields and the first page go out together with the log-in.
@@ -185,7 +186,7 @@ class Early:
         """Drop everything sent (the UI could not start): no task left, the client closed."""
         self.cancel()
         self.verified.cancel()
-        with contextlib.suppress(BaseException):
+        with contextlib.suppress(Exception, asyncio.CancelledError):
             await self.verified
         await self.service.aclose()
 
