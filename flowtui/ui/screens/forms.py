@@ -51,6 +51,9 @@ class FormScreen(BaseModal):
         ),
     ]
     TITLE_TEXT = "Form"
+    #: What takes the focus when the screen is composed: the first input (not the scrolling
+    #: body, Textual's first focusable, whose focus and blur each restyle the whole form).
+    AUTO_FOCUS = "#form-fields Input, #form-fields Select, #form-fields Checkbox"
 
     def __init__(self) -> None:
         super().__init__()
