@@ -373,7 +373,7 @@ class FlowApp(SessionApp):
 
     def action_new_customer(self) -> None:
         if self.writable("create customers"):
-            self.push_screen(NewCustomerScreen())
+            self.push_screen(NewCustomerScreen.opening(self))
 
     def action_new_flow(self) -> None:
         if self.writable("create flows"):

@@ -9,13 +9,14 @@ them in a worker, and until its inputs are there it holds the keys typed meanwhi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual import work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 from textual.worker import Worker, WorkerState
 
 from flowtui.api.errors import ApiError, AuthError, ConflictError, NetworkError
@@ -25,6 +26,7 @@ from flowtui.core import fields as F
 from flowtui.ui.screens.base import BaseModal
 from flowtui.ui.screens.dialogs import close_form
 from flowtui.ui.session import error_lines
+from flowtui.ui.widgets.footer import Footer
 from flowtui.ui.widgets.form import FieldEditor, FormField
 from flowtui.ui.widgets.safe import display, literal
 
@@ -195,6 +197,63 @@ class FormScreen(BaseModal):
         else:
             self.load_fields()
 
+    # -- a kept form: built once, filled again for each open ------------------------------------
+
+    @classmethod
+    def kept(cls, app: App[Any], build: Callable[[], FormScreen]) -> FormScreen:
+        """The form of this class the app keeps (``install_screen``), made ready to open
+        again (:meth:`reusable`, then the caller refills it), else a new one from ``build``
+        (kept from now on when nothing else is).
+
+        Composing, styling and laying out a form of ten rows costs about as much as drawing
+        it; a kept form is already composed: opening it only puts the new values in."""
+        name = f"flowtui.kept.{cls.__name__}"
+        if app.is_screen_installed(name):
+            screen = app.get_screen(name)
+            if isinstance(screen, cls) and screen.reusable():
+                return screen
+            if screen in app.screen_stack:  # open (under a dialog): leave it be
+                return build()
+            app.uninstall_screen(name)
+            screen.remove()
+        screen = build()
+        app.install_screen(screen, name)
+        return screen
+
+    def reusable(self) -> bool:
+        """Whether this kept form may open again: closed, composed with the fields the
+        session keeps now (a changed flow builds a new form), nothing of its own running."""
+        return (
+            self.is_running
+            and self.inputs_shown
+            and self not in self.app.screen_stack
+            and bool(self.specs)
+            and self.specs == self.kept_specs()
+            and not any(w.node is self and not w.is_finished for w in self.app.workers)
+        )
+
+    def reopen(self) -> None:
+        """Put the kept form back as it is composed: the title, the values of
+        :meth:`spec_values`, nothing typed, no problem shown, not saving, the note under it
+        empty, scrolled to the top, the focus in the first input, what it opened with as
+        the baseline of "changed?"; and the fields read again in the background."""
+        self.query_one(".dialog-title", Label).update(literal(self.TITLE_TEXT))
+        values = self.spec_values(self.specs)
+        for editor in self.editors():
+            editor.reset(values.get(editor.spec.key))
+        self.saving = False
+        self.message("")
+        self.query_one("#form-fields", VerticalScroll).scroll_home(animate=False)
+        self.initial_values = self.values()[0]
+        self.revalidate()
+        editors = self.editors()
+        if editors:
+            # Blurred first, so the input is focused again as when composed (Input selects
+            # its text on focus: what is typed first replaces it).
+            self.set_focus(None)
+            self.set_focus(editors[0].input, scroll_visible=False)
+        self.open_fields()
+
     def on_mount(self) -> None:
         # Textual calls every class's on_mount, so the forms below still follow changes.
         self.flow_app.follow_changes(self, self.store_changed)
@@ -314,6 +373,16 @@ class NewCustomerScreen(FormScreen):
 
     def on_mount(self) -> None:
         self.open_fields()
+
+    @classmethod
+    def opening(cls, app: App[Any]) -> NewCustomerScreen:
+        """The form to push: the kept one, emptied, or a new one."""
+        screen = cls.kept(app, cls)
+        assert isinstance(screen, cls)
+        if screen.is_running:
+            screen.maybe_created.clear()
+            screen.reopen()
+        return screen
 
     def specs_for(self, fields: list[Field]) -> list[FormField]:
         return CUSTOMER_BASE + [FormField.from_field(f) for f in fields]

@@ -108,12 +108,12 @@ class MainScreen(ViewHost):
     def edit_customer(self, event: CustomersView.EditAsked) -> None:
         from flowtui.ui.screens.customer_editor import EditCustomerScreen
 
-        self.app.push_screen(EditCustomerScreen(event.customer))
+        self.app.push_screen(EditCustomerScreen.opening(self.app, event.customer))
 
     @on(CustomersView.NewAsked)
     def new_customer(self) -> None:
         if self.flow_app.writable("create customers"):
-            self.app.push_screen(NewCustomerScreen())
+            self.app.push_screen(NewCustomerScreen.opening(self.app))
 
     @on(CustomersView.AddressesAsked)
     def customer_addresses(self, event: CustomersView.AddressesAsked) -> None:

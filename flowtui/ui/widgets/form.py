@@ -140,20 +140,15 @@ class FieldEditor(Vertical):
         spec = self.spec
         options = spec.enum_options()
         if spec.field_type == "boolean":
-            checked = self.initial if isinstance(self.initial, bool) else bool(spec.default)
-            yield Checkbox("", value=checked, id=f"input-{spec.key}")
+            yield Checkbox("", value=self.start_checked(), id=f"input-{spec.key}")
         elif options is not None:
             # Options are store text: each shown by a Text (never markup), each value made
             # hashable (an option a malformed answer left as an object is still a choice).
             # The prompt holds no store text; the hint line below shows the default.
             self.choices = [choice_value(i, o) for i, o in enumerate(options)]
-            start = next(
-                (c for c, o in zip(self.choices, options, strict=True) if o == self.initial),
-                Select.NULL,
-            )
             yield Select(
                 [(safe(o), c) for c, o in zip(self.choices, options, strict=True)],
-                value=start,
+                value=self.start_choice(),
                 allow_blank=not spec.required or not options,  # no options: a blank list
                 prompt="(none)",
                 compact=True,
@@ -164,15 +159,53 @@ class FieldEditor(Vertical):
             placeholder = {"date": "YYYY-MM-DD or YYYY-MM-DD HH:MM:SS"}.get(spec.field_type, "")
             if spec.default is not None and not placeholder:
                 placeholder = f"default: {display(spec.default)}"
-            text = "" if self.initial is None else display(self.initial)
             yield TextInput(
-                value=text,
+                value=self.start_text(),
                 type=kind,
                 password=spec.secret,
                 placeholder=placeholder,
                 compact=True,
                 id=f"input-{spec.key}",
             )
+
+    def start_checked(self) -> bool:
+        """What a switch starts with: the value, else the field's default."""
+        return self.initial if isinstance(self.initial, bool) else bool(self.spec.default)
+
+    def start_choice(self) -> Any:
+        """What a choice list starts with: the choice of the value, else none."""
+        options = self.spec.enum_options() or []
+        found = (c for c, o in zip(self.choices, options, strict=True) if o == self.initial)
+        return next(found, Select.NULL)
+
+    def start_text(self) -> str:
+        """What a text input starts with (store text shown literally)."""
+        return "" if self.initial is None else display(self.initial)
+
+    def reset(self, value: Any) -> None:
+        """Start again from ``value``, as if composed with it: its input holds it (no
+        Changed message: nothing was typed), no problem shown, the cursor at its end."""
+        self.initial = value
+        self.server_error = None
+        self.reset_input()
+        error = self.query_one(".field-error", Label)
+        if error.display:
+            error.update("")
+            error.display = False
+
+    def reset_input(self) -> None:
+        widget = self.input
+        if isinstance(widget, Checkbox):
+            with widget.prevent(Checkbox.Changed):
+                widget.value = self.start_checked()
+        elif isinstance(widget, Select):
+            with widget.prevent(Select.Changed):
+                widget.value = self.start_choice()
+        else:
+            text = self.start_text()
+            with widget.prevent(Input.Changed):
+                widget.value = text
+            widget.cursor_position = len(text)
 
     @property
     def input(self) -> Input | Select[Any] | Checkbox:
