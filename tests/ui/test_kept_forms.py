@@ -11,6 +11,8 @@ from typing import Any
 from textual.containers import VerticalScroll
 
 from flowtui.ui.screens.address_editor import AddressEditorScreen, AddressesScreen
+from flowtui.ui.screens.customer_editor import EditCustomerScreen
+from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.main import MainScreen
 from tests.ui.conftest import logged_in_app, raw_get, until, wait_for_customers
 from tests.ui.test_customer_editor import open_editor, type_into
@@ -45,17 +47,20 @@ def screen_text(app: Any) -> str:
     return app.export_screenshot()
 
 
-async def test_a_reopened_editor_looks_and_behaves_as_a_new_one(sandbox):
-    """The same screen object, filled for the second customer, draws exactly what a new
-    editor for that customer draws, and holds the same state."""
+async def new_editor(sandbox) -> tuple[str, tuple]:
+    """What the first editor an app opens, for the second customer, draws; and its state."""
     fresh = logged_in_app(sandbox)
     async with fresh.run_test(size=(120, 36)) as pilot:
         await wait_for_customers(pilot)
         await pilot.press("down")
-        await open_editor(pilot)
-        expected = screen_text(fresh)
-        new_form = fresh.screen
-        new_state = (new_form.initial_values, new_form.dirty(), new_form.focused.id)
+        form = await open_editor(pilot)
+        return screen_text(fresh), (form.initial_values, form.dirty(), form.focused.id)
+
+
+async def test_a_reopened_editor_looks_and_behaves_as_a_new_one(sandbox):
+    """The same screen object, filled for the second customer, draws exactly what a new
+    editor for that customer draws, and holds the same state."""
+    expected, new_state = await new_editor(sandbox)
 
     app = logged_in_app(sandbox)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -71,6 +76,33 @@ async def test_a_reopened_editor_looks_and_behaves_as_a_new_one(sandbox):
         assert (form.initial_values, form.dirty(), form.focused.id) == new_state
         assert not form.saving and not any(e.server_error for e in form.editors())
         assert screen_text(app) == expected
+
+
+async def test_forms_composed_ahead_open_as_new_ones(sandbox):
+    """Once the browser shows a page and the fields are kept, the app composes the editor
+    and the new-customer form off screen (``FormScreen.compose_ahead``, which uses Textual's
+    ``App._register``): the first open shows that form, as a new one would be."""
+    expected, new_state = await new_editor(sandbox)
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_customers(pilot)
+
+        def ahead(cls: type) -> Any:
+            name = cls.kept_name()
+            if app.is_screen_installed(name) and app.get_screen(name).inputs_shown:
+                return app.get_screen(name)
+            return None
+
+        await until(pilot, lambda: ahead(EditCustomerScreen) and ahead(NewCustomerScreen))
+        assert isinstance(app.screen, MainScreen)
+        composed = ahead(EditCustomerScreen)
+        await pilot.press("down")
+        form = await open_editor(pilot)
+        assert form is composed
+        assert (form.initial_values, form.dirty(), form.focused.id) == new_state
+        assert screen_text(app) == expected
+        await discard(pilot)
+        assert await open_new_customer(pilot) is ahead(NewCustomerScreen)
 
 
 async def test_a_reopened_editor_saves_only_what_changed_on_its_customer(sandbox):
@@ -174,3 +206,25 @@ async def test_keys_typed_as_a_kept_editor_opens_land_in_it(sandbox, latency):
         assert first.original == second
     stored = (await raw_get(sandbox, f"/v2/customers/{second.id}"))["data"]
     assert stored["name"] == "Ann Perkins"
+
+
+async def test_an_open_while_the_form_is_composed_ahead_gets_one_of_its_own(sandbox):
+    """``e`` while the kept editor is still being composed ahead: the editor opens (a new
+    one), the one being composed is left to finish, and the next open uses it."""
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = await wait_for_customers(pilot)
+        name = EditCustomerScreen.kept_name()
+        if app.is_screen_installed(name):  # composed ahead already: start again
+            kept = app.get_screen(name)
+            app.uninstall_screen(name)
+            await kept.remove()
+        customer = view.highlighted()
+        assert EditCustomerScreen.compose_ahead(app, lambda: EditCustomerScreen(customer))
+        ahead = app.get_screen(name)
+        assert not ahead.inputs_shown  # not composed yet: this open comes first
+        form = await open_editor(pilot)
+        assert form is not ahead and form_ready(app)
+        await discard(pilot)
+        await until(pilot, lambda: ahead.inputs_shown)
+        assert await open_editor(pilot) is ahead

@@ -200,6 +200,28 @@ class FormScreen(BaseModal):
     # -- a kept form: built once, filled again for each open ------------------------------------
 
     @classmethod
+    def kept_name(cls) -> str:
+        return f"flowtui.kept.{cls.__name__}"
+
+    @classmethod
+    def compose_ahead(cls, app: App[Any], build: Callable[[], FormScreen]) -> bool:
+        """Compose the form this class keeps ahead of its first open, off screen (while the
+        app is idle, once the fields are kept): that open only fills it. False while the
+        fields are not kept yet (try again later); True once there is a kept form.
+
+        Textual composes a screen when it is first pushed (``App._get_screen`` registers
+        it); this does the same registration, ``App._register``, without pushing it:
+        the one Textual internal used here (tests/ui/test_kept_forms.py checks it)."""
+        if app.is_screen_installed(cls.kept_name()):
+            return True
+        screen = build()
+        if screen.kept_specs() is None:
+            return False
+        app.install_screen(screen, cls.kept_name())
+        app._register(app, screen)
+        return True
+
+    @classmethod
     def kept(cls, app: App[Any], build: Callable[[], FormScreen]) -> FormScreen:
         """The form of this class the app keeps (``install_screen``), made ready to open
         again (:meth:`reusable`, then the caller refills it), else a new one from ``build``
@@ -207,12 +229,13 @@ class FormScreen(BaseModal):
 
         Composing, styling and laying out a form of ten rows costs about as much as drawing
         it; a kept form is already composed: opening it only puts the new values in."""
-        name = f"flowtui.kept.{cls.__name__}"
+        name = cls.kept_name()
         if app.is_screen_installed(name):
             screen = app.get_screen(name)
             if isinstance(screen, cls) and screen.reusable():
                 return screen
-            if screen in app.screen_stack:  # open (under a dialog): leave it be
+            if screen in app.screen_stack or not screen.inputs_shown:
+                # Open (under a dialog), or still being composed ahead: leave it be.
                 return build()
             app.uninstall_screen(name)
             screen.remove()

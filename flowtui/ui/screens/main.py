@@ -29,6 +29,9 @@ VIEWS = {"customers": "Customers", "flows": "Flows"}
 
 #: Seconds after the main screen opens before the hidden flows view loads.
 FLOWS_PREFETCH_DELAY = 1.0
+#: Seconds after the main screen opens (then between tries, at most 20) before the customer
+#: editor and the new-customer form are composed ahead of their first open.
+FORMS_PREPARE_DELAY = 1.5
 
 
 class MainScreen(ViewHost):
@@ -85,6 +88,20 @@ class MainScreen(ViewHost):
     def on_mount(self) -> None:
         self.focus_view(self.initial_view)
         self.flows.ensure_loaded(later=0 if self.initial_view == "flows" else FLOWS_PREFETCH_DELAY)
+        self.set_timer(FORMS_PREPARE_DELAY, self.prepare_forms)
+
+    def prepare_forms(self, tries: int = 20) -> None:
+        """Compose the customer forms ahead of their first open, once the customers view
+        shows a page and the fields are kept (ui/screens/forms.py, ``FormScreen.compose_ahead``)."""
+        from flowtui.ui.screens.customer_editor import EditCustomerScreen
+
+        customer = self.query_one(CustomersView).highlighted()
+        done = customer is not None and (
+            EditCustomerScreen.compose_ahead(self.app, lambda: EditCustomerScreen(customer))
+            and NewCustomerScreen.compose_ahead(self.app, NewCustomerScreen)
+        )
+        if not done and tries > 1:
+            self.set_timer(FORMS_PREPARE_DELAY, lambda: self.prepare_forms(tries - 1))
 
     @property
     def current_view(self) -> str:
