@@ -231,14 +231,14 @@ class FormScreen(BaseModal):
         it; a kept form is already composed: opening it only puts the new values in."""
         name = cls.kept_name()
         if app.is_screen_installed(name):
-            screen = app.get_screen(name)
-            if isinstance(screen, cls) and screen.reusable():
-                return screen
-            if screen in app.screen_stack or not screen.inputs_shown:
+            kept = app.get_screen(name)
+            if isinstance(kept, cls) and kept.reusable():
+                return kept
+            if kept in app.screen_stack or not getattr(kept, "inputs_shown", True):
                 # Open (under a dialog), or still being composed ahead: leave it be.
                 return build()
             app.uninstall_screen(name)
-            screen.remove()
+            kept.remove()
         screen = build()
         app.install_screen(screen, name)
         return screen
