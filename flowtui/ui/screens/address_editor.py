@@ -88,16 +88,17 @@ class AddressEditorScreen(FormScreen):
             screen.customer, screen.original = customer, address
             screen.TITLE_TEXT = "Edit address" if address is not None else "New address"
             screen.reopen()
-            screen.show_whose()
         return screen
 
     def show_whose(self) -> None:
+        self.message(self.opening_note())
+
+    def opening_note(self) -> str:
         c = self.customer
         whose = f"{display(c.name)} <{display(c.email)}>"
         if self.original is None:
-            self.message(f"A new address of {whose}. * marks what the store requires.")
-        else:
-            self.message(f"An address of {whose} · updated {self.original.updated_at}")
+            return f"A new address of {whose}. * marks what the store requires."
+        return f"An address of {whose} · updated {self.original.updated_at}"
 
     def specs_for(self, fields: list[Field]) -> list[FormField]:
         return address_specs(fields)

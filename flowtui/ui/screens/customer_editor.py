@@ -68,12 +68,14 @@ class EditCustomerScreen(FormScreen):
         if screen.is_running:
             screen.original = customer
             screen.reopen()
-            screen.message_subtitle()
         return screen
 
     def message_subtitle(self) -> None:
+        self.message(self.opening_note())
+
+    def opening_note(self) -> str:
         c = self.original
-        self.message(f"{display(c.name)} <{display(c.email)}> · updated {c.updated_at}")
+        return f"{display(c.name)} <{display(c.email)}> · updated {c.updated_at}"
 
     def specs_for(self, fields: list[Field]) -> list[FormField]:
         return edit_specs([FormField.from_field(f) for f in fields])

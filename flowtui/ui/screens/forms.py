@@ -234,8 +234,13 @@ class FormScreen(BaseModal):
             kept = app.get_screen(name)
             if isinstance(kept, cls) and kept.reusable():
                 return kept
-            if kept in app.screen_stack or not getattr(kept, "inputs_shown", True):
-                # Open (under a dialog), or still being composed ahead: leave it be.
+            if (
+                kept in app.screen_stack
+                or not getattr(kept, "inputs_shown", True)
+                or any(w.node is kept and not w.is_finished for w in app.workers)
+            ):
+                # Open (under a dialog), still being composed ahead, or following a change
+                # of its fields: leave it be (removing it would cancel that work).
                 return build()
             app.uninstall_screen(name)
             kept.remove()
@@ -259,13 +264,16 @@ class FormScreen(BaseModal):
         """Put the kept form back as it is composed: the title, the values of
         :meth:`spec_values`, nothing typed, no problem shown, not saving, the note under it
         empty, scrolled to the top, the focus in the first input, what it opened with as
-        the baseline of "changed?"; and the fields read again in the background."""
-        self.query_one(".dialog-title", Label).update(literal(self.TITLE_TEXT))
+        the baseline of "changed?"; and the fields read again in the background. Set what
+        :meth:`spec_values`, ``TITLE_TEXT`` and :meth:`opening_note` depend on first."""
+        title = self.query_one(".dialog-title", Label)
+        if str(title.content) != self.TITLE_TEXT:
+            title.update(literal(self.TITLE_TEXT))
         values = self.spec_values(self.specs)
         for editor in self.editors():
             editor.reset(values.get(editor.spec.key))
         self.saving = False
-        self.message("")
+        self.message(self.opening_note())
         self.query_one("#form-fields", VerticalScroll).scroll_home(animate=False)
         self.initial_values = self.values()[0]
         self.revalidate()
@@ -276,6 +284,10 @@ class FormScreen(BaseModal):
             self.set_focus(None)
             self.set_focus(editors[0].input, scroll_visible=False)
         self.open_fields()
+
+    def opening_note(self) -> str:
+        """What the note under the form says when it opens (none by default)."""
+        return ""
 
     def on_mount(self) -> None:
         # Textual calls every class's on_mount, so the forms below still follow changes.
@@ -292,9 +304,11 @@ class FormScreen(BaseModal):
             self.inputs_ready()  # the fields could not be read: the keys go where they may
 
     def store_changed(self, change: Change) -> None:
-        """A field of ``FIELDS_FLOW`` (or the flow) changed: the form follows."""
+        """A field of ``FIELDS_FLOW`` (or the flow) changed: the form follows. A kept form
+        that is closed does not: its next open compares its fields with the kept ones."""
         if (
-            self.FIELDS_FLOW is not None
+            self in self.app.screen_stack
+            and self.FIELDS_FLOW is not None
             and change.resource in ("field", "flow")
             and change.flow_slug in (self.FIELDS_FLOW, None)
         ):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select
 
@@ -100,11 +100,13 @@ class FieldEditor(Vertical):
     """One labelled input with its live problem message."""
 
     DEFAULT_CSS = """
-    FieldEditor { height: auto; margin-bottom: 1; }
-    FieldEditor .field-row { height: auto; }
+    FieldEditor {
+        height: auto; margin-bottom: 1;
+        layout: grid; grid-size: 2; grid-columns: 20 1fr; grid-rows: auto;
+    }
     FieldEditor .field-label { width: 20; padding-right: 1; text-style: bold; }
-    FieldEditor .field-hint { padding-left: 20; color: $text-muted; height: auto; }
-    FieldEditor .field-error { padding-left: 20; color: $error; height: auto; }
+    FieldEditor .field-hint { padding-left: 20; color: $text-muted; height: auto; column-span: 2; }
+    FieldEditor .field-error { padding-left: 20; color: $error; height: auto; column-span: 2; }
     FieldEditor Select, FieldEditor Input { width: 1fr; }
     FieldEditor Input { background: $boost; }
     FieldEditor Checkbox { border: none; height: 1; padding: 0; background: transparent; width: 5; }
@@ -128,9 +130,10 @@ class FieldEditor(Vertical):
     def compose(self) -> ComposeResult:
         spec = self.spec
         mark = " *" if spec.required else ""
-        with Horizontal(classes="field-row"):
-            yield Label(literal(spec.label).append(mark), classes="field-label")
-            yield from self.compose_input()
+        # One grid (label | input, then the hint and the problem across both): no row
+        # container, one node fewer per row to style and lay out on every open.
+        yield Label(literal(spec.label).append(mark), classes="field-label")
+        yield from self.compose_input()
         hint = spec.hint()
         if hint:
             yield Label(literal(hint), classes="field-hint")
