@@ -12,7 +12,7 @@ import asyncio
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import ContentSwitcher
+from textual.widgets import ContentSwitcher, Input
 
 from flowtui.config.profiles import Profile
 from flowtui.core.textsafe import printable
@@ -92,13 +92,22 @@ class MainScreen(ViewHost):
 
     def prepare_forms(self, tries: int = 20) -> None:
         """Compose the customer forms ahead of their first open, once the customers view
-        shows a page and the fields are kept (ui/screens/forms.py, ``FormScreen.compose_ahead``)."""
+        shows a page, the fields are kept and the app is idle (ui/screens/forms.py,
+        ``FormScreen.compose_ahead``)."""
         from flowtui.ui.screens.customer_editor import EditCustomerScreen
 
         customer = self.query_one(CustomersView).highlighted()
-        done = customer is not None and (
-            EditCustomerScreen.compose_ahead(self.app, lambda: EditCustomerScreen(customer))
-            and NewCustomerScreen.compose_ahead(self.app, NewCustomerScreen)
+        # Only while nothing else goes on: not while a search is typed or anything loads.
+        idle = not isinstance(self.app.focused, Input) and all(
+            w.is_finished for w in self.app.workers
+        )
+        done = (
+            idle
+            and customer is not None
+            and (
+                EditCustomerScreen.compose_ahead(self.app, lambda: EditCustomerScreen(customer))
+                and NewCustomerScreen.compose_ahead(self.app, NewCustomerScreen)
+            )
         )
         if not done and tries > 1:
             self.set_timer(FORMS_PREPARE_DELAY, lambda: self.prepare_forms(tries - 1))
