@@ -262,10 +262,11 @@ class FormScreen(BaseModal):
 
     def reopen(self) -> None:
         """Put the kept form back as it is composed: the title, the values of
-        :meth:`spec_values`, nothing typed, no problem shown, not saving, the note under it
-        empty, scrolled to the top, the focus in the first input, what it opened with as
-        the baseline of "changed?"; and the fields read again in the background. Set what
-        :meth:`spec_values`, ``TITLE_TEXT`` and :meth:`opening_note` depend on first."""
+        :meth:`spec_values`, nothing typed, no problem shown, not saving, the note of
+        :meth:`opening_note` under it, scrolled to the top, the focus in the first input,
+        what it opened with as the baseline of "changed?"; and the fields read again in the
+        background. Set what :meth:`spec_values`, ``TITLE_TEXT`` and :meth:`opening_note`
+        depend on first."""
         title = self.query_one(".dialog-title", Label)
         if str(title.content) != self.TITLE_TEXT:
             title.update(literal(self.TITLE_TEXT))
