@@ -383,7 +383,7 @@ class FlowApp(SessionApp):
         from flowtui.ui.screens.forms import NewCustomerScreen
 
         if self.writable("create customers"):
-            self.push_screen(NewCustomerScreen())
+            self.push_screen(NewCustomerScreen.opening(self))
 
     def action_new_flow(self) -> None:
         if self.writable("create flows"):

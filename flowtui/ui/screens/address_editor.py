@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual import work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Label
@@ -73,13 +73,32 @@ class AddressEditorScreen(FormScreen):
         self.TITLE_TEXT = "Edit address" if address is not None else "New address"
 
     def on_mount(self) -> None:
+        self.show_whose()
+        self.open_fields()
+
+    @classmethod
+    def opening(
+        cls, app: App[Any], customer: Customer, address: Address | None = None
+    ) -> AddressEditorScreen:
+        """The editor to push: the kept one, filled for ``customer`` and ``address`` (None:
+        a new one), or a new one."""
+        screen = cls.kept(app, lambda: cls(customer, address))
+        assert isinstance(screen, cls)
+        if screen.is_running:
+            screen.customer, screen.original = customer, address
+            screen.TITLE_TEXT = "Edit address" if address is not None else "New address"
+            screen.reopen()
+        return screen
+
+    def show_whose(self) -> None:
+        self.message(self.opening_note())
+
+    def opening_note(self) -> str:
         c = self.customer
         whose = f"{display(c.name)} <{display(c.email)}>"
         if self.original is None:
-            self.message(f"A new address of {whose}. * marks what the store requires.")
-        else:
-            self.message(f"An address of {whose} · updated {self.original.updated_at}")
-        self.open_fields()
+            return f"A new address of {whose}. * marks what the store requires."
+        return f"An address of {whose} · updated {self.original.updated_at}"
 
     def specs_for(self, fields: list[Field]) -> list[FormField]:
         return address_specs(fields)
@@ -313,14 +332,14 @@ class AddressesScreen(BaseModal):
                 severity="warning",
             )
             return
-        self.app.push_screen(AddressEditorScreen(self.customer))
+        self.app.push_screen(AddressEditorScreen.opening(self.app, self.customer))
 
     def action_edit(self) -> None:
         address = self.highlighted()
         if address is None:
             self.app.bell()
         elif self.flow_app.writable("change addresses"):
-            self.app.push_screen(AddressEditorScreen(self.customer, address))
+            self.app.push_screen(AddressEditorScreen.opening(self.app, self.customer, address))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

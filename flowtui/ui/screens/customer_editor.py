@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Label, SelectionList, Static
@@ -56,16 +56,26 @@ class EditCustomerScreen(FormScreen):
         super().__init__()
         self.original = customer
 
-    def compose(self) -> ComposeResult:
-        yield from super().compose()
-
     def on_mount(self) -> None:
         self.message_subtitle()
         self.open_fields()
 
+    @classmethod
+    def opening(cls, app: App[Any], customer: Customer) -> EditCustomerScreen:
+        """The editor to push for ``customer``: the kept one, filled with it, or a new one."""
+        screen = cls.kept(app, lambda: cls(customer))
+        assert isinstance(screen, cls)
+        if screen.is_running:
+            screen.original = customer
+            screen.reopen()
+        return screen
+
     def message_subtitle(self) -> None:
+        self.message(self.opening_note())
+
+    def opening_note(self) -> str:
         c = self.original
-        self.message(f"{display(c.name)} <{display(c.email)}> · updated {c.updated_at}")
+        return f"{display(c.name)} <{display(c.email)}> · updated {c.updated_at}"
 
     def specs_for(self, fields: list[Field]) -> list[FormField]:
         return edit_specs([FormField.from_field(f) for f in fields])

@@ -9,13 +9,14 @@ them in a worker, and until its inputs are there it holds the keys typed meanwhi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual import work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 from textual.worker import Worker, WorkerState
 
 from flowtui.api.errors import ApiError, AuthError, ConflictError, NetworkError
@@ -25,6 +26,7 @@ from flowtui.core import fields as F
 from flowtui.ui.screens.base import BaseModal
 from flowtui.ui.screens.dialogs import close_form
 from flowtui.ui.session import error_lines
+from flowtui.ui.widgets.footer import Footer
 from flowtui.ui.widgets.form import FieldEditor, FormField
 from flowtui.ui.widgets.safe import display, literal
 
@@ -51,6 +53,9 @@ class FormScreen(BaseModal):
         ),
     ]
     TITLE_TEXT = "Form"
+    #: What takes the focus when the screen is composed: the first input (not the scrolling
+    #: body, Textual's first focusable, whose focus and blur each restyle the whole form).
+    AUTO_FOCUS = "#form-fields Input, #form-fields Select, #form-fields Checkbox"
 
     def __init__(self) -> None:
         super().__init__()
@@ -192,6 +197,99 @@ class FormScreen(BaseModal):
         else:
             self.load_fields()
 
+    # -- a kept form: built once, filled again for each open ------------------------------------
+
+    @classmethod
+    def kept_name(cls) -> str:
+        return f"flowtui.kept.{cls.__name__}"
+
+    @classmethod
+    def compose_ahead(cls, app: App[Any], build: Callable[[], FormScreen]) -> bool:
+        """Compose the form this class keeps ahead of its first open, off screen (while the
+        app is idle, once the fields are kept): that open only fills it. False while the
+        fields are not kept yet (try again later); True once there is a kept form.
+
+        Textual composes a screen when it is first pushed (``App._get_screen`` registers
+        it); this does the same registration, ``App._register``, without pushing it:
+        the one Textual internal used here (tests/ui/test_kept_forms.py checks it)."""
+        if app.is_screen_installed(cls.kept_name()):
+            return True
+        screen = build()
+        if screen.kept_specs() is None:
+            return False
+        app.install_screen(screen, cls.kept_name())
+        app._register(app, screen)
+        return True
+
+    @classmethod
+    def kept(cls, app: App[Any], build: Callable[[], FormScreen]) -> FormScreen:
+        """The form of this class the app keeps (``install_screen``), made ready to open
+        again (:meth:`reusable`, then the caller refills it), else a new one from ``build``
+        (kept from now on when nothing else is).
+
+        Composing, styling and laying out a form of ten rows costs about as much as drawing
+        it; a kept form is already composed: opening it only puts the new values in."""
+        name = cls.kept_name()
+        if app.is_screen_installed(name):
+            kept = app.get_screen(name)
+            if isinstance(kept, cls) and kept.reusable():
+                return kept
+            if (
+                kept in app.screen_stack
+                or not getattr(kept, "inputs_shown", True)
+                or any(w.node is kept and not w.is_finished for w in app.workers)
+            ):
+                # Open (under a dialog), still being composed ahead, or following a change
+                # of its fields: leave it be (removing it would cancel that work).
+                return build()
+            app.uninstall_screen(name)
+            kept.remove()
+        screen = build()
+        app.install_screen(screen, name)
+        return screen
+
+    def reusable(self) -> bool:
+        """Whether this kept form may open again: closed, composed with the fields the
+        session keeps now (a changed flow builds a new form), nothing of its own running."""
+        return (
+            self.is_running
+            and self.inputs_shown
+            and self not in self.app.screen_stack
+            and bool(self.specs)
+            and self.specs == self.kept_specs()
+            and not any(w.node is self and not w.is_finished for w in self.app.workers)
+        )
+
+    def reopen(self) -> None:
+        """Put the kept form back as it is composed: the title, the values of
+        :meth:`spec_values`, nothing typed, no problem shown, not saving, the note of
+        :meth:`opening_note` under it, scrolled to the top, the focus in the first input,
+        what it opened with as the baseline of "changed?"; and the fields read again in the
+        background. Set what :meth:`spec_values`, ``TITLE_TEXT`` and :meth:`opening_note`
+        depend on first."""
+        title = self.query_one(".dialog-title", Label)
+        if str(title.content) != self.TITLE_TEXT:
+            title.update(literal(self.TITLE_TEXT))
+        values = self.spec_values(self.specs)
+        for editor in self.editors():
+            editor.reset(values.get(editor.spec.key))
+        self.saving = False
+        self.message(self.opening_note())
+        self.query_one("#form-fields", VerticalScroll).scroll_home(animate=False)
+        self.initial_values = self.values()[0]
+        self.revalidate()
+        editors = self.editors()
+        if editors:
+            # Blurred first, so the input is focused again as when composed (Input selects
+            # its text on focus: what is typed first replaces it).
+            self.set_focus(None)
+            self.set_focus(editors[0].input, scroll_visible=False)
+        self.open_fields()
+
+    def opening_note(self) -> str:
+        """What the note under the form says when it opens (none by default)."""
+        return ""
+
     def on_mount(self) -> None:
         # Textual calls every class's on_mount, so the forms below still follow changes.
         self.flow_app.follow_changes(self, self.store_changed)
@@ -207,9 +305,11 @@ class FormScreen(BaseModal):
             self.inputs_ready()  # the fields could not be read: the keys go where they may
 
     def store_changed(self, change: Change) -> None:
-        """A field of ``FIELDS_FLOW`` (or the flow) changed: the form follows."""
+        """A field of ``FIELDS_FLOW`` (or the flow) changed: the form follows. A kept form
+        that is closed does not: its next open compares its fields with the kept ones."""
         if (
-            self.FIELDS_FLOW is not None
+            self in self.app.screen_stack
+            and self.FIELDS_FLOW is not None
             and change.resource in ("field", "flow")
             and change.flow_slug in (self.FIELDS_FLOW, None)
         ):
@@ -311,6 +411,16 @@ class NewCustomerScreen(FormScreen):
 
     def on_mount(self) -> None:
         self.open_fields()
+
+    @classmethod
+    def opening(cls, app: App[Any]) -> NewCustomerScreen:
+        """The form to push: the kept one, emptied, or a new one."""
+        screen = cls.kept(app, cls)
+        assert isinstance(screen, cls)
+        if screen.is_running:
+            screen.maybe_created.clear()
+            screen.reopen()
+        return screen
 
     def specs_for(self, fields: list[Field]) -> list[FormField]:
         return CUSTOMER_BASE + [FormField.from_field(f) for f in fields]

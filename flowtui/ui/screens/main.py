@@ -14,7 +14,7 @@ from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widget import AwaitMount
-from textual.widgets import ContentSwitcher
+from textual.widgets import ContentSwitcher, Input
 
 from flowtui.config.profiles import Profile
 from flowtui.core.textsafe import printable
@@ -32,6 +32,9 @@ VIEWS = {"customers": "Customers", "flows": "Flows"}
 
 #: Seconds after the first customers page before the hidden flows view loads.
 FLOWS_PREFETCH_DELAY = 1.0
+#: Seconds after the main screen opens (then between tries, at most 20) before the customer
+#: editor and the new-customer form are composed ahead of their first open.
+FORMS_PREPARE_DELAY = 1.5
 
 
 class MainScreen(ViewHost):
@@ -122,12 +125,36 @@ class MainScreen(ViewHost):
         else:
             customers = self.query_one(CustomersView)
             self.watch(customers, "state", self._customers_state)
+        self.set_timer(FORMS_PREPARE_DELAY, self.prepare_forms)
 
     def _customers_state(self, state: str) -> None:
         """The first customers page (or why not) is in: the flows view is added after the
         frame that shows it."""
         if state != "loading":
             self.call_after_refresh(lambda: self.flows)
+
+    def prepare_forms(self, tries: int = 20) -> None:
+        """Compose the customer forms ahead of their first open, once the customers view
+        shows a page, the fields are kept and the app is idle (ui/screens/forms.py,
+        ``FormScreen.compose_ahead``)."""
+        from flowtui.ui.screens.customer_editor import EditCustomerScreen
+        from flowtui.ui.screens.forms import NewCustomerScreen
+
+        customer = self.query_one(CustomersView).highlighted()
+        # Only while nothing else goes on: not while a search is typed or anything loads.
+        idle = not isinstance(self.app.focused, Input) and all(
+            w.is_finished for w in self.app.workers
+        )
+        done = (
+            idle
+            and customer is not None
+            and (
+                EditCustomerScreen.compose_ahead(self.app, lambda: EditCustomerScreen(customer))
+                and NewCustomerScreen.compose_ahead(self.app, NewCustomerScreen)
+            )
+        )
+        if not done and tries > 1:
+            self.set_timer(FORMS_PREPARE_DELAY, lambda: self.prepare_forms(tries - 1))
 
     @property
     def current_view(self) -> str:
@@ -154,14 +181,14 @@ class MainScreen(ViewHost):
     def edit_customer(self, event: CustomersView.EditAsked) -> None:
         from flowtui.ui.screens.customer_editor import EditCustomerScreen
 
-        self.app.push_screen(EditCustomerScreen(event.customer))
+        self.app.push_screen(EditCustomerScreen.opening(self.app, event.customer))
 
     @on(CustomersView.NewAsked)
     def new_customer(self) -> None:
         from flowtui.ui.screens.forms import NewCustomerScreen
 
         if self.flow_app.writable("create customers"):
-            self.app.push_screen(NewCustomerScreen())
+            self.app.push_screen(NewCustomerScreen.opening(self.app))
 
     @on(CustomersView.AddressesAsked)
     def customer_addresses(self, event: CustomersView.AddressesAsked) -> None:

@@ -166,6 +166,17 @@ class AddressFieldEditor(FieldEditor):
         else:
             yield from super().compose_input()
 
+    def reset_input(self) -> None:
+        if self.spec.key != "country":
+            super().reset_input()
+            return
+        picker = self.query_one(CountryPicker)
+        text = initial_text(self.initial)
+        with picker.input.prevent(Input.Changed):
+            picker.input.value = text
+        picker.input.cursor_position = len(text)
+        picker.remove_class("open")
+
     def value(self) -> tuple[Any, str | None]:
         if self.spec.key != "country":
             return super().value()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select
 
@@ -100,11 +100,13 @@ class FieldEditor(Vertical):
     """One labelled input with its live problem message."""
 
     DEFAULT_CSS = """
-    FieldEditor { height: auto; margin-bottom: 1; }
-    FieldEditor .field-row { height: auto; }
+    FieldEditor {
+        height: auto; margin-bottom: 1;
+        layout: grid; grid-size: 2; grid-columns: 20 1fr; grid-rows: auto;
+    }
     FieldEditor .field-label { width: 20; padding-right: 1; text-style: bold; }
-    FieldEditor .field-hint { padding-left: 20; color: $text-muted; height: auto; }
-    FieldEditor .field-error { padding-left: 20; color: $error; height: auto; }
+    FieldEditor .field-hint { padding-left: 20; color: $text-muted; height: auto; column-span: 2; }
+    FieldEditor .field-error { padding-left: 20; color: $error; height: auto; column-span: 2; }
     FieldEditor Select, FieldEditor Input { width: 1fr; }
     FieldEditor Input { background: $boost; }
     FieldEditor Checkbox { border: none; height: 1; padding: 0; background: transparent; width: 5; }
@@ -128,9 +130,10 @@ class FieldEditor(Vertical):
     def compose(self) -> ComposeResult:
         spec = self.spec
         mark = " *" if spec.required else ""
-        with Horizontal(classes="field-row"):
-            yield Label(literal(spec.label).append(mark), classes="field-label")
-            yield from self.compose_input()
+        # One grid (label | input, then the hint and the problem across both): no row
+        # container, one node fewer per row to style and lay out on every open.
+        yield Label(literal(spec.label).append(mark), classes="field-label")
+        yield from self.compose_input()
         hint = spec.hint()
         if hint:
             yield Label(literal(hint), classes="field-hint")
@@ -140,20 +143,15 @@ class FieldEditor(Vertical):
         spec = self.spec
         options = spec.enum_options()
         if spec.field_type == "boolean":
-            checked = self.initial if isinstance(self.initial, bool) else bool(spec.default)
-            yield Checkbox("", value=checked, id=f"input-{spec.key}")
+            yield Checkbox("", value=self.start_checked(), id=f"input-{spec.key}")
         elif options is not None:
             # Options are store text: each shown by a Text (never markup), each value made
             # hashable (an option a malformed answer left as an object is still a choice).
             # The prompt holds no store text; the hint line below shows the default.
             self.choices = [choice_value(i, o) for i, o in enumerate(options)]
-            start = next(
-                (c for c, o in zip(self.choices, options, strict=True) if o == self.initial),
-                Select.NULL,
-            )
             yield Select(
                 [(safe(o), c) for c, o in zip(self.choices, options, strict=True)],
-                value=start,
+                value=self.start_choice(),
                 allow_blank=not spec.required or not options,  # no options: a blank list
                 prompt="(none)",
                 compact=True,
@@ -164,15 +162,53 @@ class FieldEditor(Vertical):
             placeholder = {"date": "YYYY-MM-DD or YYYY-MM-DD HH:MM:SS"}.get(spec.field_type, "")
             if spec.default is not None and not placeholder:
                 placeholder = f"default: {display(spec.default)}"
-            text = "" if self.initial is None else display(self.initial)
             yield TextInput(
-                value=text,
+                value=self.start_text(),
                 type=kind,
                 password=spec.secret,
                 placeholder=placeholder,
                 compact=True,
                 id=f"input-{spec.key}",
             )
+
+    def start_checked(self) -> bool:
+        """What a switch starts with: the value, else the field's default."""
+        return self.initial if isinstance(self.initial, bool) else bool(self.spec.default)
+
+    def start_choice(self) -> Any:
+        """What a choice list starts with: the choice of the value, else none."""
+        options = self.spec.enum_options() or []
+        found = (c for c, o in zip(self.choices, options, strict=True) if o == self.initial)
+        return next(found, Select.NULL)
+
+    def start_text(self) -> str:
+        """What a text input starts with (store text shown literally)."""
+        return "" if self.initial is None else display(self.initial)
+
+    def reset(self, value: Any) -> None:
+        """Start again from ``value``, as if composed with it: its input holds it (no
+        Changed message: nothing was typed), no problem shown, the cursor at its end."""
+        self.initial = value
+        self.server_error = None
+        self.reset_input()
+        error = self.query_one(".field-error", Label)
+        if error.display:
+            error.update("")
+            error.display = False
+
+    def reset_input(self) -> None:
+        widget = self.input
+        if isinstance(widget, Checkbox):
+            with widget.prevent(Checkbox.Changed):
+                widget.value = self.start_checked()
+        elif isinstance(widget, Select):
+            with widget.prevent(Select.Changed):
+                widget.value = self.start_choice()
+        else:
+            text = self.start_text()
+            with widget.prevent(Input.Changed):
+                widget.value = text
+            widget.cursor_position = len(text)
 
     @property
     def input(self) -> Input | Select[Any] | Checkbox:

@@ -1,0 +1,214 @@
+"""Opening the forms (issue 14, "opening the editor: p95 <= 100 ms at every L"): key press to
+the frame that shows the form filled in, against a sandbox 0, 50 and 150 ms away.
+
+The same method as benchmarks/remote.py ("open the editor"): FlowApp headless
+(``App.run_test``, 120x36) through a profile pointing at ``flowtui sandbox --latency-ms L``
+(its own process, the seeded customers), each key handed to the app as a terminal's byte, the
+clock stopped at the first frame handed to the terminal driver after the form on top has its
+rows (``App._display``, benchmarks/common.py ``record_frames``). "requests" is what the sandbox
+counted from the key until everything the open started had finished (median per sample);
+"CPU ms" the app process's CPU time (``time.process_time``) from the key to that frame, a
+figure a busy machine inflates less than the wall clock.
+
+* open the editor: ``e`` on a customer of the browser (the next row each time)
+* new customer form: ``n`` in the browser
+* open the address editor: ``e`` on the first address of the list ``a`` shows (the list
+  itself is opened before the clock starts)
+
+Each app process waits 3 s after its first page before the first sample (what a person
+takes to read the page; the app composes its forms while idle). ``--compare DIR`` runs the
+same samples with the code of another checkout (e.g. /work/main, the code before this
+change), alternately, process after process, so both see the same machine load.
+
+    .venv/bin/python benchmarks/forms.py [--customers 100000] [--samples 10] [--rounds 2]
+        [--latencies 0,50,150] [--compare DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ACTIONS = ("open the editor", "new customer form", "open the address editor")
+#: Seconds between the first page and the first sample (the app is idle meanwhile).
+SETTLE = 3.0
+
+
+async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[float, int, float]]]:
+    """In the child process: ``samples`` opens of each form; (ms, requests, CPU ms) per open."""
+    from textual import events
+
+    from benchmarks.common import CLIENT_ID, CLIENT_SECRET, record_frames
+    from benchmarks.remote import wire_requests
+    from flowtui.config.profiles import Profile, ProfileStore
+    from flowtui.config.resolve import Resolved
+    from flowtui.ui.app import FlowApp
+    from flowtui.ui.screens.address_editor import AddressEditorScreen, AddressesScreen
+    from flowtui.ui.screens.customer_editor import EditCustomerScreen
+    from flowtui.ui.screens.forms import NewCustomerScreen
+    from flowtui.ui.screens.main import MainScreen
+    from flowtui.ui.widgets.customers import CustomersView
+
+    profile = Profile(name="bench", base_url=url, client_id=CLIENT_ID)
+    resolved = Resolved(profile=profile, secret=CLIENT_SECRET, source="profile")
+    app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
+    writes = record_frames(app)
+    out: dict[str, list[tuple[float, int, float]]] = {}
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        deadline = time.monotonic() + 60
+        while (
+            not app.screen.query("CustomersView")
+            or not app.screen.query_one(CustomersView).drawn_at
+        ):
+            if time.monotonic() > deadline:
+                raise SystemExit("the customers view never loaded")
+            await asyncio.sleep(0.01)
+        view = app.screen.query_one(CustomersView)
+        await asyncio.sleep(SETTLE)
+
+        async def quiet() -> None:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            while view.fetcher.tasks:
+                await asyncio.sleep(0.005)
+            await pilot.pause()
+
+        async def until(check, what: str) -> None:  # type: ignore[no-untyped-def]
+            deadline = time.monotonic() + 30
+            while not check():
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"timed out waiting for {what}")
+                await asyncio.sleep(0.002)
+
+        async def sample(name: str, key: str, form: type) -> None:
+            await quiet()
+            await asyncio.sleep(latency / 1000 + 0.3)
+            before = wire_requests(url)
+            start, cpu = time.perf_counter(), time.process_time()
+            app.post_message(events.Key(key, key))
+            await until(lambda: isinstance(app.screen, form) and app.screen.specs, name)
+            moment = time.perf_counter()
+            await until(lambda: writes and writes[-1] >= moment, "a frame")
+            painted = next(w for w in writes if w >= moment)
+            cpu = (time.process_time() - cpu) * 1000
+            await quiet()
+            ms = (painted - start) * 1000
+            out.setdefault(name, []).append((ms, wire_requests(url) - before, cpu))
+
+        async def back_to_main() -> None:
+            while not isinstance(app.screen, MainScreen):
+                await pilot.press("escape")
+                await quiet()
+
+        for _ in range(samples):
+            await pilot.press("down")
+            await sample("open the editor", "e", EditCustomerScreen)
+            await back_to_main()
+        for _ in range(samples):
+            await sample("new customer form", "n", NewCustomerScreen)
+            await back_to_main()
+        for _ in range(samples):
+            await pilot.press("down")
+            await quiet()
+            await pilot.press("a")
+            await until(
+                lambda: isinstance(app.screen, AddressesScreen) and app.screen.settled, "addresses"
+            )
+            await quiet()
+            if not app.screen.addresses:
+                await back_to_main()
+                continue
+            await sample("open the address editor", "e", AddressEditorScreen)
+            await back_to_main()
+    return out
+
+
+def child(args: argparse.Namespace) -> None:
+    results = asyncio.run(drive(args.url, args.latency, args.samples))
+    print(json.dumps(results))
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=10, help="opens of each form per app")
+    parser.add_argument("--rounds", type=int, default=2, help="app processes per code and L")
+    parser.add_argument("--latencies", default="0,50,150")
+    parser.add_argument("--compare", metavar="DIR", help="also run this checkout's code")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--latency", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.common import isolated_env, seeded_db, start_sandbox, stop
+
+    tmp = tempfile.mkdtemp(prefix="flowtui-forms-")
+    started = time.perf_counter()
+    db = seeded_db(tmp, args.customers)
+    print(f"seeded {args.customers:,} customers in {time.perf_counter() - started:.1f} s")
+    codes = {"this code": str(ROOT)}
+    if args.compare:
+        codes[f"code in {args.compare}"] = os.path.abspath(args.compare)
+    rows: list[str] = []
+    for latency in (int(x) for x in args.latencies.split(",")):
+        proc, url = start_sandbox(db, isolated_env(tmp), ["--latency-ms", str(latency)])
+        got: dict[str, dict[str, list[list[float]]]] = {name: {} for name in codes}
+        try:
+            for _ in range(args.rounds):
+                for name, code in codes.items():
+                    # The child imports flowtui (and benchmarks.common) from ``code``.
+                    env = dict(isolated_env(f"{tmp}/{len(rows)}"), PYTHONPATH=code)
+                    done = subprocess.run(
+                        [sys.executable, str(Path(__file__).resolve()), "--child", "--url", url,
+                         "--latency", str(latency), "--samples", str(args.samples)],
+                        env=env, cwd=code, capture_output=True, text=True,
+                    )  # fmt: skip
+                    if done.returncode:
+                        raise SystemExit(f"{name}: {done.stderr[-2000:]}")
+                    for action, values in json.loads(done.stdout.splitlines()[-1]).items():
+                        got[name].setdefault(action, []).extend(values)
+        finally:
+            stop(proc)
+        for action in ACTIONS:
+            for name in codes:
+                values = got[name].get(action, [])
+                if not values:
+                    continue
+                ms = [v[0] for v in values]
+                sent = statistics.median(v[1] for v in values)
+                cpu = [v[2] for v in values]
+                rows.append(
+                    f"| {latency} | {action} | {name} | {len(ms)} | {statistics.median(ms):.0f} "
+                    f"| {pct(ms, 0.95):.0f} | {statistics.median(cpu):.0f} "
+                    f"| {pct(cpu, 0.95):.0f} | {sent:g} |"
+                )
+        print(f"L = {latency} ms done", flush=True)
+    print()
+    print("| L ms | action | code | samples | p50 ms | p95 ms | CPU p50 | CPU p95 | requests |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print(row)
+
+
+if __name__ == "__main__":
+    main()
