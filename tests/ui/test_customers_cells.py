@@ -41,9 +41,7 @@ class Tables(App[None]):
 
 
 def strips(table: DataTable) -> list[list[tuple[str, object]]]:
-    return [
-        [(s.text, s.style) for s in table.render_line(y)] for y in range(table.size.height)
-    ]
+    return [[(s.text, s.style) for s in table.render_line(y)] for y in range(table.size.height)]
 
 
 async def test_lines_are_datatables_own_segment_for_segment():
@@ -96,4 +94,3 @@ async def test_lines_are_datatables_own_segment_for_segment():
         theirs.hover_coordinate = ours.hover_coordinate  # (clear() moves the hover to 0, 0)
         await same()
         await same(focused=False)
-

@@ -313,6 +313,7 @@ class CustomersView(Finding, Marking, Addressing):
             if isinstance(exc, AuthError):
                 raise  # the error funnel opens the login screen
             if pager.is_current(request):
+                pager.failed()
                 self.load_failed("customers", exc)
             return
         finally:
