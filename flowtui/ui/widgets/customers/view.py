@@ -387,6 +387,8 @@ class CustomersView(Finding, Marking, Addressing):
                 return
             if revalidating and query == self._shown_query and self.pager.epoch == epoch:
                 self.revalidated(query, task.result())
+            elif self.pager.epoch == epoch:
+                self.prepare(task.result())
 
     def revalidated(self, query: Query, answer: Page[Customer]) -> None:
         """The page on screen, fetched again: changed rows update in place (the whole page
@@ -431,7 +433,7 @@ class CustomersView(Finding, Marking, Addressing):
             self._heads = heads
         self.customers = {c.id: c for c in page.items}
         # Same columns: the rows are swapped in place, the table not rebuilt (issue 14).
-        table.swap_rows([(c.id, self.cells(c, columns)) for c in page.items])
+        table.swap_rows([(c.id, self.row_cells(c, columns)) for c in page.items])
         if page.items:
             table.move_cursor(row=min(max(cursor, 0), len(page.items) - 1), scroll=False)
         self.state = "loaded" if page.items else "empty"
@@ -442,7 +444,8 @@ class CustomersView(Finding, Marking, Addressing):
             self.status("No customers yet. Press n to create one.")
         else:
             self.status(page_status(page) + (f" · {note}, refreshing…" if note else ""))
-        self.show_detail()
+        # The detail pane follows in the frame after the rows (issue 14: the page first).
+        self.call_after_refresh(self.show_detail)
         self.drawn_at = time.perf_counter()
 
     def on_resize(self) -> None:
@@ -457,6 +460,18 @@ class CustomersView(Finding, Marking, Addressing):
 
     def cells(self, customer: Customer, columns: list[str]) -> list[Text]:
         return [safe(B.cell_value(customer, key), 60) for key in columns]
+
+    def row_cells(self, customer: Customer, columns: list[str]) -> list[Text]:
+        """``cells``, kept per customer record: a page built ahead (prefetched, then
+        :meth:`prepare`) is not built again in the key's frame."""
+        return self.row_memo.cells(customer, columns, self.cells)
+
+    def prepare(self, page: Page[Customer]) -> None:
+        """Build the cells of a page fetched ahead, while nothing else is going on."""
+        if self.fields_loaded and self.state == "loaded":
+            columns = self.visible_columns()
+            for customer in page.items:
+                self.row_cells(customer, columns)
 
     def highlighted(self) -> Customer | None:
         key = cursor_key(self.table)
