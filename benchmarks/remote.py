@@ -21,7 +21,14 @@ and revalidations included, had finished: median per sample.
   of benchmarks/startup.py (a Textual app with an httpx client and a 100-row table, no I/O)
 
     .venv/bin/python benchmarks/remote.py [--customers 100000] [--samples 20]
-        [--latencies 0,50,150] [--startup-runs 5]
+        [--latencies 0,50,150] [--startup-runs 5] [--actions all|pages]
+        [--profile FILE] [--compare DIR [--rounds 4]]
+
+``--actions pages`` measures only the next and previous page (no start-up runs).
+``--profile FILE`` writes a cProfile (pstats) of the page turns, key to frame, to FILE (the
+figures of a profiled run are not timings). ``--compare DIR`` measures the page turns of
+this checkout and of the one in DIR (e.g. main) alternately, ``--rounds`` rounds of
+``--samples`` turns each, in child processes against the same sandbox, and prints both.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import asyncio
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +47,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+#: The checkout whose flowtui a --compare child drives (its benchmarks helpers too).
+CODE = os.environ.get("FLOWTUI_BENCH_CODE")
+if CODE:
+    sys.path.insert(0, CODE)
 
 from benchmarks import startup  # noqa: E402
 from benchmarks.browse import pct  # noqa: E402
@@ -69,7 +81,14 @@ def wire_requests(url: str) -> int:
         return int(json.load(answer)["requests"])
 
 
-async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[float, int]]]:
+PAGE_TURNS = ("next page", "previous page")
+
+
+async def drive(
+    url: str, latency: int, samples: int, *, actions: str = "all", profile_to: str | None = None
+) -> dict[str, list[tuple[float, int]]]:
+    import cProfile
+
     from textual import events
 
     from flowtui.config.profiles import Profile, ProfileStore
@@ -84,6 +103,7 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
     app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
     writes = record_frames(app)
     out: dict[str, list[tuple[float, int]]] = {}
+    profiler = cProfile.Profile() if profile_to else None
     pause = latency / 1000 + 0.3
 
     async with app.run_test(size=(120, 36)) as pilot:
@@ -123,6 +143,9 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
             await quiet()
             await asyncio.sleep(pause)
             before = wire_requests(url)
+            profiling = profiler is not None and name in PAGE_TURNS
+            if profiling:
+                profiler.enable()
             start = time.perf_counter()
             burst(keys)
             deadline = time.monotonic() + 30
@@ -131,6 +154,8 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
                     raise SystemExit(f"{name}: timed out ({view.status_text()})")
                 await asyncio.sleep(0.001)
             painted = await frame_after(moment)
+            if profiling:
+                profiler.disable()
             await quiet()
             out.setdefault(name, []).append(((painted - start) * 1000, wire_requests(url) - before))
             print(f"  {name}: {out[name][-1][0]:.0f} ms", file=sys.stderr, flush=True)
@@ -152,6 +177,10 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
         for _ in range(samples):
             here = view.page.offset
             await sample("previous page", ["pageup"], page_at(here - 100))
+        if profiler is not None and profile_to:
+            profiler.dump_stats(profile_to)
+        if actions == "pages":
+            return out
 
         def landing(here: int):
             """Page +5 drawn, or (code that loses keys) the page drawn once no load runs and
@@ -261,6 +290,41 @@ def first_page(url: str, runs: int) -> tuple[list[float], list[float], list[int]
 CUSTOMERS = 100_000
 
 
+def add_rows(rows: list[str], latency: int, results: dict, prefix: str = "") -> None:
+    for name, values in results.items():
+        ms = [v for v, _ in values]
+        sent = statistics.median(r for _, r in values)
+        rows.append(
+            f"| {latency} | {prefix}{name} | {len(ms)} | {statistics.median(ms):.0f} | "
+            f"{pct(ms, 0.95):.0f} | {sent:g} |"
+        )
+
+
+def child(args: argparse.Namespace) -> None:
+    """A --compare child: the page turns against the sandbox at ``args.child``, as JSON."""
+    out = asyncio.run(drive(args.child, args.child_latency, args.samples, actions="pages"))
+    print(json.dumps(out))
+
+
+def compare(url: str, latency: int, args: argparse.Namespace) -> dict[str, dict[str, list]]:
+    """The page turns of this checkout and of ``args.compare``, alternately, each round in
+    a child process of its own (same sandbox, same customers)."""
+    codes = {"this checkout": "", f"code in {args.compare}": os.path.abspath(args.compare)}
+    results: dict[str, dict[str, list]] = {name: {} for name in codes}
+    for i in range(args.rounds):
+        order = list(codes.items())
+        for name, code in order[i % 2 :] + order[: i % 2]:
+            env = dict(os.environ, FLOWTUI_BENCH_CODE=code)
+            command = [sys.executable, __file__, "--child", url, "--child-latency",
+                       str(latency), "--samples", str(args.samples)]  # fmt: skip
+            done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
+            if done.returncode:
+                raise SystemExit(f"{name}: {done.stderr[-2000:]}")
+            for action, values in json.loads(done.stdout.splitlines()[-1]).items():
+                results[name].setdefault(action, []).extend(values)
+    return results
+
+
 def main() -> None:
     global CUSTOMERS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -268,7 +332,16 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--latencies", default="0,50,150")
     parser.add_argument("--startup-runs", type=int, default=5)
+    parser.add_argument("--actions", choices=("all", "pages"), default="all")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile of the page turns")
+    parser.add_argument("--compare", metavar="DIR", help="page turns of another checkout too")
+    parser.add_argument("--rounds", type=int, default=4, help="alternations with --compare")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-latency", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
     CUSTOMERS = args.customers
     latencies = [int(x) for x in args.latencies.split(",")]
     tmp = tempfile.mkdtemp(prefix="flowtui-remote-")
@@ -286,17 +359,23 @@ def main() -> None:
     for latency in latencies:
         proc, url = start_sandbox(db, extra=["--latency-ms", str(latency)])
         try:
-            results = asyncio.run(drive(url, latency, args.samples))
+            if args.compare:
+                for name, results in compare(url, latency, args).items():
+                    add_rows(rows, latency, results, f"{name}: ")
+                print(f"L = {latency} ms done", flush=True)
+                continue
+            profile = args.profile and f"{args.profile}.L{latency}"
+            results = asyncio.run(
+                drive(url, latency, args.samples, actions=args.actions, profile_to=profile)
+            )
+            if args.actions == "pages":
+                add_rows(rows, latency, results)
+                print(f"L = {latency} ms done", flush=True)
+                continue
             app_runs, floor_runs, sent_at_start = first_page(url, args.startup_runs)
         finally:
             stop(proc)
-        for name, values in results.items():
-            ms = [v for v, _ in values]
-            sent = statistics.median(r for _, r in values)
-            rows.append(
-                f"| {latency} | {name} | {len(ms)} | {statistics.median(ms):.0f} | "
-                f"{pct(ms, 0.95):.0f} | {sent:g} |"
-            )
+        add_rows(rows, latency, results)
         rows.append(
             f"| {latency} | first page after start (process start) | {len(app_runs)} | "
             f"{statistics.median(app_runs):.0f} | {pct(app_runs, 0.95):.0f} | "
