@@ -94,3 +94,15 @@ async def test_lines_are_datatables_own_segment_for_segment():
         theirs.hover_coordinate = ours.hover_coordinate  # (clear() moves the hover to 0, 0)
         await same()
         await same(focused=False)
+        # a longer page, scrolled down (the rows under the header come from further on)
+        page = [(f"q-{r}", [safe(f"{v} {r}") for v in HOSTILE[: len(widths)]]) for r in range(40)]
+        ours.swap_rows(page)
+        theirs.clear()
+        for key, cells in page:
+            theirs.add_row(*cells, key=key)
+        await pilot.pause()
+        for table in (ours, theirs):
+            table.move_cursor(row=12)
+            table.scroll_to(y=7, animate=False, immediate=True)
+        await same()
+        assert ours.scroll_offset.y == 7

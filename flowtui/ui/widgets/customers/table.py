@@ -12,9 +12,10 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.coordinate import Coordinate
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import var
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets._data_table import Row, TwoWayDict
 from textual.widgets.data_table import RowKey
@@ -87,6 +88,8 @@ class CustomerTable(DataTable[Any]):
         #: (set before DataTable's own set-up, whose watchers clear them).
         self._row_styles: dict[tuple[int, Style], Style] = {}
         self._row_styles_state: object = None
+        #: The widget's rich style during a render pass (None outside one).
+        self._pass_style: Style | None = None
         super().__init__(*args, **kwargs)
 
     def is_marked(self, key: Any) -> bool:
@@ -221,6 +224,89 @@ class CustomerTable(DataTable[Any]):
         ]
         cache[key] = lines
         return lines
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style once per pass (DataTable looks it up for every line).
+        self._pass_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass_style = None
+
+    def render_line(self, y: int) -> Strip:
+        """DataTable's, without its per-line look-ups (fixed rows: DataTable's own)."""
+        if self.fixed_rows:
+            return super().render_line(y)
+        width = self.size.width
+        scroll_x, scroll_y = self.scroll_offset
+        if y >= (self.header_height if self.show_header else 0):
+            y += scroll_y
+        style = self._pass_style or self.rich_style
+        return self._render_line(y, scroll_x, scroll_x + width, style)
+
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[list[list[Segment]], list[list[Segment]]]:
+        """DataTable's for a row cursor, no row labels and no fixed columns (this table),
+        with the cursor and hover worked out once per row instead of once per cell;
+        anything else is DataTable's own. The lines are compared with DataTable's in
+        tests/ui/test_customers_cells.py."""
+        if (
+            self.cursor_type != "row"
+            or self.fixed_columns
+            or (self._labelled_row_exists and self.show_row_labels)
+        ):
+            return super()._render_line_in_row(
+                row_key, line_no, base_style, cursor_location, hover_location
+            )
+        show_cursor = self.show_cursor
+        hovering = self._show_hover_cursor
+        key = (
+            row_key,
+            line_no,
+            base_style,
+            cursor_location,
+            hover_location,
+            self.cursor_type,
+            show_cursor,
+            hovering,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cache = self._row_render_cache
+        kept = cache.get(key)
+        if kept is not None:
+            return kept
+        locations = self._row_locations
+        located = locations.get(row_key) if row_key in locations else None
+        row_index = -1 if located is None else located
+        row_style = self._get_row_style(row_index, base_style)
+        cursor = cursor_location.row == row_index
+        hover = hover_location.row == row_index
+        render_cell = self._render_cell
+        padding = 2 * self.cell_padding
+        table_width = self._row_label_column_width
+        scrollable: list[list[Segment]] = []
+        for column_index, column in enumerate(self.ordered_columns):
+            width = padding + (column.content_width if column.auto_width else column.width)
+            table_width += width
+            lines = render_cell(row_index, column_index, row_style, width, cursor, hover)
+            scrollable.append(lines[line_no])
+        extend_style, _ = self._get_styles_to_render_cell(
+            row_index == -1, False, False, hover, cursor, show_cursor, hovering, False, False
+        )
+        extend_style = row_style + extend_style
+        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        remaining = max(0, self.size.width - table_width)
+        scrollable.append([Segment(" " * remaining, extend_style)])
+        pair: tuple[list[list[Segment]], list[list[Segment]]] = ([], scrollable)
+        cache[key] = pair
+        return pair
 
     def _rich_cell(
         self, cell: Text, width: int, inner: int, pad: int, pre_style: Style, post_style: Style
