@@ -196,6 +196,8 @@ class CustomerTable(DataTable[Any]):
             hovering,
             show_cursor,
             state,
+            self.cursor_foreground_priority,
+            self.cursor_background_priority,
         )
         styles = self._cell_styles.get(styles_key)
         if styles is None:
