@@ -444,8 +444,7 @@ class CustomersView(Finding, Marking, Addressing):
             self.status("No customers yet. Press n to create one.")
         else:
             self.status(page_status(page) + (f" · {note}, refreshing…" if note else ""))
-        # The detail pane follows in the frame after the rows (issue 14: the page first).
-        self.call_after_refresh(self.show_detail)
+        self.show_detail()
         self.drawn_at = time.perf_counter()
 
     def on_resize(self) -> None:
