@@ -28,13 +28,21 @@ and revalidations included, had finished: median per sample.
 
     .venv/bin/python benchmarks/remote.py [--customers 100000] [--samples 20]
         [--latencies 0,50,150] [--startup-runs 5] [--startup-only] [--compare DIR]
-        [--startup-credentials profile|env] [--no-bytecode-cache]
+        [--startup-credentials profile|env] [--no-bytecode-cache] [--actions all|pages]
+        [--profile FILE] [--compare-pages DIR [--rounds 4]]
+
+``--actions pages`` measures only the next and previous page (no start-up runs).
+``--profile FILE`` writes a cProfile (pstats) of the page turns, key to frame, to FILE (the
+figures of a profiled run are not timings). ``--compare-pages DIR`` measures the page turns
+of this checkout and of the one in DIR (e.g. main) alternately, ``--rounds`` rounds of
+``--samples`` turns each, in child processes against the same sandbox, and prints both.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -47,6 +55,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+#: The checkout whose flowtui a --compare child drives (its benchmarks helpers too).
+CODE = os.environ.get("FLOWTUI_BENCH_CODE")
+if CODE:
+    sys.path.insert(0, CODE)
 
 from benchmarks import startup  # noqa: E402
 from benchmarks.browse import pct  # noqa: E402
@@ -77,7 +89,14 @@ def wire_requests(url: str) -> int:
         return int(json.load(answer)["requests"])
 
 
-async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[float, int]]]:
+PAGE_TURNS = ("next page", "previous page")
+
+
+async def drive(
+    url: str, latency: int, samples: int, *, actions: str = "all", profile_to: str | None = None
+) -> dict[str, list[tuple[float, int]]]:
+    import cProfile
+
     from textual import events
 
     from flowtui.config.profiles import Profile, ProfileStore
@@ -92,6 +111,7 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
     app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
     writes = record_frames(app)
     out: dict[str, list[tuple[float, int]]] = {}
+    profiler = cProfile.Profile() if profile_to else None
     pause = latency / 1000 + 0.3
 
     async with app.run_test(size=(120, 36)) as pilot:
@@ -104,6 +124,12 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
                 raise SystemExit("the customers view never loaded")
             await asyncio.sleep(0.01)
         view = app.screen.query_one(CustomersView)
+        # The app moves its start-up heap out of the collector's sight a second after start
+        # (flowtui.ui.app.freeze_heap: one full collection); a page turn is not timed
+        # across it.
+        settle_by = time.monotonic() + 3
+        while not gc.get_freeze_count() and time.monotonic() < settle_by:
+            await asyncio.sleep(0.05)
 
         async def quiet() -> None:
             """Until nothing the last action started is still running."""
@@ -131,6 +157,9 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
             await quiet()
             await asyncio.sleep(pause)
             before = wire_requests(url)
+            profiling = profiler is not None and name in PAGE_TURNS
+            if profiling:
+                profiler.enable()
             start = time.perf_counter()
             burst(keys)
             deadline = time.monotonic() + 30
@@ -139,6 +168,8 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
                     raise SystemExit(f"{name}: timed out ({view.status_text()})")
                 await asyncio.sleep(0.001)
             painted = await frame_after(moment)
+            if profiling:
+                profiler.disable()
             await quiet()
             out.setdefault(name, []).append(((painted - start) * 1000, wire_requests(url) - before))
             print(f"  {name}: {out[name][-1][0]:.0f} ms", file=sys.stderr, flush=True)
@@ -160,6 +191,10 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
         for _ in range(samples):
             here = view.page.offset
             await sample("previous page", ["pageup"], page_at(here - 100))
+        if profiler is not None and profile_to:
+            profiler.dump_stats(profile_to)
+        if actions == "pages":
+            return out
 
         def landing(here: int):
             """Page +5 drawn, or (code that loses keys) the page drawn once no load runs and
@@ -325,6 +360,42 @@ def flowtui_command(checkout: Path) -> list[str]:
 CUSTOMERS = 100_000
 
 
+def add_rows(rows: list[str], latency: int, results: dict, prefix: str = "") -> None:
+    for name, values in results.items():
+        ms = [v for v, _ in values]
+        sent = statistics.median(r for _, r in values)
+        rows.append(
+            f"| {latency} | {prefix}{name} | {len(ms)} | {statistics.median(ms):.0f} | "
+            f"{pct(ms, 0.95):.0f} | {sent:g} |"
+        )
+
+
+def child(args: argparse.Namespace) -> None:
+    """A --compare child: the page turns against the sandbox at ``args.child``, as JSON."""
+    out = asyncio.run(drive(args.child, args.child_latency, args.samples, actions="pages"))
+    print(json.dumps(out))
+
+
+def compare(url: str, latency: int, args: argparse.Namespace) -> dict[str, dict[str, list]]:
+    """The page turns of this checkout and of ``args.compare_pages``, alternately, each round in
+    a child process of its own (same sandbox, same customers)."""
+    other = args.compare_pages
+    codes = {"this checkout": "", f"code in {other}": os.path.abspath(other)}
+    results: dict[str, dict[str, list]] = {name: {} for name in codes}
+    for i in range(args.rounds):
+        order = list(codes.items())
+        for name, code in order[i % 2 :] + order[: i % 2]:
+            env = dict(os.environ, FLOWTUI_BENCH_CODE=code)
+            command = [sys.executable, __file__, "--child", url, "--child-latency",
+                       str(latency), "--samples", str(args.samples)]  # fmt: skip
+            done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
+            if done.returncode:
+                raise SystemExit(f"{name}: {done.stderr[-2000:]}")
+            for action, values in json.loads(done.stdout.splitlines()[-1]).items():
+                results[name].setdefault(action, []).extend(values)
+    return results
+
+
 def main() -> None:
     global CUSTOMERS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -346,7 +417,16 @@ def main() -> None:
         "--no-bytecode-cache", action="store_true",
         help="start-up: keep PYTHONDONTWRITEBYTECODE as inherited (flowtui compiled each start)",
     )  # fmt: skip
+    parser.add_argument("--actions", choices=("all", "pages"), default="all")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile of the page turns")
+    parser.add_argument("--compare-pages", metavar="DIR", help="page turns of another checkout too")
+    parser.add_argument("--rounds", type=int, default=4, help="alternations, --compare-pages")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-latency", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
     CUSTOMERS = args.customers
     latencies = [int(x) for x in args.latencies.split(",")]
     tmp = tempfile.mkdtemp(prefix="flowtui-remote-")
@@ -364,20 +444,30 @@ def main() -> None:
     for latency in latencies:
         proc, url = start_sandbox(db, extra=["--latency-ms", str(latency)])
         try:
-            results = {} if args.startup_only else asyncio.run(drive(url, latency, args.samples))
+            if args.compare_pages:
+                for name, results in compare(url, latency, args).items():
+                    add_rows(rows, latency, results, f"{name}: ")
+                print(f"L = {latency} ms done", flush=True)
+                continue
+            profile = args.profile and f"{args.profile}.L{latency}"
+            results = (
+                {}
+                if args.startup_only
+                else asyncio.run(
+                    drive(url, latency, args.samples, actions=args.actions, profile_to=profile)
+                )
+            )
+            if args.actions == "pages":
+                add_rows(rows, latency, results)
+                print(f"L = {latency} ms done", flush=True)
+                continue
             started = first_page(
                 url, args.startup_runs, args.compare, args.startup_credentials,
                 not args.no_bytecode_cache,
             )  # fmt: skip
         finally:
             stop(proc)
-        for name, values in results.items():
-            ms = [v for v, _ in values]
-            sent = statistics.median(r for _, r in values)
-            rows.append(
-                f"| {latency} | {name} | {len(ms)} | {statistics.median(ms):.0f} | "
-                f"{pct(ms, 0.95):.0f} | {sent:g} |"
-            )
+        add_rows(rows, latency, results)
         floor = statistics.median(r.seconds * 1000 for r in started["floor"][0])
         for name, (runs, sent) in started.items():
             ms = [r.seconds * 1000 for r in runs]

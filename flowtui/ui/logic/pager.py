@@ -252,6 +252,11 @@ class Pager:
         self.pending = target
         return Request(target, self.generation)
 
+    def failed(self) -> None:
+        """The page waited for could not be fetched: nothing is on its way any more, so the
+        next page key moves from the page on screen (and asks for the failed page again)."""
+        self.pending = None
+
     def invalidate(self) -> None:
         """Drop every answer on its way (another list, such as index results, took over)."""
         self.generation += 1

@@ -99,6 +99,15 @@ def test_a_request_without_a_target_reloads_the_position_and_reset_forgets_the_p
     assert pager.request(-5).target == 0
 
 
+def test_after_a_failed_request_the_next_step_is_from_the_page_on_screen():
+    pager = Pager()
+    pager.shown(page([cust(i) for i in range(100)], 100, 1_000))
+    pager.request(pager.step(1))  # page 3 asked for
+    assert pager.step(1) == 300  # a key meanwhile moves the target on
+    pager.failed()  # page 3 could not be fetched
+    assert pager.pending is None and pager.step(1) == 200  # the next key asks for it again
+
+
 def test_targets_of_the_page_keys():
     pager = Pager()
     pager.shown(page([cust(i) for i in range(100)], 100, 250))

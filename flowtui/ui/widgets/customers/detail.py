@@ -75,10 +75,26 @@ class DetailPane(VerticalScroll):
         self.set_class(shown, "shown")
         self.show()
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        #: Whether a redraw for a new customer or fields is scheduled.
+        self._due = False
+
     def watch_customer(self) -> None:
-        self.show()
+        self.show_soon()
 
     def watch_fields(self) -> None:
+        self.show_soon()
+
+    def show_soon(self) -> None:
+        """Show the new customer in the frame after this one (issue 14: a page turn's
+        frame draws the rows; the pane follows), once however often it changed meanwhile."""
+        if not self._due:
+            self._due = True
+            self.call_after_refresh(self._show_due)
+
+    def _show_due(self) -> None:
+        self._due = False
         self.show()
 
     def show(self) -> None:

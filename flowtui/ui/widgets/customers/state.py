@@ -15,6 +15,7 @@ from flowtui.ui.logic.pager import Pager, Query
 from flowtui.ui.widgets.customers.bars import FindBar, SearchBar
 from flowtui.ui.widgets.customers.detail import DetailPane
 from flowtui.ui.widgets.customers.fetching import Fetcher
+from flowtui.ui.widgets.customers.rows import RowMemo
 from flowtui.ui.widgets.customers.table import CustomerTable
 from flowtui.ui.widgets.view import View
 
@@ -69,6 +70,8 @@ class Browser(View):
         self.customers: dict[str, Customer] = {}
         #: The columns shown, as (key, label, width).
         self._heads: list[tuple[str, str, int]] = []
+        #: The table's cells per customer record (built ahead for prefetched pages).
+        self.row_memo = RowMemo()
 
     def watch_find_query(self, query: str | None) -> None:
         self.finding = query is not None

@@ -314,6 +314,7 @@ class CustomersView(Finding, Marking, Addressing):
             if isinstance(exc, AuthError):
                 raise  # the error funnel opens the login screen
             if pager.is_current(request):
+                pager.failed()
                 self.load_failed("customers", exc)
             return
         finally:
@@ -387,6 +388,8 @@ class CustomersView(Finding, Marking, Addressing):
                 return
             if revalidating and query == self._shown_query and self.pager.epoch == epoch:
                 self.revalidated(query, task.result())
+            elif self.pager.epoch == epoch:
+                self.prepare(task.result())
 
     def revalidated(self, query: Query, answer: Page[Customer]) -> None:
         """The page on screen, fetched again: changed rows update in place (the whole page
@@ -431,7 +434,7 @@ class CustomersView(Finding, Marking, Addressing):
             self._heads = heads
         self.customers = {c.id: c for c in page.items}
         # Same columns: the rows are swapped in place, the table not rebuilt (issue 14).
-        table.swap_rows([(c.id, self.cells(c, columns)) for c in page.items])
+        table.swap_rows([(c.id, self.row_cells(c, columns)) for c in page.items])
         if page.items:
             table.move_cursor(row=min(max(cursor, 0), len(page.items) - 1), scroll=False)
         self.state = "loaded" if page.items else "empty"
@@ -457,6 +460,18 @@ class CustomersView(Finding, Marking, Addressing):
 
     def cells(self, customer: Customer, columns: list[str]) -> list[Text]:
         return [safe(B.cell_value(customer, key), 60) for key in columns]
+
+    def row_cells(self, customer: Customer, columns: list[str]) -> list[Text]:
+        """``cells``, kept per customer record: a page built ahead (prefetched, then
+        :meth:`prepare`) is not built again in the key's frame."""
+        return self.row_memo.cells(customer, columns, self.cells)
+
+    def prepare(self, page: Page[Customer]) -> None:
+        """Build the cells of a page fetched ahead, while nothing else is going on."""
+        if self.fields_loaded and self.state == "loaded":
+            columns = self.visible_columns()
+            for customer in page.items:
+                self.row_cells(customer, columns)
 
     def highlighted(self) -> Customer | None:
         key = cursor_key(self.table)
