@@ -25,6 +25,12 @@ run the table's own keys), and text typed while a form opens is lost.
   keys typed in its table while the page asked for is loading (``/`` a search, enter, ``e``
   edits the customer found, not the one highlighted before), except the page keys, which
   only move the target. Held keys are tried again every :data:`HOLD_POLL` seconds.
+- A node may say a key only moves a target (:class:`KeyMoves`: PgDn, PgUp, ``g``, ``G`` in
+  the customers table move the page the browser goes to). Such a key cannot move the focus
+  or open a screen, so the next key of that kind follows it at once, behind it in the same
+  queues (five PgDn reach the view together and coalesce into one request for where they
+  lead). The settling walk starts again after each of them; a key of another kind waits
+  for it (``e`` after two PgDn acts on the page they lead to, once it is there).
 
 Nothing waits forever: a key that has not settled after :data:`SETTLE_LIMIT` seconds, or a
 screen not ready after :data:`READY_LIMIT` seconds, lets the next keys go where the focus is.
@@ -77,6 +83,14 @@ class KeyHold(Protocol):
     def holds_key(self, key: str) -> bool: ...
 
 
+@runtime_checkable
+class KeyMoves(Protocol):
+    """A node of the focus chain some of whose keys only move a target (the page to go to):
+    they need no settling before the next key of their kind."""
+
+    def moves_target(self, key: str) -> bool: ...
+
+
 def has_pending(node: MessagePump) -> bool:
     """Whether ``node`` has messages queued (True when it cannot tell)."""
     queue = getattr(node, "_message_queue", None)
@@ -109,6 +123,9 @@ class TypeAhead:
         self._held: events.Key | None = None
         self._held_since = 0.0
         self._hold_timer: Timer | None = None
+        #: The walk in progress settles keys that only move a target (KeyMoves): more of
+        #: them may go before it ends.
+        self._moving = False
         #: Keys handed out (tests and benchmarks read it).
         self.delivered = 0
 
@@ -130,19 +147,23 @@ class TypeAhead:
 
     async def pump(self) -> None:
         """Hand out queued keys, in order, as long as each may go now."""
-        if self._delivering or self._walk:
+        if self._delivering or (self._walk and not self._moving):
             return
         while self.pending:
             try:
                 screen = self.app.screen
             except Exception:  # no screen yet (starting) or any more (exiting): as Textual
                 screen = None
+            target: DOMNode = self.app.focused or screen or self.app
+            event = self.pending[0]
+            moves = self.moves(event, target)
+            if self._walk and not moves:
+                return  # the target keys handed out settle first
             if screen is not None and not self.ready(screen):
                 return
-            target: DOMNode = self.app.focused or screen or self.app
-            if self.holding(self.pending[0], target):
+            if self.holding(event, target):
                 return
-            event = self.pending.popleft()
+            self.pending.popleft()
             command = (
                 screen is not None
                 and isinstance(event, events.Key)
@@ -154,7 +175,10 @@ class TypeAhead:
             finally:
                 self._delivering = False
                 self.delivered += 1
-            if command:
+            if moves:
+                # Walk again (behind this key too); the next target key need not wait for it.
+                self.settle(chain_of(target), moving=True)
+            elif command:
                 self.settle(chain_of(target))
                 return
 
@@ -182,6 +206,13 @@ class TypeAhead:
                 self._ready_timer.stop()
                 self._ready_timer = None
         return True
+
+    def moves(self, event: Typed, target: DOMNode) -> bool:
+        """Whether ``event`` only moves a target for a node of ``target``'s chain."""
+        return isinstance(event, events.Key) and any(
+            isinstance(node, KeyMoves) and node.moves_target(event.key)
+            for node in target.ancestors_with_self
+        )
 
     def holding(self, event: Typed, target: DOMNode) -> bool:
         """Whether a node of ``target``'s chain holds ``event`` now (then look again soon)."""
@@ -212,7 +243,13 @@ class TypeAhead:
 
     # -- settling walks -----------------------------------------------------------------------
 
-    def settle(self, chain: list[MessagePump], settled: Screen[Any] | None = None) -> None:
+    def settle(
+        self,
+        chain: list[MessagePump],
+        settled: Screen[Any] | None = None,
+        *,
+        moving: bool = False,
+    ) -> None:
         """Walk ``chain`` (bottom up) until a round finds it quiet, then hand out the next
         keys (``settled``: the screen that walk was about, now counted as opened).
 
@@ -220,9 +257,11 @@ class TypeAhead:
         or behind the walk's callback, and neither the focus nor the screen on top moved.
         (The app's own queue is always busy drawing; what the key queued there, a deferred
         ``focus()``, runs before the walk's next callback there, and moves the focus.) A
-        screen pushed meanwhile ends the walk: that screen's own readiness decides next."""
+        screen pushed meanwhile ends the walk: that screen's own readiness decides next.
+        ``moving``: the walk settles keys that only move a target (see :meth:`pump`)."""
         self._walks += 1
         walk = self._walk = self._walks
+        self._moving = moving
         app = self.app
         top = app.screen
 
@@ -230,6 +269,7 @@ class TypeAhead:
             if self._walk != walk:
                 return
             self._walk = 0
+            self._moving = False
             if self._settle_timer is not None:
                 self._settle_timer.stop()
                 self._settle_timer = None
