@@ -23,9 +23,16 @@ from flowtui.ui.app import FlowApp
 from flowtui.ui.screens.customer_editor import EditCustomerScreen
 from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.main import MainScreen
-from flowtui.ui.typeahead import has_pending
+from flowtui.ui.typeahead import action_of, claims, has_pending
 from tests.api.rewriting import Rewriting
-from tests.ui.conftest import customers_loaded, logged_in_app, raw_get, until, wait_for_customers
+from tests.ui.conftest import (
+    customers_loaded,
+    customers_view,
+    logged_in_app,
+    raw_get,
+    until,
+    wait_for_customers,
+)
 from tests.ui.test_customers_remote import offsets, recorded, status
 from tests.ui.test_forms import editor, form_ready, open_new_customer
 from tests.ui.test_malformed_answers import FIELD_LISTS, messages, object_option
@@ -81,6 +88,27 @@ def test_has_pending_reads_textuals_queue() -> None:
     app._message_queue.put_nowait(object())  # type: ignore[arg-type]
     assert has_pending(app)
     assert has_pending(object())  # type: ignore[arg-type]  # cannot tell: "pending"
+
+
+async def test_claims_reads_textuals_binding_chain(sandbox):
+    """The other Textual internal type-ahead reads: the binding chain. It names the action
+    ``active_bindings`` names for every key bound where the focus is (without asking every
+    ``check_action``), and no binding for the text a focused input types."""
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_customers(pilot)
+        for where in ("table", "search box"):
+            screen = app.screen
+            assert isinstance(screen._binding_chain, list)  # not the slow fallback
+            active = screen.active_bindings
+            assert active and {k: action_of(screen, k) for k in active} == {
+                k: b.binding.action for k, b in active.items()
+            }, where
+            if where == "table":
+                assert action_of(screen, "e") == "edit"
+                await pilot.press("slash")
+        assert app.focused is customers_view(app).search_input
+        assert claims(app.screen, "e") == [] and action_of(app.screen, "enter") == "submit"
 
 
 @LATENCIES

@@ -40,6 +40,7 @@ from flowtui.api.models import Customer, Page
 from flowtui.api.service import Change
 from flowtui.ui.logic import browse as B
 from flowtui.ui.logic.pager import REVALIDATE_AFTER, Query, Request, age_note
+from flowtui.ui.typeahead import action_of
 from flowtui.ui.widgets.customers.addressing import Addressing
 from flowtui.ui.widgets.customers.badges import IndexBadge, MarksBadge
 from flowtui.ui.widgets.customers.bars import Bar, FindBar, SearchBar
@@ -178,8 +179,7 @@ class CustomersView(Finding, Marking, Addressing):
         (``load`` coalesces them), so the next page key need not wait for one to settle."""
         if self.app.focused is not self.table or self.find_query is not None:
             return False
-        active = self.app.active_bindings.get(key)
-        return active is not None and active.binding.action in PAGE_ACTIONS
+        return action_of(self.app.screen, key) in PAGE_ACTIONS
 
     def on_unmount(self) -> None:
         self.fetcher.cancel_all()
