@@ -137,9 +137,15 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[list[flo
         switcher = app.screen.query_one("#views", ContentSwitcher)
 
         async def quiet() -> None:
-            """Until nothing the last action started is still running."""
+            """Until nothing the last action started is still running (10 s at most: a
+            wrong command run by the palette may leave a worker waiting)."""
             await pilot.pause()
+            deadline = time.monotonic() + 10
             while any(not w.is_finished for w in app.workers) or view.fetcher.tasks:
+                if time.monotonic() > deadline:
+                    running = [w.name for w in app.workers if not w.is_finished]
+                    print(f"  still running: {running}", file=sys.stderr, flush=True)
+                    break
                 await asyncio.sleep(0.005)
             await pilot.pause()
 
@@ -252,8 +258,9 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[list[flo
 
             await sample("palette: view: flows", "\x10view: flows\r", flows_shown)
             while not isinstance(app.screen, MainScreen):
-                app.screen.dismiss(None)
-                await quiet()
+                app.pop_screen()  # the palette, or what a wrong command opened
+                await pilot.pause()
+            await quiet()
             app.action_view("customers")
             await quiet()
     return out
@@ -311,6 +318,7 @@ def main() -> None:
                     if answer.returncode:
                         raise SystemExit(answer.stderr[-3000:])
                     got = json.loads(answer.stdout.strip().splitlines()[-1])
+                    print(json.dumps({"L": latency, "code": label, "samples": got}), flush=True)
                     into = results.setdefault((latency, label), {})
                     for name, values in got.items():
                         into.setdefault(name, []).extend(values)
