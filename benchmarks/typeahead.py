@@ -171,9 +171,10 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[list[flo
                     raise SystemExit(f"{name}: timed out ({view.status_text()})")
                 await asyncio.sleep(0.001)
             moment, right = result
-            while not writes or writes[-1] < moment:
+            until = time.monotonic() + 2  # nothing to draw (a command that ran nothing): none
+            while (not writes or writes[-1] < moment) and time.monotonic() < until:
                 await asyncio.sleep(0.001)
-            painted = next(w for w in writes if w >= moment)
+            painted = next((w for w in writes if w >= moment), moment)
             await quiet()
             requests = wire_requests(url) - before
             mine = pages[first_page:]
