@@ -85,9 +85,12 @@ async def drive(url: str, samples: int, turns: int) -> dict:
             drawn = view.drawn_at
             start = time.perf_counter()
             await pilot.press(last)
+            waited = time.monotonic() + 30
             while view.drawn_at == drawn:
                 if view.state == "error":
                     raise SystemExit(f"error: {view.status_text()}")
+                if time.monotonic() > waited:
+                    raise SystemExit(f"nothing drawn 30 s after {keys!r}: {view.status_text()}")
                 await asyncio.sleep(0.001)
             # The page is in the table; it is drawn with the next frame written to the screen.
             while not writes or writes[-1] < view.drawn_at:
@@ -136,6 +139,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--turns", type=int, default=200)
     args = parser.parse_args()
+    pages = max(args.samples, args.turns, 20) + 1  # page turns never run past the last page
+    if args.customers < pages * 100:
+        parser.error(f"--customers must be at least {pages * 100:,} for these page turns")
     tmp = tempfile.mkdtemp(prefix="flowtui-browse-")
     for name in ("CONFIG", "DATA", "CACHE"):
         os.environ[f"FLOWTUI_{name}_DIR"] = os.path.join(tmp, name.lower())

@@ -16,6 +16,10 @@ sandbox's request counter (``GET /_sandbox/stats``) gives the wire requests each
 
 ``--compare DIR`` also runs the export from another checkout (e.g. the code before a
 change) in every repeat, right after this code's, against the same raw figure.
+
+Each run also reports CPU seconds, which a busy machine disturbs far less than wall time:
+the export process's own (user + system, from the OS), the raw client's, and the sandbox's
+while each ran (``/proc``, Linux only), with the load average when the repeat began.
 """
 
 from __future__ import annotations
@@ -53,6 +57,22 @@ from flowtui.sandbox.store import Store  # noqa: E402
 def start_sandbox(db: Path, env: dict, latency_ms: int) -> tuple[subprocess.Popen, str]:
     """``python -m flowtui sandbox --latency-ms L`` on ``db``; its process and base URL."""
     return common.start_sandbox(db, env, extra=["--latency-ms", str(latency_ms)])
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used so far (0 without /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    """CPU seconds of the child processes waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def wire_requests(url: str) -> int:
@@ -119,12 +139,20 @@ def bench_latency(db: Path, tmp: str, stamps: list[str], latency: int, args) -> 
     codes = {"this code": None}
     if args.compare:
         codes[f"code in {args.compare}"] = os.path.abspath(args.compare)
-    runs: dict[str, list] = {name: [] for name in codes}  # (raw/s, raw requests, s, requests)
+    # (raw/s, raw requests, s, requests, {cpu figures})
+    runs: dict[str, list] = {name: [] for name in codes}
     lines: dict[str, int] = {}
     try:
         add_profile(url, env)
         for _ in range(args.repeat):
+            load = os.getloadavg()[0]
+            server, mine = process_cpu(proc.pid), time.process_time()
             raw, raw_requests = asyncio.run(raw_capacity(url, stamps, args.concurrency))
+            raw_cpu = {
+                "raw_client": time.process_time() - mine,
+                "raw_server": process_cpu(proc.pid) - server,
+                "load": load,
+            }
             for name, code in codes.items():
                 out = Path(tmp) / f"customers-{latency}.jsonl"
                 # `python -m` puts the working directory first on sys.path: the child runs
@@ -133,14 +161,20 @@ def bench_latency(db: Path, tmp: str, stamps: list[str], latency: int, args) -> 
                 command = [sys.executable, "-m", "flowtui", "export", "customers", "--format",
                            "jsonl", "--output", str(out), "--profile", "bench"]  # fmt: skip
                 before = wire_requests(url)
+                server, child_cpu = process_cpu(proc.pid), children_cpu()
                 started = time.perf_counter()
                 done = subprocess.run(
                     command, env=child, cwd=code or ROOT, capture_output=True, text=True
                 )
                 took = time.perf_counter() - started
+                cpu = dict(
+                    raw_cpu,
+                    client=children_cpu() - child_cpu,
+                    server=process_cpu(proc.pid) - server,
+                )
                 if done.returncode:
                     raise SystemExit(f"export failed: {done.stderr}")
-                runs[name].append((raw, raw_requests, took, wire_requests(url) - before))
+                runs[name].append((raw, raw_requests, took, wire_requests(url) - before, cpu))
                 with out.open() as written:
                     ids = [json.loads(line)["id"] for line in written]
                 if len(ids) != len(set(ids)) or len(ids) != args.customers:
@@ -157,22 +191,28 @@ def report(result: dict, concurrency: int) -> None:
     for name, runs in result["runs"].items():
         lines = result["lines"][name]
         print(f" {name}:")
-        for i, (raw, raw_requests, took, requests) in enumerate(runs, start=1):
+        for i, (raw, raw_requests, took, requests, cpu) in enumerate(runs, start=1):
             rate = lines / took
             print(
                 f"  run {i}: export {rate:,.0f} customers/s ({took:.2f} s, start-up included, "
                 f"{requests:,} requests), raw {raw:,.0f} customers/s ({raw_requests:,} "
-                f"requests), ratio {rate / raw:.0%}"
+                f"requests), ratio {rate / raw:.0%}; CPU s: export {cpu['client']:.2f} + "
+                f"sandbox {cpu['server']:.2f}, raw client {cpu['raw_client']:.2f} + sandbox "
+                f"{cpu['raw_server']:.2f} (load {cpu['load']:.1f})"
             )
         raw = statistics.median(r[0] for r in runs)
         took = statistics.median(r[2] for r in runs)
         ratio = statistics.median(lines / r[2] / r[0] for r in runs)
+        client = statistics.median(r[4]["client"] for r in runs)
+        raw_client = statistics.median(r[4]["raw_client"] for r in runs)
         rate = lines / took
         print(f"  customers exported:    {lines:,}, each once (median {took:.2f} s, whole command)")
         print(f"  export rate:           {rate:,.0f} customers/s")
         print(f"  raw capacity:          {raw:,.0f} customers/s ({concurrency} connections)")
         print(f"  export / raw:          {rate / raw:.0%} of the medians, {ratio:.0%} median of "
               "the runs (target >= 80%)")  # fmt: skip
+        print(f"  client CPU:            {client:.2f} s export (whole command), {raw_client:.2f} "
+              f"s raw, medians: {client / lines * 1e6:.1f} us per customer")  # fmt: skip
 
 
 def main() -> None:

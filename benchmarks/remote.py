@@ -15,13 +15,20 @@ and revalidations included, had finished: median per sample.
 * search by email: ``/``, then an address fragment with ``@`` and Enter at once (Enter skips
   the debounce), until the store's answer is drawn
 * open the editor: ``e`` on a customer, until its form is filled in and drawn
-* save an edit: a changed name and ctrl+s, until the browser shows the saved row
+* save an edit: a changed name and ctrl+s, until the browser shows the saved row (the frame
+  after the row changed and the editor closed, both stamped where they happen)
 * first page after start: ``flowtui`` in a pseudo-terminal (benchmarks/startup.py's
   harness), process start to "1-100 of 100,000 customers" on screen, beside the floor app
-  of benchmarks/startup.py (a Textual app with an httpx client and a 100-row table, no I/O)
+  of benchmarks/startup.py (a Textual app with an httpx client and a 100-row table, no I/O),
+  taking turns; with a saved profile whose token the untimed warm-up run cached (as any run
+  within the token's life does; ``--startup-credentials env``: EPCC_* variables, a log-in
+  every start), bytecode cached as for an installed flowtui (``--no-bytecode-cache``: not),
+  the process's CPU time at the marker too, and with ``--compare DIR`` flowtui from another
+  checkout (its .venv) in the same turns, for an A/B on a busy machine
 
     .venv/bin/python benchmarks/remote.py [--customers 100000] [--samples 20]
-        [--latencies 0,50,150] [--startup-runs 5]
+        [--latencies 0,50,150] [--startup-runs 5] [--startup-only] [--compare DIR]
+        [--startup-credentials profile|env] [--no-bytecode-cache]
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import asyncio
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -201,6 +209,24 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
             if not isinstance(app.screen, MainScreen):
                 raise SystemExit("the editor did not close")
 
+        # When the saved row and the main screen are both there, stamped where each happens:
+        # a task polling for it runs only once the event loop is free, after the frame that
+        # shows them, and would stop the clock at the frame after that one.
+        reached: dict[str, float] = {}
+        pop, patch = app.pop_screen, view.update_customer
+
+        def popped():  # type: ignore[no-untyped-def]
+            done = pop()
+            reached["popped"] = time.perf_counter()
+            return done
+
+        def patched(changed):  # type: ignore[no-untyped-def]
+            done = patch(changed)
+            reached[changed.id] = time.perf_counter()
+            return done
+
+        app.pop_screen = popped  # type: ignore[method-assign]
+        view.update_customer = patched  # type: ignore[method-assign]
         for i in range(samples):
             customer = view.highlighted()
             assert customer is not None
@@ -209,11 +235,12 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
                 await asyncio.sleep(0.005)
             await pilot.press("end", "space", *str(i))
             new_name = f"{customer.name} {i}"
+            reached.clear()
 
             def saved(cid: str = customer.id, name: str = new_name) -> float | None:
                 shown = view.customers.get(cid)
                 if isinstance(app.screen, MainScreen) and shown and shown.name == name:
-                    return time.perf_counter()
+                    return max(reached["popped"], reached[cid])
                 return None
 
             await sample("save an edit", ["ctrl+s"], saved)
@@ -221,10 +248,23 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
     return out
 
 
-def first_page(url: str, runs: int) -> tuple[list[float], list[float], list[int]]:
-    """Process start to the first page on screen, flowtui against ``url`` and the floor
-    app, alternating (benchmarks/startup.py's pseudo-terminal harness); and the requests
-    each flowtui run sent (start to quit)."""
+def first_page(
+    url: str,
+    runs: int,
+    compare: str | None = None,
+    credentials: str = "profile",
+    bytecode: bool = True,
+) -> dict[str, tuple[list[startup.Run], list[int]]]:
+    """Process start to the first page on screen (benchmarks/startup.py's pseudo-terminal
+    harness): flowtui against ``url``, flowtui from the checkout ``compare`` (its own
+    ``.venv``) when given, and the floor app, taking turns; for each, its runs and the
+    requests each run sent (start to quit).
+
+    ``credentials``: ``profile`` (a saved profile, as ``flowtui profile add`` makes: its
+    token is cached by the untimed warm-up run, as by any earlier run within the token's
+    life) or ``env`` (``EPCC_*`` variables: the token is never cached, every start logs in).
+    With ``bytecode`` every module's bytecode is cached, as for an installed flowtui (see
+    benchmarks/startup.py), even where PYTHONDONTWRITEBYTECODE is set."""  # fmt: skip
     marker = f"1-100 of {CUSTOMERS:,} customers"
     with tempfile.TemporaryDirectory(prefix="flowtui-remote-") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("EPCC_", "FLOWTUI_"))}
@@ -232,30 +272,54 @@ def first_page(url: str, runs: int) -> tuple[list[float], list[float], list[int]
             FLOWTUI_CONFIG_DIR=f"{tmp}/config",
             FLOWTUI_DATA_DIR=f"{tmp}/data",
             FLOWTUI_CACHE_DIR=f"{tmp}/cache",
-            EPCC_API_BASE_URL=url,
-            EPCC_CLIENT_ID=CLIENT_ID,
-            EPCC_CLIENT_SECRET=CLIENT_SECRET,
             TERM="xterm-256color",
             NO_PROXY="127.0.0.1,localhost",
         )
+        if credentials == "env":
+            env.update(
+                EPCC_API_BASE_URL=url, EPCC_CLIENT_ID=CLIENT_ID, EPCC_CLIENT_SECRET=CLIENT_SECRET
+            )
+        else:
+            subprocess.run(
+                [sys.executable, "-m", "flowtui", "profile", "add", "bench", "--url", url,
+                 "--client-id", CLIENT_ID, "--secret-stdin", "--default", "--no-check"],
+                input=CLIENT_SECRET + "\n", text=True, env=env, cwd=ROOT, check=True,
+                capture_output=True,
+            )  # fmt: skip
+        if bytecode:
+            startup.cache_bytecode(env, tmp)
         floor_py = Path(tmp) / "floor_app.py"
         floor_py.write_text(startup.FLOOR_APP.replace(startup.FLOWTUI_MARKER, marker))
-        script = Path(sys.executable).with_name("flowtui")
-        flowtui = [str(script)] if script.exists() else [sys.executable, "-m", "flowtui"]
-        floor = [sys.executable, str(floor_py)]
-        startup.measure(flowtui, marker, env, 30)  # warm-ups (bytecode, disk cache)
-        startup.measure(floor, marker, env, 30)
-        app_runs: list[float] = []
-        floor_runs: list[float] = []
-        sent: list[int] = []
+        programs: dict[str, tuple[list[str], Path]] = {"this code": (flowtui_command(ROOT), ROOT)}
+        if compare:
+            other = Path(compare).resolve()
+            programs[f"code in {compare}"] = (flowtui_command(other), other)
+            if bytecode:
+                python = other / ".venv" / "bin" / "python"
+                startup.cache_bytecode(env, tmp, str(python), other)
+        programs["floor"] = ([sys.executable, str(floor_py)], ROOT)
+        results: dict[str, tuple[list[startup.Run], list[int]]] = {n: ([], []) for n in programs}
+        for argv, cwd in programs.values():  # warm-ups (bytecode, disk cache, the token)
+            startup.measure(argv, marker, env, 30, cwd)
+        names = list(programs)
         for i in range(runs):
-            order = [(flowtui, app_runs), (floor, floor_runs)]
-            for argv, into in order[i % 2 :] + order[: i % 2]:
+            for name in names[i % len(names) :] + names[: i % len(names)]:
+                argv, cwd = programs[name]
                 before = wire_requests(url)
-                into.append(startup.measure(argv, marker, env, 30).seconds * 1000)
-                if into is app_runs:
-                    sent.append(wire_requests(url) - before)
-    return app_runs, floor_runs, sent
+                run = startup.measure(argv, marker, env, 30, cwd)
+                results[name][0].append(run)
+                results[name][1].append(wire_requests(url) - before)
+    return results
+
+
+def flowtui_command(checkout: Path) -> list[str]:
+    """The ``flowtui`` script of ``checkout``'s ``.venv`` (a script, not ``python -m``: the
+    working directory would come first on ``sys.path``), else this interpreter's."""
+    script = checkout / ".venv" / "bin" / "flowtui"
+    if script.exists():
+        return [str(script)]
+    script = Path(sys.executable).with_name("flowtui")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "flowtui"]
 
 
 CUSTOMERS = 100_000
@@ -268,6 +332,20 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--latencies", default="0,50,150")
     parser.add_argument("--startup-runs", type=int, default=5)
+    parser.add_argument(
+        "--startup-only", action="store_true", help="measure only the first page after start"
+    )
+    parser.add_argument(
+        "--compare", metavar="DIR", help="also start flowtui from this checkout (its .venv)"
+    )
+    parser.add_argument(
+        "--startup-credentials", choices=("profile", "env"), default="profile",
+        help="a saved profile (token cached) or EPCC_* variables (a log-in every start)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--no-bytecode-cache", action="store_true",
+        help="start-up: keep PYTHONDONTWRITEBYTECODE as inherited (flowtui compiled each start)",
+    )  # fmt: skip
     args = parser.parse_args()
     CUSTOMERS = args.customers
     latencies = [int(x) for x in args.latencies.split(",")]
@@ -286,8 +364,11 @@ def main() -> None:
     for latency in latencies:
         proc, url = start_sandbox(db, extra=["--latency-ms", str(latency)])
         try:
-            results = asyncio.run(drive(url, latency, args.samples))
-            app_runs, floor_runs, sent_at_start = first_page(url, args.startup_runs)
+            results = {} if args.startup_only else asyncio.run(drive(url, latency, args.samples))
+            started = first_page(
+                url, args.startup_runs, args.compare, args.startup_credentials,
+                not args.no_bytecode_cache,
+            )  # fmt: skip
         finally:
             stop(proc)
         for name, values in results.items():
@@ -297,15 +378,22 @@ def main() -> None:
                 f"| {latency} | {name} | {len(ms)} | {statistics.median(ms):.0f} | "
                 f"{pct(ms, 0.95):.0f} | {sent:g} |"
             )
-        rows.append(
-            f"| {latency} | first page after start (process start) | {len(app_runs)} | "
-            f"{statistics.median(app_runs):.0f} | {pct(app_runs, 0.95):.0f} | "
-            f"{statistics.median(sent_at_start):g} |"
-        )
-        rows.append(
-            f"| {latency} | floor app of startup.py (no I/O) | {len(floor_runs)} | "
-            f"{statistics.median(floor_runs):.0f} | {pct(floor_runs, 0.95):.0f} | 0 |"
-        )
+        floor = statistics.median(r.seconds * 1000 for r in started["floor"][0])
+        for name, (runs, sent) in started.items():
+            ms = [r.seconds * 1000 for r in runs]
+            cpu = [r.cpu * 1000 for r in runs if r.cpu is not None]
+            what = "floor app of startup.py (no I/O)" if name == "floor" else (
+                f"first page after start (process start), {name}"
+            )  # fmt: skip
+            vs = "" if name == "floor" else (
+                f" ({statistics.median(ms) / floor:.2f}x the floor, "
+                f"+{statistics.median(ms) - floor:.0f} ms)"
+            )  # fmt: skip
+            cpu_note = f"; CPU p50 {statistics.median(cpu):.0f} ms" if cpu else ""
+            rows.append(
+                f"| {latency} | {what}{vs}{cpu_note} | {len(ms)} | {statistics.median(ms):.0f} | "
+                f"{pct(ms, 0.95):.0f} | {statistics.median(sent):g} |"
+            )
         print(f"L = {latency} ms done", flush=True)
     print()
     print(

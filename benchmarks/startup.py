@@ -115,6 +115,19 @@ class Timeout(Exception):
 class Run:
     seconds: float
     exit_how: str  # "ctrl+q", "SIGTERM" or "SIGKILL"
+    #: CPU seconds the program had used when the marker showed (Linux; None elsewhere): on a
+    #: busy machine a steadier figure than the wall clock.
+    cpu: float | None = None
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of process ``pid`` so far (its threads included)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _drain(fd: int, until: float) -> bool:
@@ -132,12 +145,13 @@ def _drain(fd: int, until: float) -> bool:
                 return True
 
 
-def measure(argv: list[str], marker: str, env: dict, timeout: float) -> Run:
+def measure(argv: list[str], marker: str, env: dict, timeout: float, cwd: Path = ROOT) -> Run:
     """Seconds from spawning ``argv`` in a pty to ``marker`` appearing on its screen."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
     output = bytearray()
     found_at = None
+    cpu = None
     proc = None
     try:
         started = time.perf_counter()
@@ -147,7 +161,7 @@ def measure(argv: list[str], marker: str, env: dict, timeout: float) -> Run:
             stdout=slave,
             stderr=slave,
             env=env,
-            cwd=ROOT,
+            cwd=cwd,
             start_new_session=True,
             close_fds=True,
         )
@@ -173,6 +187,7 @@ def measure(argv: list[str], marker: str, env: dict, timeout: float) -> Run:
             window = strip(bytes(output[-(len(chunk) + 8192) :]).decode("utf-8", "replace"))
             if marker in window:
                 found_at = time.perf_counter()
+                cpu = cpu_seconds(proc.pid)
         if found_at is None:
             text = re.sub(r" {2,}", " ", strip(output.decode("utf-8", "replace")))
             tail = re.sub(r"\n\s*\n", "\n", text).strip()[-500:]
@@ -184,7 +199,7 @@ def measure(argv: list[str], marker: str, env: dict, timeout: float) -> Run:
                 f"{' '.join(Path(a).name for a in argv[:2])} ...: {why}; "
                 f"{marker!r} never appeared. Last output (escapes stripped):\n{tail}"
             )
-        return Run(found_at - started, stop(proc, master))
+        return Run(found_at - started, stop(proc, master), cpu)
     finally:
         if proc is not None and proc.poll() is None:
             stop(proc, master)
@@ -207,6 +222,17 @@ def stop(proc: subprocess.Popen, master: int) -> str:
         except subprocess.TimeoutExpired:
             continue
     return how
+
+
+def cache_bytecode(env: dict, tmp: str, python: str = sys.executable, cwd: Path = ROOT) -> None:
+    """As an installed flowtui has: cached bytecode for every module, kept in ``tmp`` (so
+    nothing is written into the checkout) even where PYTHONDONTWRITEBYTECODE is set, and
+    primed now by importing the app with ``python`` from ``cwd``."""
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = f"{tmp}/pycache"
+    subprocess.run(
+        [python, "-c", "import flowtui.ui.app, flowtui.sandbox.child"], env=env, cwd=cwd, check=True
+    )
 
 
 def summary(times: list[float]) -> tuple[float, float]:
@@ -246,16 +272,7 @@ def main() -> None:
             NO_PROXY="127.0.0.1,localhost",
         )
         if not args.no_bytecode_cache:
-            # As an installed flowtui has: cached bytecode for every module. Kept in the
-            # temporary directory, so nothing is written into the checkout.
-            env.pop("PYTHONDONTWRITEBYTECODE", None)
-            env["PYTHONPYCACHEPREFIX"] = f"{tmp}/pycache"
-            subprocess.run(
-                [sys.executable, "-c", "import flowtui.ui.app, flowtui.sandbox.child"],
-                env=env,
-                cwd=ROOT,
-                check=True,
-            )
+            cache_bytecode(env, tmp)
         minimal_py = Path(tmp) / "minimal_app.py"
         minimal_py.write_text(MINIMAL_APP)
         minimal = [sys.executable, str(minimal_py)]

@@ -3,7 +3,10 @@
 The token is fetched through the same client (so it is paced and retried like every other
 request), cached in a :class:`TokenCache` (the credentials store, so a restart within the
 token's life does not log in again), renewed a minute before ``expires``, and on a 401 the
-flow logs in once more and repeats the request. Concurrent requests share one login.
+flow logs in once more and repeats the request. Concurrent requests share one login, and
+one failed login: requests that waited for a login that failed fail with its error instead of
+trying again one after another (a bad secret at start-up costs one token request, not one per
+request sent together).
 """
 
 from __future__ import annotations
@@ -82,6 +85,10 @@ class EpccAuth(httpx.Auth):
         self._lock = asyncio.Lock()
         #: How many times a token was fetched (for tests and diagnostics).
         self.logins = 0
+        #: Logins that ended (either way), and the error of the last one if it failed: a
+        #: request that waited while a login failed fails with the same error.
+        self._ended = 0
+        self._failure: Exception | None = None
 
     def __repr__(self) -> str:
         return f"EpccAuth(client_id={self.client_id!r}, grant={self.grant!r})"
@@ -118,7 +125,23 @@ class EpccAuth(httpx.Auth):
             extensions["timeout"] = like.extensions["timeout"]
         return httpx.Request("POST", self.token_url, data=form, extensions=extensions)
 
+    def _failed_since(self, ended: int) -> None:
+        """Raise the error of a login that failed since ``ended`` logins had ended."""
+        if self._ended != ended and self._failure is not None:
+            raise self._failure
+
     async def _accept(self, response: httpx.Response) -> Token:
+        try:
+            token = await self._read_token(response)
+        except Exception as exc:
+            self._ended += 1
+            self._failure = exc
+            raise
+        self._ended += 1
+        self._failure = None
+        return token
+
+    async def _read_token(self, response: httpx.Response) -> Token:
         await response.aread()
         if response.status_code != 200:
             raise error_from_response(response)  # 401 -> AuthError, 400 -> BadRequestError
@@ -150,7 +173,9 @@ class EpccAuth(httpx.Auth):
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         token = self.token
         if not self.usable(token):
+            ended = self._ended
             async with self._lock:
+                self._failed_since(ended)
                 token = self.token
                 if token is None or not self.usable(token):
                     token = await self._accept((yield self._login_request(request)))
@@ -167,7 +192,9 @@ class EpccAuth(httpx.Auth):
             if relogins >= (MAX_RELOGINS if expired else 1):
                 return
             relogins += 1
+            ended = self._ended
             async with self._lock:
+                self._failed_since(ended)
                 current = self.token
                 if (
                     current is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from flowtui.api.errors import ErrorItem, ProtocolError
 from flowtui.core.fields import ADDRESS_ATTRS, core_resource
@@ -119,6 +119,11 @@ def _obj(data: Any, what: str) -> dict[str, Any]:
 def _str(data: dict, key: str, default: str = "") -> str:
     value = data.get(key, default)
     return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+#: ``data[key]`` as the models read text: a string as it is, null or absent as "", anything
+#: else as ``str()`` of it (for code that reads a store's JSON the way the models do).
+text = _str
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -284,6 +289,60 @@ class Customer:
         if key in ("name", "email", "external_ref", "id", "created_at", "updated_at"):
             return getattr(self, key)
         return self.custom.get(key)
+
+
+class Keyed(Protocol):
+    """What a walk by key reads of a customer: its id and stamps (a :class:`Customer` or a
+    :class:`CustomerRow`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def updated_at(self) -> str: ...
+
+
+class CustomerRow:
+    """A customer as the store sent it (``data``, the JSON object), with the id and stamps a
+    walk needs, checked and read as :meth:`Customer.parse` checks and reads them.
+
+    For bulk walks that write customers out (the export): they need the store's object, not
+    a :class:`Customer`, whose construction costs more CPU than fetching it. Treat ``data``
+    as read-only.
+    """
+
+    __slots__ = ("created_at", "data", "id", "updated_at")
+
+    id: str
+    created_at: str
+    updated_at: str
+    data: dict[str, Any]
+
+    @classmethod
+    def parse(cls, data: Any) -> CustomerRow:
+        # Exact types first (what a JSON decoder makes); anything else the model's way.
+        if type(data) is not dict or type(data.get("id")) is not str:
+            data = _obj(data, "customer")
+        row = _new_row(cls)
+        row.data, row.id = data, data["id"]
+        meta = data.get("meta")
+        stamps = meta.get("timestamps") if type(meta) is dict else None
+        if type(stamps) is dict:
+            created, updated = stamps.get("created_at", ""), stamps.get("updated_at", "")
+            if type(created) is not str or type(updated) is not str:
+                created, updated = _str(stamps, "created_at"), _str(stamps, "updated_at")
+        else:
+            created, updated = _stamps(data)
+        row.created_at, row.updated_at = created, updated
+        return row
+
+    def customer(self) -> Customer:
+        """The :class:`Customer` the model path would have made of the same object."""
+        return Customer.parse(self.data)
+
+
+_new_row = object.__new__
 
 
 #: Address keys that are not custom (flow) values.

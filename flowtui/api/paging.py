@@ -37,11 +37,13 @@ import math
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from flowtui.api.errors import ErrorItem, ProtocolError
 from flowtui.api.inflight import FlightStats, Lanes
-from flowtui.api.models import Customer, Page
+from flowtui.api.models import Customer, Keyed, Page
+from flowtui.api.stamps import before as _before
+from flowtui.api.stamps import format_stamp, parse_stamp, plainly_inside
 
 #: The most a store returns in one page.
 PAGE_LIMIT = 100
@@ -59,9 +61,10 @@ HEAD_PAGES = 2
 #: The keys a walk can follow.
 WalkKey = Literal["created_at", "updated_at"]
 Term = tuple[str, str, str]
+K = TypeVar("K", bound=Keyed)  # what a walk yields: Customer, or CustomerRow as sent
 
 
-class CustomerLister(Protocol):
+class CustomerLister(Protocol[K]):
     """What a walk needs: one page of customers for filters, a sort and a limit."""
 
     async def list_customers(
@@ -71,7 +74,7 @@ class CustomerLister(Protocol):
         sort: str | None = None,
         limit: int = PAGE_LIMIT,
         offset: int = 0,
-    ) -> Page[Customer]: ...
+    ) -> Page[K]: ...
 
 
 class WalkError(ProtocolError):
@@ -94,33 +97,8 @@ class WalkStats(FlightStats):
     splits: int = 0
 
 
-def _stamp(customer: Customer, key: WalkKey) -> str:
+def _stamp(customer: Keyed, key: WalkKey) -> str:
     return customer.created_at if key == "created_at" else customer.updated_at
-
-
-def _before(a: str, b: str, *, certain: bool = True) -> bool:
-    """Whether timestamp ``a`` is before ``b``. Stores compare their own form (milliseconds,
-    ``Z``) as text; for another form, text order and time order may differ, so a check only
-    calls ``a`` before ``b`` when both orders say so (``certain``), or when either does."""
-    if len(a) == len(b) == 24:
-        return a < b
-    both = (a < b, _order(a) < _order(b))
-    return all(both) if certain else any(both)
-
-
-def _order(stamp: str) -> str:
-    """``stamp`` as text that sorts in time order whatever its precision (microseconds,
-    ``Z``): the store's own form (milliseconds, ``Z``) is padded, anything else is parsed;
-    text that is no timestamp stays as it is."""
-    if len(stamp) == 24 and stamp[19] == "." and stamp[23] == "Z":
-        return stamp[:23] + "000Z"
-    try:
-        value = parse_stamp(stamp)
-    except ValueError:
-        return stamp
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(eq=False)
@@ -134,7 +112,7 @@ class _Window:
     #: How the next page is asked for: "ge" the last key (skipping those seen), "gt" it
     #: (after a tie was drained), or "tie": the customers sharing the last key, by id.
     mode: Literal["ge", "gt", "tie"] = "ge"
-    pages: deque[list[Customer]] = field(default_factory=deque)
+    pages: deque[list[Any]] = field(default_factory=deque)
     busy: bool = False
     done: bool = False
     #: Whether its own count was seen (and a cut decided).
@@ -163,12 +141,12 @@ def _cuts(start: str, end: str, count: int) -> list[str]:
     return cuts
 
 
-class _Walk:
+class _Walk(Generic[K]):
     """The state of one walk (see the module docstring)."""
 
     def __init__(
         self,
-        lister: CustomerLister,
+        lister: CustomerLister[K],
         key: WalkKey,
         lo: str | None,
         hi: str | None,
@@ -179,6 +157,7 @@ class _Walk:
         windows: int | None,
         window_pages: int | None,
         stats: WalkStats | None,
+        newest_early: bool = False,
     ) -> None:
         self.lister = lister
         self.key: WalkKey = key
@@ -189,6 +168,7 @@ class _Walk:
         self.lanes = Lanes(concurrency, self.stats)
         self.buffer = max(buffer, HEAD_PAGES + 1)
         self.windows_wanted = windows
+        self.newest_early = newest_early
         self.window_pages = window_pages or max(2, (self.buffer - HEAD_PAGES) // self.lanes.size)
         #: Cutting needs two more filter terms (a window's bounds) within the store's limit.
         self.can_cut = len(self.terms) <= MAX_FILTERS - 2
@@ -208,7 +188,7 @@ class _Walk:
 
     # -- requests -------------------------------------------------------------------------
 
-    async def _list(self, filters: list[Term], sort: str, limit: int, offset: int = 0) -> Page:
+    async def _list(self, filters: list[Term], sort: str, limit: int, offset: int = 0) -> Page[K]:
         call = functools.partial(
             self.lister.list_customers, filters=filters, sort=sort, limit=limit, offset=offset
         )
@@ -240,10 +220,13 @@ class _Walk:
         )
 
     def _check(
-        self, items: list[Customer], lower: Term | None, hi: str | None, filters: list[Term]
+        self, items: list[K], lower: Term | None, hi: str | None, filters: list[Term]
     ) -> None:
         """Every customer inside the bounds asked for, sorted by key then id."""
         key = self.key
+        stamps = [_stamp(c, key) for c in items]
+        if plainly_inside(stamps, lower, hi):
+            return
         previous: tuple[str, str] | None = None
         for c in items:
             stamp = _stamp(c, key)
@@ -261,9 +244,7 @@ class _Walk:
                 raise self._refuse(filters, key, "customers out of order")
             previous = (stamp, c.id)
 
-    def _check_tie(
-        self, items: list[Customer], after: tuple[str, str], filters: list[Term]
-    ) -> None:
+    def _check_tie(self, items: list[K], after: tuple[str, str], filters: list[Term]) -> None:
         previous = after[1]
         for c in items:
             if _stamp(c, self.key) != after[0] or c.id <= previous:
@@ -277,7 +258,13 @@ class _Walk:
         key, size = self.key, self.page_size
         lower = ("ge", key, self.lo) if self.lo is not None else None
         filters = self._bounds(lower, self.hi)
-        first = await self._list(filters, key, size)
+        newest: Page[K] | None = None
+        if self.newest_early and self.can_cut:  # asked with the first page, not after it
+            first, newest = await asyncio.gather(
+                self._list(filters, key, size), self._list(filters, f"-{key}", 1)
+            )
+        else:
+            first = await self._list(filters, key, size)
         self._check(first.items, lower, self.hi, filters)
         items = first.items
         head = _Window(self.lo, self.hi)
@@ -292,7 +279,7 @@ class _Walk:
             count = window_count(first.total, size, self.window_pages, self.lanes.size)
         cuts: list[str] = []
         if count > 1 and self.can_cut:
-            last = await self._list(filters, f"-{key}", 1)
+            last = newest or await self._list(filters, f"-{key}", 1)
             if last.items:
                 cuts = _cuts(_stamp(items[0], key), _stamp(last.items[0], key), count)
         if cuts:
@@ -305,14 +292,14 @@ class _Walk:
             head.done = True  # the rest of the page is past the window: all of it is here
         self._take(head, inside)
 
-    def _hold(self, window: _Window, items: list[Customer]) -> None:
+    def _hold(self, window: _Window, items: list[K]) -> None:
         if not items:
             return
         window.pages.append(items)
         self.stats.held += 1
         self.stats.most_held = max(self.stats.most_held, self.stats.held)
 
-    def _take(self, window: _Window, items: list[Customer]) -> None:
+    def _take(self, window: _Window, items: list[K]) -> None:
         if items:
             self._hold(window, items)
             window.after = (_stamp(items[-1], self.key), items[-1].id)
@@ -379,7 +366,7 @@ class _Walk:
             # A full page of one key, all taken already: drain that key by id.
             w.mode = "tie"
 
-    def _trim(self, w: _Window, items: list[Customer]) -> list[Customer]:
+    def _trim(self, w: _Window, items: list[K]) -> list[K]:
         """``items`` before ``w``'s (new) end; when some were past it, ``w`` is complete:
         the page held all of ``w`` that was left."""
         kept = [c for c in items if w.hi is None or _stamp(c, self.key) < w.hi]
@@ -440,9 +427,7 @@ class _Walk:
         if cut > floor and (w.hi is None or cut < w.hi):
             self._insert(w, [cut])
 
-    async def _cut(
-        self, w: _Window, lower: Term | None, total: int, items: list[Customer]
-    ) -> list[Customer]:
+    async def _cut(self, w: _Window, lower: Term | None, total: int, items: list[K]) -> list[K]:
         """Cut ``w`` where its customers are (the key at a few offsets); returns what of
         ``items`` stays in ``w``."""
         if not self.can_cut:
@@ -516,7 +501,7 @@ class _Walk:
                 self.error = exc
             self._notify()
 
-    async def pages(self) -> AsyncGenerator[list[Customer], None]:
+    async def pages(self) -> AsyncGenerator[list[K], None]:
         """The pages in key order, as the workers bring them."""
         await self.start()
         tasks = [
@@ -545,7 +530,7 @@ class _Walk:
 
 
 def walk_pages(
-    lister: CustomerLister,
+    lister: CustomerLister[K],
     key: WalkKey = "created_at",
     lo: str | None = None,
     hi: str | None = None,
@@ -557,7 +542,8 @@ def walk_pages(
     windows: int | None = None,
     window_pages: int | None = None,
     stats: WalkStats | None = None,
-) -> AsyncGenerator[list[Customer], None]:
+    newest_early: bool = False,
+) -> AsyncGenerator[list[K], None]:
     """Pages of the customers matching ``terms`` with ``lo <= key < hi`` (None: unbounded),
     in ``key`` order, ties by id, each customer once, with ``concurrency`` requests in flight
     and at most ``buffer`` pages held (see the module docstring).
@@ -568,22 +554,36 @@ def walk_pages(
     updated during the walk moves to the end and may be seen again there. ``page_size`` is
     capped at the store's limit (100): a short page is how a window's end is recognised.
     Terms beyond eight leave no room for a window's bounds: such a walk is one chain.
+    ``newest_early``: the newest key (which the first cut needs) is asked for together with
+    the first page, a round trip sooner, at the cost of a request a walk of one window
+    would not make.
     """
     walk = _Walk(
-        lister, key, lo, hi, terms, page_size, concurrency, buffer, windows, window_pages, stats
+        lister,
+        key,
+        lo,
+        hi,
+        terms,
+        page_size,
+        concurrency,
+        buffer,
+        windows,
+        window_pages,
+        stats,
+        newest_early,
     )
     return walk.pages()
 
 
 async def iter_customers(
-    lister: CustomerLister,
+    lister: CustomerLister[K],
     *,
     page_size: int = PAGE_LIMIT,
     concurrency: int = CONCURRENCY,
     windows: int | None = None,
     terms: Sequence[Term] = (),
     stats: WalkStats | None = None,
-) -> AsyncIterator[Customer]:
+) -> AsyncIterator[K]:
     """Every customer (matching ``terms``), oldest first, paged by key (created_at, then
     id), never by offset, so it walks stores of any size (see :func:`walk_pages`)."""
     pages = walk_pages(
@@ -601,14 +601,14 @@ async def iter_customers(
 
 
 def walk_customers(
-    lister: CustomerLister,
+    lister: CustomerLister[K],
     key: WalkKey = "created_at",
     lo: str | None = None,
     hi: str | None = None,
     *,
     page_size: int = PAGE_LIMIT,
     concurrency: int = CONCURRENCY,
-) -> AsyncIterator[list[Customer]]:
+) -> AsyncIterator[list[K]]:
     """Pages of the customers with ``lo <= key < hi`` (None: unbounded) in ``key`` order,
     ties by id, paged by key, never by offset (see :func:`walk_pages`).
 
@@ -623,7 +623,7 @@ class CustomerWalks:
     """The walks as methods of a :class:`CustomerLister` (the service inherits them)."""
 
     def iter_customers(
-        self: CustomerLister,
+        self: CustomerLister[Customer],
         *,
         page_size: int = PAGE_LIMIT,
         concurrency: int = CONCURRENCY,
@@ -643,7 +643,7 @@ class CustomerWalks:
         )
 
     def walk_customers(
-        self: CustomerLister,
+        self: CustomerLister[Customer],
         key: WalkKey = "created_at",
         lo: str | None = None,
         hi: str | None = None,
@@ -671,17 +671,6 @@ def walk_requests(total: int, page_size: int = PAGE_LIMIT) -> int:
     window = max(2, (BUFFER_PAGES - HEAD_PAGES) // CONCURRENCY)
     windows = window_count(total, size, window, CONCURRENCY)
     return max(1, pages) + windows + (1 if windows > 1 else 0)
-
-
-def parse_stamp(value: str) -> dt.datetime:
-    """A store timestamp (ISO 8601, ``Z`` for UTC) as an aware datetime."""
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def format_stamp(value: dt.datetime) -> str:
-    """``value`` as the store writes timestamps: UTC, milliseconds, ``Z``."""
-    value = value.astimezone(dt.UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def time_windows(start: str, end: str, count: int) -> list[tuple[str | None, str | None]]:

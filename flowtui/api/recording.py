@@ -9,10 +9,14 @@ The service knows no journal class: anything with :meth:`WriteRecorder.append` w
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import contextvars
+import functools
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, cast
 
 from flowtui.api.models import ADDRESS_ATTRS, Address, Customer, Entry, Field, Flow
 
@@ -52,6 +56,108 @@ def undoing(seq: int) -> Iterator[None]:
         _UNDO_OF.reset(token)
 
 
+class _Writer:
+    """The one thread that appends journal records, in the order they were handed over.
+
+    A record is handed over (:meth:`submit`) on the event loop in the same step that parsed
+    the store's answer, before any listener hears of the change; from then on its append
+    needs nothing of the loop or the UI. The thread belongs to a
+    :class:`~concurrent.futures.ThreadPoolExecutor`, whose threads are joined at interpreter
+    exit after running what was queued: a session that quits, or whose UI fails, right after
+    a write still journals it. (Only a process killed outright loses a record, as it could
+    between the store's answer and the append before.) Readers that must see every record
+    handed over (undo, the journal screen) call :meth:`wait` first."""
+
+    def __init__(self) -> None:
+        self._executor: ThreadPoolExecutor | None = None
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, append: Callable[[], object]) -> concurrent.futures.Future[str | None]:
+        """Queue ``append``; the future gives None, or why it failed (it never raises)."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="flowtui-journal")
+        with self._idle:
+            self._pending += 1
+        try:
+            return self._executor.submit(self._run, append)
+        except RuntimeError:  # the interpreter is shutting down: no new thread, append here
+            here: concurrent.futures.Future[str | None] = concurrent.futures.Future()
+            here.set_result(self._run(append))
+            return here
+
+    def _run(self, append: Callable[[], object]) -> str | None:
+        try:
+            append()
+            return None
+        except Exception as exc:  # the write stands whatever went wrong here
+            return f"The change was made but not journaled ({type(exc).__name__}: {exc})."
+        finally:
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+    def wait(self, timeout: float = 30.0) -> bool:
+        """Block until every record handed over is appended (False: ``timeout`` passed)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+
+WRITER = _Writer()
+
+
+def wait_written(timeout: float = 30.0) -> bool:
+    """Block until every journal record handed over so far is written (readers call it)."""
+    return WRITER.wait(timeout)
+
+
+def start_write(
+    recorder: WriteRecorder,
+    *,
+    profile: str,
+    resource: str,
+    action: str,
+    id: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    flow_slug: str | None = None,
+    unrecorded: list[str] | None = None,
+    on_error: Callable[[str], None] | None = None,
+    customer_id: str | None = None,
+) -> asyncio.Future[None]:
+    """Hand the record of a write that succeeded to the journal's thread (it fsyncs) and
+    return at once; the returned future is done once the record is written (awaiting it is
+    optional: the append happens either way). A recorder that fails does not make the write
+    look failed: ``on_error`` hears one sentence instead, on the event loop.
+    ``customer_id`` names the customer of a sub-resource (an address); only then is it
+    passed on, so a recorder that predates it still works for everything else."""
+    extra: dict[str, Any] = {"customer_id": customer_id} if customer_id is not None else {}
+    append = functools.partial(
+        recorder.append,
+        profile=profile,
+        resource=resource,
+        id=id,
+        action=action,
+        before=before,
+        after=after,
+        flow_slug=flow_slug,
+        undo_of=_UNDO_OF.get(),  # read here: the caller's task says whether it undoes
+        unrecorded=unrecorded,
+        **extra,
+    )
+    done = asyncio.wrap_future(WRITER.submit(append))
+
+    def told(future: asyncio.Future[str | None]) -> None:
+        text = None if future.cancelled() else future.result()
+        if text is not None and on_error is not None:
+            with contextlib.suppress(Exception):
+                on_error(text)
+
+    done.add_done_callback(told)
+    # Cancelling the caller's wait must not cancel an append still queued.
+    return cast("asyncio.Future[None]", asyncio.shield(done))
+
+
 async def record_write(
     recorder: WriteRecorder,
     *,
@@ -66,30 +172,20 @@ async def record_write(
     on_error: Callable[[str], None] | None = None,
     customer_id: str | None = None,
 ) -> None:
-    """Append a record for a write that succeeded (in a thread: it fsyncs). A recorder that
-    fails does not make the write look failed: ``on_error`` hears one sentence instead.
-    ``customer_id`` names the customer of a sub-resource (an address); only then is it
-    passed on, so a recorder that predates it still works for everything else."""
-    extra: dict[str, Any] = {"customer_id": customer_id} if customer_id is not None else {}
-    try:
-        await asyncio.to_thread(
-            recorder.append,
-            profile=profile,
-            resource=resource,
-            id=id,
-            action=action,
-            before=before,
-            after=after,
-            flow_slug=flow_slug,
-            undo_of=_UNDO_OF.get(),
-            unrecorded=unrecorded,
-            **extra,
-        )
-    except Exception as exc:  # the write stands whatever went wrong here
-        text = f"The change was made but not journaled ({type(exc).__name__}: {exc})."
-        if on_error is not None:
-            with contextlib.suppress(Exception):
-                on_error(text)
+    """:func:`start_write` and wait until the record is written."""
+    await start_write(
+        recorder,
+        profile=profile,
+        resource=resource,
+        action=action,
+        id=id,
+        before=before,
+        after=after,
+        flow_slug=flow_slug,
+        unrecorded=unrecorded,
+        on_error=on_error,
+        customer_id=customer_id,
+    )
 
 
 def customer_attrs(customer: Customer) -> dict[str, Any]:

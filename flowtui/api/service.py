@@ -7,12 +7,13 @@ No Textual here. Screens call these coroutines from workers; listeners registere
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import importlib.util
 import sys
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -48,8 +49,8 @@ from flowtui.api.recording import (
     entry_attrs,
     field_attrs,
     flow_attrs,
-    record_write,
     relationship_items,
+    start_write,
     undoing,
 )
 from flowtui.api.transport import (
@@ -129,6 +130,8 @@ class ApiService(AddressCalls, CustomerWalks):
         self.definitions = Definitions(self.list_fields, self._emit)  # fields kept
         self._listeners.subscribe(self.definitions.apply)
         self._seen: OrderedDict[str, str] = OrderedDict()  # customer id -> updated_at
+        #: Journal records handed over and not yet written (see :meth:`_journal`).
+        self._unwritten: set[asyncio.Future[None]] = set()
         #: Whether the last answer came from a flowtui sandbox (``X-Flowtui-Sandbox``).
         self.is_sandbox: bool | None = None
 
@@ -136,6 +139,8 @@ class ApiService(AddressCalls, CustomerWalks):
         return f"ApiService({self.base_url!r}, read_only={self.read_only})"
 
     async def aclose(self) -> None:
+        if self._unwritten:  # records of writes made: on disk before the session ends
+            await asyncio.wait(set(self._unwritten))
         await self.definitions.aclose()
         await self.client.aclose()
 
@@ -171,7 +176,7 @@ class ApiService(AddressCalls, CustomerWalks):
         """Within this block (this task only), writes are journaled as undoing ``seq``."""
         return undoing(seq)
 
-    async def _journal(
+    def _journal(
         self,
         resource: str,
         action: str,
@@ -180,12 +185,13 @@ class ApiService(AddressCalls, CustomerWalks):
         after: dict[str, Any] | None = None,
         flow_slug: str | None = None,
         unrecorded: list[str] | None = None,
-    ) -> None:
-        """Append a record for a write that succeeded. A journal that cannot be written does
-        not make the write look failed: ``on_journal_error`` hears about it instead."""
+    ) -> Awaitable[None]:
+        """Hand the record of a write that succeeded to the journal's thread at once
+        (:func:`~flowtui.api.recording.start_write`: a failure goes to ``on_journal_error``,
+        not to the write); awaiting the result waits until it is written."""
         if self.journal is None:
-            return
-        await record_write(
+            return asyncio.sleep(0)
+        written = start_write(
             self.journal,
             profile=self.profile_name,
             resource=resource,
@@ -197,6 +203,9 @@ class ApiService(AddressCalls, CustomerWalks):
             unrecorded=unrecorded,
             on_error=self.on_journal_error,
         )
+        self._unwritten.add(written)
+        written.add_done_callback(self._unwritten.discard)
+        return written
 
     def _saw_customer(self, customer: Customer) -> None:
         before = self._seen.get(customer.id)
@@ -644,12 +653,19 @@ class ApiService(AddressCalls, CustomerWalks):
         return customer
 
     async def update_customer(
-        self, customer_id: str, changes: dict[str, Any], *, before: Customer | None = None
+        self,
+        customer_id: str,
+        changes: dict[str, Any],
+        *,
+        before: Customer | None = None,
+        wait_for_journal: bool = True,
     ) -> Customer:
         """Send only ``changes`` (the attributes the editor's form diff found changed).
 
         With a journal, the record is read first (one GET) unless ``before``, the customer as
-        it is now, is given (the editor has just read it for its conflict check)."""
+        it is now, is given (the editor has just read it for its conflict check). The record
+        is handed to the journal's thread before anyone hears of the change;
+        ``wait_for_journal=False`` returns without waiting for it to be on disk."""
         if self.journal is not None and before is None:
             before = await self.get_customer(customer_id)
         data = {"type": "customer", "id": customer_id, **changes}
@@ -658,12 +674,15 @@ class ApiService(AddressCalls, CustomerWalks):
         )
         customer = Customer.parse(self._data(body))
         self._seen[customer.id] = customer.updated_at
-        self._emit(Change("customer", "updated", customer.id, customer))
-        if before is not None:
+        written = None
+        if before is not None and self.journal is not None:
             keys = [k for k in changes if k != "password"]
             b, a = diff(keys, before.value, customer.value)
             hidden = ["password"] if "password" in changes else None
-            await self._journal("customer", "updated", customer.id, b, a, unrecorded=hidden)
+            written = self._journal("customer", "updated", customer.id, b, a, unrecorded=hidden)
+        self._emit(Change("customer", "updated", customer.id, customer))
+        if written is not None and wait_for_journal:
+            await written
         return customer
 
     async def delete_customer(self, customer_id: str, *, before: Customer | None = None) -> None:

@@ -14,11 +14,10 @@ from __future__ import annotations
 import copy
 import re
 import tomllib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
-from tomlkit.toml_document import TOMLDocument
+if TYPE_CHECKING:
+    from tomlkit.toml_document import TOMLDocument
 
 __all__ = [
     "MAX_DEPTH",
@@ -174,6 +173,10 @@ def loads(text: str, *, keep: bool = False) -> dict[str, Any]:
 
 def editable(text: str) -> TOMLDocument:
     """``text`` (already accepted by tomllib) as a tomlkit document to edit in place."""
+    # Imported on the first edit: reading needs only tomllib (start-up, issue 14).
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
     kept = _WRITTEN.pop(text, None)
     if kept is not None:
         return kept
@@ -195,6 +198,9 @@ def dumps(doc: TOMLDocument, *, like: str = "", keep: bool = False) -> str:
     last table's blank line is not left behind. With ``keep`` the document is kept for the
     next :func:`editable` of this text (never for a file that holds secrets).
     """
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
     written: str | None = None
     read: dict[str, Any] | None = None
     try:

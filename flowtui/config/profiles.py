@@ -39,12 +39,8 @@ import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
-
-import tomlkit
-from tomlkit.items import InlineTable
-from tomlkit.toml_document import TOMLDocument
 
 from flowtui.config import paths
 from flowtui.config._files import LockTimeout, atomic_write, ensure_dir, locked, write_target
@@ -58,6 +54,9 @@ from flowtui.config._toml import (
     plain,
 )
 from flowtui.core.textsafe import printable
+
+if TYPE_CHECKING:  # tomlkit is imported on the first edit: reading needs only tomllib
+    from tomlkit.toml_document import TOMLDocument
 
 __all__ = [
     "EU_WEST",
@@ -610,7 +609,7 @@ class ProfileStore:
             if text != before:  # another process changed it meanwhile
                 doc = self._parse_text(text)
             try:
-                edit = tomlkit.document() if text is None else editable(text)
+                edit = _new_document() if text is None else editable(text)
             except TomlEditError as err:
                 raise ConfigError(
                     f"Cannot change {self.path}: {err}. Fix or move it away; flowtui has not "
@@ -645,6 +644,12 @@ class ProfileStore:
             ) from None
 
 
+def _new_document() -> TOMLDocument:
+    import tomlkit
+
+    return tomlkit.document()
+
+
 def _put_profile(edit: TOMLDocument, name: str, values: dict[str, Any]) -> None:
     """Set profile ``name``'s known keys to ``values`` in the editable document, in place.
 
@@ -652,6 +657,9 @@ def _put_profile(edit: TOMLDocument, name: str, values: dict[str, Any]) -> None:
     flowtui does not know stay as they are; known keys absent from ``values`` go); a new one
     is added after the other profiles.
     """
+    import tomlkit
+    from tomlkit.items import InlineTable
+
     if "profiles" not in edit:
         edit["profiles"] = tomlkit.table(is_super_table=True)
     tables = edit["profiles"]

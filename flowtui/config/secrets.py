@@ -31,15 +31,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import tomlkit
-from tomlkit.toml_document import TOMLDocument
+from typing import TYPE_CHECKING, Any
 
 from flowtui.config import paths
 from flowtui.config._files import POSIX, LockTimeout, atomic_write, ensure_dir, locked
 from flowtui.config._toml import MAX_DEPTH, TomlEditError, dumps, editable, nesting_line
 from flowtui.config.profiles import Profile, validate_name
+
+if TYPE_CHECKING:  # tomlkit is imported on the first edit: reading needs only tomllib
+    from tomlkit.toml_document import TOMLDocument
 
 __all__ = [
     "CREDENTIALS_FILE",
@@ -273,7 +273,12 @@ class FileSecrets(SecretStore):
             doc = self._parse(text)
             edit: TOMLDocument | None = None
             with contextlib.suppress(TomlEditError):
-                edit = tomlkit.document() if text is None else editable(text)
+                if text is None:
+                    import tomlkit  # on the first edit: reading needs only tomllib
+
+                    edit = tomlkit.document()
+                else:
+                    edit = editable(text)
             before = text or ""
             del text
             if edit is None:
@@ -309,6 +314,8 @@ class FileSecrets(SecretStore):
             return
 
         def change(doc: dict[str, Any], edit: TOMLDocument) -> bool:
+            import tomlkit
+
             if not needed(doc):
                 return False
             if "profiles" not in edit:

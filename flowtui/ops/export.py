@@ -1,9 +1,15 @@
 """Export every customer, custom fields included, as JSON Lines or CSV.
 
-Customers are walked by key (:meth:`ApiService.iter_customers`), so stores beyond the 10,000
-offset cap export completely, with ``concurrency`` requests really in flight (the walk's
-windows, :mod:`flowtui.api.paging`), and written in order as they arrive, so memory stays
-flat (the walk holds a bounded number of pages). No Textual.
+Customers are walked by key (:func:`flowtui.api.rows.iter_customer_row_pages`, the walk of
+:mod:`flowtui.api.paging`), so stores beyond the 10,000 offset cap export completely, with
+``concurrency`` requests really in flight, and written in order as they arrive, so memory
+stays flat (the walk holds a bounded number of pages). No Textual.
+
+The walk brings each customer as the store sent it (a ``CustomerRow``), and
+:class:`RowRecords` makes the records :func:`customer_record` would make of the models, without
+building one per customer; :meth:`RecordWriter.write_many` writes a page at a time, the same
+text :meth:`RecordWriter.write` writes a record at a time (tests/ops/test_export_rows.py
+holds the two paths to the same bytes).
 
 CSV cells follow conventions the import (:mod:`flowtui.ops.import_file`) reverses exactly:
 
@@ -19,13 +25,16 @@ CSV cells follow conventions the import (:mod:`flowtui.ops.import_file`) reverse
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from flowtui.api.models import Customer
+from flowtui.api.models import CUSTOMER_BASE_KEYS, Customer, CustomerRow, text
+from flowtui.api.rows import iter_customer_row_pages
 from flowtui.api.service import ApiService
 from flowtui.core.textsafe import printable
 
@@ -36,6 +45,14 @@ FORMULA_START = frozenset("=+-@\t\r")
 #: A negative number as JSON writes it: a spreadsheet reads it as a number, never a formula.
 _NEGATIVE_NUMBER = re.compile(r"-(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _NEEDS_QUOTES = re.compile('[,"\r\n]')
+#: Whether a row of cells joined by commas needs :func:`csv_line` (a cell to quote).
+_QUOTE_INSIDE = re.compile('["\r\n]')
+#: First characters :func:`neutralise` may change a cell for.
+_RISKY_START = FORMULA_START | {"'"}
+#: Where, in cells joined by commas, a cell may begin with one of those.
+_RISKY_CELL = re.compile("(?:^|,)[=+\\-@\t\r']")
+#: Between two records in a JSON list of records (each begins with its id).
+BOUNDARY = '},{"id":'
 
 
 @dataclass
@@ -64,6 +81,49 @@ def customer_record(customer: Customer, custom_columns: list[str]) -> dict[str, 
     return record
 
 
+class RowRecords:
+    """Flat records of :class:`CustomerRow` pages, exactly as :func:`customer_record` makes
+    them of the same customers' models, without building a model per customer."""
+
+    def __init__(self, custom_columns: list[str]) -> None:
+        self.columns = custom_columns
+        #: No custom slug is a base key (always so for a store's flow): values by ``get``.
+        self.plain = not CUSTOMER_BASE_KEYS.intersection(custom_columns)
+        #: A row with only these keys has no custom value outside the columns.
+        self.known = CUSTOMER_BASE_KEYS | frozenset(custom_columns)
+
+    def records(self, rows: Iterable[CustomerRow]) -> list[dict[str, Any]]:
+        columns, plain, known = self.columns, self.plain, self.known
+        records: list[dict[str, Any]] = []
+        append = records.append
+        for row in rows:
+            data = row.data
+            get = data.get
+            name, email, ref = get("name", ""), get("email", ""), get("external_ref")
+            record: dict[str, Any] = {
+                "id": row.id,
+                "name": name if type(name) is str else text(data, "name"),
+                "email": email if type(email) is str else text(data, "email"),
+                "external_ref": ref if isinstance(ref, str) else None,
+                "created_at": row.created_at,
+                "updated_at": row.updated_at,
+            }
+            if plain:
+                for slug in columns:
+                    record[slug] = get(slug)
+            else:
+                for slug in columns:
+                    record[slug] = None if slug in CUSTOMER_BASE_KEYS else get(slug)
+            if not data.keys() <= known:
+                # Custom keys the flow does not (or no longer) define: as customer_record.
+                custom = {k: v for k, v in data.items() if k not in CUSTOMER_BASE_KEYS}
+                if len(custom) > len(columns):
+                    for slug, value in custom.items():
+                        record.setdefault(slug, value)
+            append(record)
+        return records
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -71,6 +131,12 @@ def csv_cell(value: Any) -> str:
     """A value as CSV text: null is empty, booleans are true/false, numbers as JSON."""
     if value is None:
         return ""
+    # What json.dumps writes for a plain int and a finite float, without building an encoder.
+    kind = type(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -136,6 +202,7 @@ class RecordWriter:
             raise ValueError(f"unknown format {fmt!r} (use {' or '.join(FORMATS)})")
         self.out, self.columns, self.for_terminal = out, columns, for_terminal
         self.csv = fmt == "csv"
+        self.raw = raw
         self.safe: Callable[[str], str] = (lambda c: c) if raw else neutralise
         self.encode = json.JSONEncoder(ensure_ascii=for_terminal, separators=(",", ":")).encode
         self.ascii_encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
@@ -159,6 +226,50 @@ class RecordWriter:
             else:
                 out.write(self.ascii_encode(record) + "\n")
 
+    def write_many(self, records: list[dict[str, Any]]) -> None:
+        """``records`` in one write, each as :meth:`write` would write it (the same text)."""
+        if not records:
+            return
+        try:
+            if self.csv:
+                text = "".join(self._csv_lines(records))
+            else:
+                # All records in one call: "[{"id":..},{"id":..}]". A quote inside a string
+                # is escaped, so '},{"id":' outside the records' own values marks where one
+                # ends and the next begins; when it occurs exactly there (once per boundary,
+                # none inside: the usual case), each boundary becomes a line break.
+                text = self.encode(records)
+                if text.count(BOUNDARY) == len(records) - 1:
+                    text = text[1:-1].replace(BOUNDARY, '}\n{"id":') + "\n"
+                else:
+                    text = "".join([self.encode(record) + "\n" for record in records])
+            self.out.write(text)
+        except UnicodeEncodeError:
+            # Nothing of ``text`` was written (a stream encodes all of it first): record by
+            # record, with :meth:`write`'s way round what UTF-8 cannot hold.
+            for record in records:
+                self.write(record)
+
+    def _csv_lines(self, records: list[dict[str, Any]]) -> list[str]:
+        columns, raw, terminal, lines = self.columns, self.raw, self.for_terminal, []
+        count = len(columns)
+        for record in records:
+            cells = [v if type(v) is str else csv_cell(v) for v in map(record.get, columns)]
+            line = ",".join(cells)
+            # Every cell begins the line or follows a comma: no match, no cell to neutralise
+            # (a comma inside a cell can only make the look at each cell happen for nothing).
+            if not raw and _RISKY_CELL.search(line):
+                cells = [neutralise(c) if c[:1] in _RISKY_START else c for c in cells]
+                line = ",".join(cells)
+            if terminal:
+                cells = [printable(c) for c in cells]
+                line = ",".join(cells)
+            if line.count(",") >= count or _QUOTE_INSIDE.search(line) or (count == 1 and not line):
+                lines.append(csv_line(cells))
+            else:
+                lines.append(line + "\n")
+        return lines
+
 
 async def export_customers(
     service: ApiService,
@@ -178,21 +289,33 @@ async def export_customers(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (use {' or '.join(FORMATS)})")
-    # Independent: asked together (one round trip, not two, on a remote store).
-    fields, total = await asyncio.gather(
-        service.value_fields("customers"), service.count_customers()
-    )
-    custom_columns = [f.slug for f in fields]
-    columns = [*BASE_COLUMNS, *custom_columns]
-    writer = RecordWriter(out, fmt, columns, for_terminal=for_terminal, raw=raw)
-    count = 0
-    if progress:
-        progress(0, total)
-    async for customer in service.iter_customers(concurrency=concurrency):
-        writer.write(customer_record(customer, custom_columns))
-        count += 1
-        if progress and count % 100 == 0:
-            progress(count, max(total, count))
+    # The fields, the count, the walk's first page and its newest key do not depend on each
+    # other: asked together (one round trip, not three, on a remote store).
+    fields_task = asyncio.ensure_future(service.value_fields("customers"))
+    total_task = asyncio.ensure_future(service.count_customers())
+    pages = iter_customer_row_pages(service, concurrency=concurrency)
+    try:
+        async with contextlib.aclosing(pages):
+            first = await anext(pages, None)
+            fields, total = await fields_task, await total_task
+            custom_columns = [f.slug for f in fields]
+            columns = [*BASE_COLUMNS, *custom_columns]
+            writer = RecordWriter(out, fmt, columns, for_terminal=for_terminal, raw=raw)
+            records = RowRecords(custom_columns).records
+            count = 0
+            if progress:
+                progress(0, total)
+            page = first
+            while page is not None:
+                writer.write_many(records(page))
+                count += len(page)
+                if progress:
+                    progress(count, max(total, count))
+                page = await anext(pages, None)
+    finally:
+        for task in (fields_task, total_task):
+            task.cancel()
+        await asyncio.gather(fields_task, total_task, return_exceptions=True)
     if progress:
         progress(count, max(total, count))
     return ExportResult(count, columns)

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict, cast
 
+from flowtui.api.recording import wait_written
 from flowtui.config._files import ensure_dir
 from flowtui.config.paths import data_dir
 
@@ -210,7 +211,10 @@ class Journal:
                         yield record
 
     def records(self) -> Iterator[JournalRecord]:
-        """Every record, newest first (all profiles)."""
+        """Every record, newest first (all profiles), the ones handed to the journal's thread
+        and not yet written included: it waits for them (a save's record is written after
+        its editor closed; an undo pressed at once must find it)."""
+        wait_written()
         try:
             fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:

@@ -23,21 +23,19 @@ from flowtui.api.errors import ApiError
 from flowtui.api.service import ApiService, Change
 from flowtui.api.transport import RetryNotice
 from flowtui.config.profiles import ConfigError, ProfileStore
-from flowtui.config.resolve import Resolved, resolve
-from flowtui.config.secrets import SecretsError
+from flowtui.config.resolve import Resolved
 from flowtui.core.textsafe import neutral
 from flowtui.ops.connect import service_for
+from flowtui.ui.logic.early import Early, resolve_at_start, start_early
 from flowtui.ui.screens.base import BaseScreen
-from flowtui.ui.screens.dialogs import MessageDialog
-from flowtui.ui.screens.forms import NewCustomerScreen
-from flowtui.ui.screens.login import LoginScreen
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.screens.palette import Palette
 from flowtui.ui.session import SessionApp
-from flowtui.ui.widgets.customers.fetching import start_early
 from flowtui.ui.widgets.safe import install_terminal_guard
 
 ServiceFactory = Callable[..., ApiService]
+
+__all__ = ["FlowApp", "SplashScreen", "freeze_heap", "resolve_at_start"]
 
 
 def freeze_heap() -> None:
@@ -47,21 +45,6 @@ def freeze_heap() -> None:
     benchmarks/README.md). Objects made later are still collected as usual."""
     gc.collect()
     gc.freeze()
-
-
-def resolve_at_start(
-    profiles: ProfileStore, name: str | None
-) -> tuple[Resolved | None, str | None]:
-    """The profile to open at start, or why not: the same one sentence a command prints for
-    a config or credentials file it cannot use (garbage, a wrong type, a credentials file
-    others can read), which the login screen then shows. No message when there is simply
-    no profile yet (the login screen explains that itself)."""
-    try:
-        return resolve(name), None
-    except SecretsError as exc:
-        return None, str(exc)
-    except ConfigError as exc:
-        return None, (str(exc) if name or profiles.path.exists() else None)
 
 
 class SplashScreen(BaseScreen):
@@ -176,6 +159,7 @@ class FlowApp(SessionApp):
         service_factory: ServiceFactory = service_for,
         cursor_blink: bool = True,
         on_exit: Callable[[], None] | None = None,
+        early: Early | None = None,
     ) -> None:
         super().__init__(profiles)
         install_terminal_guard()
@@ -185,6 +169,8 @@ class FlowApp(SessionApp):
         self.cursor_blink = cursor_blink
         self.on_exit_callback = on_exit
         self._unsubscribe: Callable[[], None] | None = None
+        #: The session ``flowtui`` started before the UI was imported (ui/logic/early.py).
+        self.early = early
 
     # -- start-up -------------------------------------------------------------------------
 
@@ -196,6 +182,8 @@ class FlowApp(SessionApp):
         if self.initial is not None:
             self.connect(self.initial)
         else:
+            from flowtui.ui.screens.login import LoginScreen
+
             self.push_screen(LoginScreen(self.profiles, mode="first", error=self.startup_error))
 
     def apply_keymap(self) -> None:
@@ -232,12 +220,24 @@ class FlowApp(SessionApp):
         splash = self.screen if isinstance(self.screen, SplashScreen) else None
         if splash:
             splash.status(f"Connecting to {resolved.profile.base_url} as {resolved.profile.name} …")
-        service = self.make_service(resolved)
-        # The fields and the first page go out with the log-in, not after it (issue 14).
-        cancel_early = start_early(service)
+        early, self.early = self.early, None
+        if early is not None and early.resolved is resolved:
+            # Sent before the UI was imported: the log-in check, the fields, the first page.
+            service, cancel_early = early.service, early.cancel
+            service.transport.on_retry = self.on_retry
+            for notice in early.notices:
+                self.on_retry(notice)
+            verify: Any = early.verified
+        else:
+            service = self.make_service(resolved)
+            # The fields and the first page go out with the log-in, not after it (issue 14).
+            cancel_early = start_early(service)
+            verify = service.verify()
         try:
-            await service.verify()
+            await verify
         except Exception as exc:
+            from flowtui.ui.screens.login import LoginScreen
+
             cancel_early()
             await service.aclose()
             profile = resolved.profile
@@ -299,6 +299,8 @@ class FlowApp(SessionApp):
 
     def session_expired(self, error: ApiError) -> None:
         """The credentials no longer work: log in again over the current view."""
+        from flowtui.ui.screens.login import LoginScreen
+
         if any(isinstance(s, LoginScreen) and s.mode == "reauth" for s in self.screen_stack):
             return
         name = self.resolved.profile.name if self.resolved else None
@@ -313,6 +315,8 @@ class FlowApp(SessionApp):
         )
 
     def show_messages(self, title: str, lines: list[str]) -> None:
+        from flowtui.ui.screens.dialogs import MessageDialog
+
         self.push_screen(MessageDialog(title, lines))
 
     def _fatal_error(self) -> None:
@@ -362,15 +366,19 @@ class FlowApp(SessionApp):
         return super().check_action(action, parameters)
 
     def action_switch_profile(self) -> None:
+        from flowtui.ui.screens.login import LoginScreen
+
         self.push_screen(LoginScreen(self.profiles, mode="switch"))
 
     def action_new_profile(self) -> None:
+        from flowtui.ui.screens.login import LoginScreen
+
         self.push_screen(LoginScreen(self.profiles, mode="new"))
 
-    def action_view(self, name: str) -> None:
+    async def action_view(self, name: str) -> None:
         main = self.main_screen()
         if main is not None and self.screen is main:
-            main.action_show_view(name)
+            await main.action_show_view(name)
 
     def action_command_palette(self) -> None:
         """The command palette, as Textual's, taking keys typed ahead (screens/palette.py)."""
@@ -378,6 +386,8 @@ class FlowApp(SessionApp):
             self.push_screen(Palette(id="--command-palette"))
 
     def action_new_customer(self) -> None:
+        from flowtui.ui.screens.forms import NewCustomerScreen
+
         if self.writable("create customers"):
             self.push_screen(NewCustomerScreen())
 

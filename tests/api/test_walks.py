@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
+import random
 import uuid
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -21,6 +23,7 @@ from flowtui.api.errors import ApiError
 from flowtui.api.inflight import FlightStats, gather_limited
 from flowtui.api.models import Customer
 from flowtui.api.paging import HEAD_PAGES, WalkError, WalkStats, walk_pages
+from flowtui.api.stamps import before, plainly_inside
 from flowtui.ops import bulk
 from flowtui.sandbox.store import Store
 from tests.conftest import make_sandbox
@@ -297,3 +300,75 @@ async def test_timestamps_in_another_precision_are_walked_without_a_false_alarm(
     async with inprocess_service(make_sandbox(store)) as service:
         pages = walk_pages(service, page_size=10, concurrency=4, window_pages=2)
         assert_once_in_order(await collect(pages), truth(store))
+
+
+class Reverses:
+    """A store that answers customer lists of more than one in the opposite order."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.state = app, app.state
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/v2/customers":
+            await self.app(scope, receive, send)
+            return
+        parts: list[bytes] = []
+
+        async def keep(message) -> None:
+            if message["type"] == "http.response.body":
+                parts.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    body = json.loads(b"".join(parts))
+                    body["data"].reverse()
+                    await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+            else:
+                headers = [(k, v) for k, v in message["headers"] if k != b"content-length"]
+                await send({**message, "headers": headers})
+
+        await self.app(scope, receive, keep)
+
+
+async def test_a_page_out_of_order_in_the_stores_own_form_is_refused(store) -> None:
+    fill(store, even(60))
+    async with inprocess_service(Reverses(make_sandbox(store))) as service:
+        with pytest.raises(WalkError) as caught:
+            await collect(walk_pages(service, page_size=10))
+    assert "customers out of order" in caught.value.errors[0].detail
+
+
+def checked_one_by_one(stamps: list[str], lower: tuple[str, str, str] | None, hi: str | None):
+    """Whether the walk's check, customer by customer, passes ``stamps`` (distinct ids in
+    order, so only the stamps decide)."""
+    previous = None
+    for s in stamps:
+        if not s:
+            return False
+        if lower is not None and (before(s, lower[2]) or (lower[0] == "gt" and s == lower[2])):
+            return False
+        if hi is not None and not before(s, hi, certain=False):
+            return False
+        if previous is not None and before(s, previous):
+            return False
+        previous = s
+    return True
+
+
+def test_the_quick_check_of_a_page_never_passes_what_the_one_by_one_check_refuses() -> None:
+    rng = random.Random(14)
+    pool = [f"2025-01-01T00:00:0{i}.000Z" for i in range(10)] + [
+        "2025-01-01T00:00:03.5Z",
+        "2025-01-01T00:00:04Z",
+        "",
+    ]
+    passed = 0
+    for _ in range(5000):
+        stamps = sorted(rng.choices(pool, k=rng.randint(0, 6)))
+        if rng.random() < 0.3:
+            rng.shuffle(stamps)
+        lower = (rng.choice(["ge", "gt"]), "created_at", rng.choice(pool[:11]))
+        low = lower if rng.random() < 0.8 else None
+        hi = rng.choice([None, *pool[:11]])
+        if plainly_inside(stamps, low, hi):
+            passed += 1
+            assert checked_one_by_one(stamps, low, hi), (stamps, low, hi)
+    assert passed > 100  # the quick check does pass the usual page

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gc
 import io
 import json
 import os
@@ -26,6 +27,7 @@ from flowtui.api.service import ApiService
 from flowtui.cli import main
 from flowtui.cli import transfer as cli_module
 from flowtui.cli.progress import Progress
+from flowtui.cli.transfer import EXPORT_GC_THRESHOLD
 from flowtui.ops.export import BASE_COLUMNS, csv_cell, export_customers
 from flowtui.sandbox import demo
 from flowtui.sandbox.server import BackgroundServer
@@ -150,9 +152,20 @@ def expected_record(raw: dict) -> dict:
 # -- JSON Lines --------------------------------------------------------------------------------
 
 
-def test_jsonl_has_every_customer_with_custom_fields(cli, shop):
+def test_jsonl_has_every_customer_with_custom_fields(cli, shop, monkeypatch):
+    thresholds: list[tuple[int, ...]] = []
+    real = export_customers
+
+    async def observed(*args, **kwargs):
+        thresholds.append(gc.get_threshold())  # as the export runs
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr("flowtui.ops.export.export_customers", observed)
+    before = gc.get_threshold()
     run = cli("export", "customers", "--format", "jsonl")
     assert run.code == 0, run.err
+    # The collector ran less often during the export, and as before once it was done.
+    assert thresholds == [(EXPORT_GC_THRESHOLD, *before[1:])] and gc.get_threshold() == before
     records = jsonl(run.out)
     assert len(records) == N
     assert [r["id"] for r in records] == shop.ids()  # all of them, oldest first, once each

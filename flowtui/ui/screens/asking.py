@@ -8,13 +8,15 @@ from typing import Any
 from textual.screen import Screen
 
 from flowtui.ui.screens.base import BaseScreen
-from flowtui.ui.screens.designer_dialogs import TypedConfirmDialog
-from flowtui.ui.screens.dialogs import ConfirmDialog
 from flowtui.ui.widgets.view import View
 
 
 def confirm(screen: Screen[Any], event: View.ConfirmAsked) -> None:
     """Ask what a view asked (typed when it must be), then do what it said on yes or no."""
+    # Imported when first asked: not needed to show the first page (start-up, issue 14).
+    from flowtui.ui.screens.designer_dialogs import TypedConfirmDialog
+    from flowtui.ui.screens.dialogs import ConfirmDialog
+
     dialog: Screen[Any]
     if event.typed is not None:
         dialog = TypedConfirmDialog(

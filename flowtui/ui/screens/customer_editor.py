@@ -126,11 +126,16 @@ class EditCustomerScreen(FormScreen):
                 self.message("Not saved: the customer changed on the server meanwhile.")
                 return
         try:
-            customer = await service.update_customer(self.original.id, changes, before=current)
+            # The journal's record is on its way to disk when this returns (see
+            # flowtui.api.recording.start_write): the editor closes without waiting for it,
+            # in the same step that the browser's row changed, so no frame is drawn between.
+            customer = await service.update_customer(
+                self.original.id, changes, before=current, wait_for_journal=False
+            )
         except Exception as exc:
             return self.failed(exc)
-        self.notify(f"Saved {customer.email}: {names}", markup=False, timeout=3)
         self.dismiss(customer)
+        self.notify(f"Saved {customer.email}: {names}", markup=False, timeout=3)
 
 
 class ConflictScreen(BaseModal):

@@ -8,26 +8,29 @@ columns chooser, the confirmations, bulk edit, the flow and field forms, preview
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widget import AwaitMount
 from textual.widgets import ContentSwitcher
 
 from flowtui.config.profiles import Profile
 from flowtui.core.textsafe import printable
 from flowtui.ops import journal as J
 from flowtui.ui.screens.asking import ViewHost
-from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.widgets.customers import CustomersView
-from flowtui.ui.widgets.flows import FlowsView
 from flowtui.ui.widgets.footer import Footer
 from flowtui.ui.widgets.header import StoreHeader
+
+if TYPE_CHECKING:
+    from flowtui.ui.widgets.flows import FlowsView
 
 VIEWS = {"customers": "Customers", "flows": "Flows"}
 
 
-#: Seconds after the main screen opens before the hidden flows view loads.
+#: Seconds after the first customers page before the hidden flows view loads.
 FLOWS_PREFETCH_DELAY = 1.0
 
 
@@ -67,6 +70,8 @@ class MainScreen(ViewHost):
 
     def __init__(self, profile: Profile, is_sandbox: bool, view: str = "customers") -> None:
         super().__init__()
+        #: Done once the flows view is mounted (it is added after the first customers page).
+        self._flows_mounted: AwaitMount | None = None
         self.profile = profile
         self.is_sandbox = is_sandbox
         self.initial_view = view
@@ -75,16 +80,54 @@ class MainScreen(ViewHost):
         yield StoreHeader(self.profile, self.is_sandbox, VIEWS[self.initial_view])
         with ContentSwitcher(initial=self.initial_view, id="views"):
             yield CustomersView(id="customers")
-            yield FlowsView(id="flows")
+            if self.initial_view == "flows":
+                yield self._new_flows_view()
         yield Footer()
 
-    flows = getters.query_one(FlowsView)
     switcher = getters.query_one("#views", ContentSwitcher)
     header = getters.query_one(StoreHeader)
 
+    @staticmethod
+    def _new_flows_view() -> FlowsView:
+        from flowtui.ui.widgets.flows import FlowsView
+
+        return FlowsView(id="flows")
+
+    def _added_flows_view(self) -> FlowsView | None:
+        for view in self.switcher.children:
+            if view.id == "flows":
+                return view  # type: ignore[return-value]
+        return None
+
+    @property
+    def flows(self) -> FlowsView:
+        """The flows view. Hidden behind the customers view at start, it is composed (and its
+        module imported) once the first customers page is in, not before: it is no part of
+        the first frame (start-up, issue 14). Asked for earlier, it is added then."""
+        return self._added_flows_view() or self._add_flows_view()
+
+    def _add_flows_view(self) -> FlowsView:
+        """Add the flows view, hidden unless it is the current one; it reads its flows
+        FLOWS_PREFETCH_DELAY seconds on (or when shown, whichever is first)."""
+        view = self._new_flows_view()
+        view.display = self.switcher.current == "flows"
+        self._flows_mounted = self.switcher.mount(view)
+        self.set_timer(FLOWS_PREFETCH_DELAY, view.ensure_loaded)
+        return view
+
     def on_mount(self) -> None:
         self.focus_view(self.initial_view)
-        self.flows.ensure_loaded(later=0 if self.initial_view == "flows" else FLOWS_PREFETCH_DELAY)
+        if self.initial_view == "flows":
+            self.flows.ensure_loaded()
+        else:
+            customers = self.query_one(CustomersView)
+            self.watch(customers, "state", self._customers_state)
+
+    def _customers_state(self, state: str) -> None:
+        """The first customers page (or why not) is in: the flows view is added after the
+        frame that shows it."""
+        if state != "loading":
+            self.call_after_refresh(lambda: self.flows)
 
     @property
     def current_view(self) -> str:
@@ -93,9 +136,12 @@ class MainScreen(ViewHost):
     def focus_view(self, name: str) -> None:
         self.query_one(f"#{name}-table").focus()
 
-    def action_show_view(self, name: str) -> None:
+    async def action_show_view(self, name: str) -> None:
         if name == "flows":
-            self.flows.ensure_loaded()
+            flows = self.flows
+            if self._flows_mounted is not None:
+                await self._flows_mounted  # (added just now, or still mounting)
+            flows.ensure_loaded()
         self.switcher.current = name
         self.header.set_view(VIEWS[name])
         self.focus_view(name)
@@ -112,6 +158,8 @@ class MainScreen(ViewHost):
 
     @on(CustomersView.NewAsked)
     def new_customer(self) -> None:
+        from flowtui.ui.screens.forms import NewCustomerScreen
+
         if self.flow_app.writable("create customers"):
             self.app.push_screen(NewCustomerScreen())
 
@@ -133,28 +181,25 @@ class MainScreen(ViewHost):
 
         self.app.push_screen(BulkEditScreen(event.customers))
 
-    @on(FlowsView.EntriesAsked)
-    def open_entries(self, event: FlowsView.EntriesAsked) -> None:
+    # The flows view's messages by handler name: FlowsView is imported when first shown.
+    def on_flows_view_entries_asked(self, event: FlowsView.EntriesAsked) -> None:
         from flowtui.ui.screens.entries import EntriesScreen
 
         self.app.push_screen(EntriesScreen(event.flow, event.fields))
 
-    @on(FlowsView.FlowFormAsked)
-    def flow_form(self, event: FlowsView.FlowFormAsked) -> None:
+    def on_flows_view_flow_form_asked(self, event: FlowsView.FlowFormAsked) -> None:
         from flowtui.ui.screens.flow_form import FlowFormScreen
 
         self.app.push_screen(FlowFormScreen(event.flow, taken=event.taken))
 
-    @on(FlowsView.FieldFormAsked)
-    def field_form(self, event: FlowsView.FieldFormAsked) -> None:
+    def on_flows_view_field_form_asked(self, event: FlowsView.FieldFormAsked) -> None:
         from flowtui.ui.screens.field_form import FieldFormScreen
 
         self.app.push_screen(
             FieldFormScreen(event.flow, event.fields, event.custom_flows, field=event.field)
         )
 
-    @on(FlowsView.PreviewAsked)
-    def preview(self, event: FlowsView.PreviewAsked) -> None:
+    def on_flows_view_preview_asked(self, event: FlowsView.PreviewAsked) -> None:
         from flowtui.ui.screens.designer_dialogs import PreviewScreen
 
         self.app.push_screen(PreviewScreen(event.flow, event.fields))

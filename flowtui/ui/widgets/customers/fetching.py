@@ -10,10 +10,10 @@ keeps to the profile's pacing) and keeps the rules that make a remote store usab
   page that the background request is not fetching, that request is cancelled at once.
 * **Answers are kept.** Every answer goes into the pager's :class:`PageCache`, also one that
   arrives after the user moved on (a request sent is never wasted).
-* **Start-up.** :func:`start_early` sends the customers flow's fields and the first page
-  while the log-in is still on its way (the app calls it before ``verify``); the browser
-  takes those answers (:func:`take_early`) instead of asking again, so the first page waits
-  for one round trip beyond the token.
+* **Start-up.** :func:`~flowtui.ui.logic.early.start_early` sends the customers flow's
+  fields and the first page while the log-in is still on its way (before the UI is even
+  imported, when ``flowtui`` starts); the browser takes those answers
+  (:func:`~flowtui.ui.logic.early.take_early`) instead of asking again.
 
 No Textual here: the view runs the fetcher from its workers.
 """
@@ -21,19 +21,16 @@ No Textual here: the view runs the fetcher from its workers.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from flowtui.api.models import Customer, Field, Page
-from flowtui.api.service import ApiService
-from flowtui.ui.logic.browse import Plan
-from flowtui.ui.logic.pager import PageCache, Pager, Query
+from flowtui.api.models import Customer, Page
+from flowtui.ui.logic.early import FIELDS, start_early, take_early
+from flowtui.ui.logic.pager import PageCache, Query
 
 Fetch = Callable[[Query], Awaitable[Page[Customer]]]
 
-FIELDS = "fields"
+__all__ = ["FIELDS", "Fetcher", "start_early", "take_early"]
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:
@@ -130,61 +127,3 @@ class Fetcher:
         tasks, self.tasks = self.tasks, {}
         for task in tasks.values():
             task.cancel()
-
-
-# -- start-up ----------------------------------------------------------------------------
-
-_EARLY: weakref.WeakKeyDictionary[ApiService, dict[object, asyncio.Task[Any]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def first_query() -> Query:
-    """What the browser asks for first (a new pager's first page)."""
-    pager = Pager()
-    plan = pager.peek(0)
-    if not isinstance(plan, Plan):  # pragma: no cover - offset 0 is always reachable
-        raise TypeError(plan)
-    return pager.query(plan)
-
-
-def start_early(service: ApiService) -> Callable[[], None]:
-    """Send the customers flow's fields and the first page of customers now, together with
-    the log-in (the token request goes first; these wait for it, then go out together).
-    Returns a function that cancels them (the log-in failed: its message is the one
-    shown, these are dropped)."""
-    query = first_query()
-
-    async def page() -> Page[Customer]:
-        return await service.list_customers(
-            filters=list(query.filters), sort=query.sort, limit=query.limit, offset=query.offset
-        )
-
-    async def fields() -> list[Field]:
-        return await service.value_fields("customers")
-
-    tasks: dict[object, asyncio.Task[Any]] = {
-        FIELDS: asyncio.ensure_future(fields()),
-        query: asyncio.ensure_future(page()),
-    }
-    for task in tasks.values():
-        task.add_done_callback(_retrieve)
-    _EARLY[service] = tasks
-
-    def cancel() -> None:
-        for task in _EARLY.pop(service, {}).values():
-            task.cancel()
-
-    return cancel
-
-
-def take_early(service: ApiService, key: object) -> asyncio.Task[Any] | None:
-    """The early request for ``key`` (``FIELDS`` or a :class:`Query`), once."""
-    tasks = _EARLY.get(service)
-    if not tasks:
-        return None
-    task = tasks.pop(key, None)
-    if not tasks:
-        with contextlib.suppress(KeyError):
-            del _EARLY[service]
-    return task

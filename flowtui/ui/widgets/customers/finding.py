@@ -15,7 +15,6 @@ from textual.timer import Timer
 from flowtui.api.errors import ApiError
 from flowtui.api.models import Customer, Page
 from flowtui.api.service import Change
-from flowtui.ops import bulk
 from flowtui.ui.logic.browse import PAGE_SIZE
 from flowtui.ui.widgets.customers.bars import FindBar
 from flowtui.ui.widgets.customers.marking import Marking
@@ -266,6 +265,7 @@ class Finding(Marking):
     async def matching_customers(self) -> tuple[int, AsyncIterator[Customer]]:
         """In find mode, every customer the index matches (all pages), as it holds them."""
         from flowtui.index import QueryError
+        from flowtui.ops import bulk  # when first used: not needed to start (issue 14)
 
         index = self.index
         if self.find_query is None or index is None:

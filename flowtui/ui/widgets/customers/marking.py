@@ -16,7 +16,6 @@ from textual.widgets.data_table import CellDoesNotExist
 
 from flowtui.api.models import Customer
 from flowtui.api.service import Change
-from flowtui.ops import bulk
 from flowtui.ui.widgets.customers.badges import marks_text
 from flowtui.ui.widgets.customers.state import Browser
 
@@ -82,6 +81,8 @@ class Marking(Browser):
         Walks the server's filters by key (past the 10,000 offset cap); find mode overrides
         this to yield what the local index found instead.
         """
+        from flowtui.ops import bulk  # when first used: not needed to start (issue 14)
+
         service = self.flow_app.api
         terms = list(self.pager.search.terms)
         total = await bulk.count_matching(service, terms)
@@ -89,6 +90,8 @@ class Marking(Browser):
 
     @work(exclusive=True, group="customers.mark_all", exit_on_error=False)
     async def mark_matching(self) -> None:
+        from flowtui.ops import bulk
+
         self.show_marks("Counting the matching customers…")
         try:
             total, customers = await self.matching_customers()

@@ -49,6 +49,7 @@ from flowtui.ui.widgets.customers.fetching import FIELDS, take_early
 from flowtui.ui.widgets.customers.finding import Finding
 from flowtui.ui.widgets.customers.keys import BINDINGS
 from flowtui.ui.widgets.customers.marking import Marking
+from flowtui.ui.widgets.customers.rowpatch import patch_row
 from flowtui.ui.widgets.customers.table import CustomerTable
 from flowtui.ui.widgets.safe import display, safe
 from flowtui.ui.widgets.tables import cursor_key
@@ -487,10 +488,10 @@ class CustomersView(Finding, Marking, Addressing):
         if customer.id not in self.customers:
             return False
         self.customers[customer.id] = customer
-        table = self.table
         columns = self.visible_columns()
-        for key, cell in zip(columns, self.cells(customer, columns), strict=True):
-            table.update_cell(customer.id, key, cell)
+        # That row alone is drawn again (update_cell would redraw every row on screen).
+        cells = dict(zip(columns, self.cells(customer, columns), strict=True))
+        patch_row(self.table, customer.id, cells)
         self.show_detail()
         return True
 
