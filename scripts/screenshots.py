@@ -326,11 +326,11 @@ async def help_panel(app, pilot) -> None:
     await keys(pilot, "f1")
 
 
-@scenario("palette", "the command palette (`ctrl+p`)", "CommandPalette")
+@scenario("palette", "the command palette (`ctrl+p`)", "Palette")
 async def palette(app, pilot) -> None:
     await customers_loaded(app, pilot)
     await keys(pilot, "ctrl+p")
-    await screen_is(pilot, "CommandPalette")
+    await screen_is(pilot, "Palette")
     app.screen.query_one("Input").cursor_blink = False  # Textual's own input: blinks
     await type_text(pilot, "customer")
     await pilot.pause(0.3)

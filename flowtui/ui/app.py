@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.widgets import Label
 
 from flowtui.api.advice import explain
@@ -29,6 +29,7 @@ from flowtui.ops.connect import service_for
 from flowtui.ui.logic.early import Early, resolve_at_start, start_early
 from flowtui.ui.screens.base import BaseScreen
 from flowtui.ui.screens.main import MainScreen
+from flowtui.ui.screens.palette import Palette
 from flowtui.ui.session import SessionApp
 from flowtui.ui.widgets.safe import install_terminal_guard
 
@@ -378,6 +379,11 @@ class FlowApp(SessionApp):
         main = self.main_screen()
         if main is not None and self.screen is main:
             await main.action_show_view(name)
+
+    def action_command_palette(self) -> None:
+        """The command palette, as Textual's, taking keys typed ahead (screens/palette.py)."""
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(Palette(id="--command-palette"))
 
     def action_new_customer(self) -> None:
         from flowtui.ui.screens.forms import NewCustomerScreen

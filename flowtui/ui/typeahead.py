@@ -25,13 +25,22 @@ run the table's own keys), and text typed while a form opens is lost.
   keys typed in its table while the page asked for is loading (``/`` a search, enter, ``e``
   edits the customer found, not the one highlighted before), except the page keys, which
   only move the target. Held keys are tried again every :data:`HOLD_POLL` seconds.
+- A node may say a key only moves a target (:class:`KeyMoves`: PgDn, PgUp, ``g``, ``G`` in
+  the customers table move the page the browser goes to). Such a key cannot move the focus
+  or open a screen, so the next key of that kind follows it at once, behind it in the same
+  queues (five PgDn reach the view together and coalesce into one request for where they
+  lead). The settling walk starts again after each of them; a key of another kind waits
+  for it (``e`` after two PgDn acts on the page they lead to, once it is there).
 
 Nothing waits forever: a key that has not settled after :data:`SETTLE_LIMIT` seconds, or a
 screen not ready after :data:`READY_LIMIT` seconds, lets the next keys go where the focus is.
 
-One Textual internal is read here: a message pump's ``_message_queue`` (whether anything is
-still queued at a node). :func:`has_pending` says "pending" when it cannot tell, which only
-costs more rounds; tests/ui/test_typeahead.py checks it still tells.
+Two Textual internals are read here: a message pump's ``_message_queue`` (whether anything is
+still queued at a node; :func:`has_pending` says "pending" when it cannot tell, which only
+costs more rounds) and a screen's binding chain (which bindings may take a key, focused widget
+first, the keys an input types left out: :func:`claims`, which falls back to the public but
+slow ``active_bindings`` when it cannot read it). tests/ui/test_typeahead.py checks both still
+tell.
 """
 
 from __future__ import annotations
@@ -44,6 +53,7 @@ from weakref import WeakSet
 
 from textual import events
 from textual.app import App
+from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.message_pump import MessagePump
 from textual.screen import Screen
@@ -77,11 +87,40 @@ class KeyHold(Protocol):
     def holds_key(self, key: str) -> bool: ...
 
 
+@runtime_checkable
+class KeyMoves(Protocol):
+    """A node of the focus chain some of whose keys only move a target (the page to go to):
+    they need no settling before the next key of their kind."""
+
+    def moves_target(self, key: str) -> bool: ...
+
+
 def has_pending(node: MessagePump) -> bool:
     """Whether ``node`` has messages queued (True when it cannot tell)."""
     queue = getattr(node, "_message_queue", None)
     empty = getattr(queue, "empty", None)
     return not callable(empty) or not empty()
+
+
+def claims(screen: Screen[Any], key: str) -> list[Binding]:
+    """The bindings that may take ``key`` on ``screen``, in the order Textual tries them:
+    priority ones (app first), then the focus chain's (focused widget first, up to a modal
+    screen), without the keys the focused input types. Read from Textual's binding chain
+    without asking every node's ``check_action``, as ``active_bindings`` does (0.7 ms for each
+    key of a burst, on the customers screen)."""
+    full = getattr(screen, "_binding_chain", None)
+    modal = getattr(screen, "_modal_binding_chain", None)
+    if not isinstance(full, list) or not isinstance(modal, list):  # cannot tell: the slow way
+        active = screen.active_bindings.get(key)
+        return [] if active is None else [active.binding]
+    first = [b for _, m in reversed(full) for b in m.key_to_bindings.get(key, ()) if b.priority]
+    return first + [b for _, m in modal for b in m.key_to_bindings.get(key, ()) if not b.priority]
+
+
+def action_of(screen: Screen[Any], key: str) -> str | None:
+    """The action ``key`` runs on ``screen`` (its first binding's); None when none takes it."""
+    found = claims(screen, key)
+    return found[0].action if found else None
 
 
 def chain_of(node: DOMNode) -> list[MessagePump]:
@@ -109,6 +148,9 @@ class TypeAhead:
         self._held: events.Key | None = None
         self._held_since = 0.0
         self._hold_timer: Timer | None = None
+        #: The walk in progress settles keys that only move a target (KeyMoves): more of
+        #: them may go before it ends.
+        self._moving = False
         #: Keys handed out (tests and benchmarks read it).
         self.delivered = 0
 
@@ -130,23 +172,27 @@ class TypeAhead:
 
     async def pump(self) -> None:
         """Hand out queued keys, in order, as long as each may go now."""
-        if self._delivering or self._walk:
+        if self._delivering or (self._walk and not self._moving):
             return
         while self.pending:
             try:
                 screen = self.app.screen
             except Exception:  # no screen yet (starting) or any more (exiting): as Textual
                 screen = None
+            target: DOMNode = self.app.focused or screen or self.app
+            event = self.pending[0]
+            moves = self.moves(event, target)
+            if self._walk and not moves:
+                return  # the target keys handed out settle first
             if screen is not None and not self.ready(screen):
                 return
-            target: DOMNode = self.app.focused or screen or self.app
-            if self.holding(self.pending[0], target):
+            if self.holding(event, target):
                 return
-            event = self.pending.popleft()
+            self.pending.popleft()
             command = (
                 screen is not None
                 and isinstance(event, events.Key)
-                and event.key in screen.active_bindings
+                and bool(claims(screen, event.key))
             )
             self._delivering = True
             try:
@@ -154,7 +200,10 @@ class TypeAhead:
             finally:
                 self._delivering = False
                 self.delivered += 1
-            if command:
+            if moves:
+                # Walk again (behind this key too); the next target key need not wait for it.
+                self.settle(chain_of(target), moving=True)
+            elif command:
                 self.settle(chain_of(target))
                 return
 
@@ -182,6 +231,13 @@ class TypeAhead:
                 self._ready_timer.stop()
                 self._ready_timer = None
         return True
+
+    def moves(self, event: Typed, target: DOMNode) -> bool:
+        """Whether ``event`` only moves a target for a node of ``target``'s chain."""
+        return isinstance(event, events.Key) and any(
+            isinstance(node, KeyMoves) and node.moves_target(event.key)
+            for node in target.ancestors_with_self
+        )
 
     def holding(self, event: Typed, target: DOMNode) -> bool:
         """Whether a node of ``target``'s chain holds ``event`` now (then look again soon)."""
@@ -212,7 +268,13 @@ class TypeAhead:
 
     # -- settling walks -----------------------------------------------------------------------
 
-    def settle(self, chain: list[MessagePump], settled: Screen[Any] | None = None) -> None:
+    def settle(
+        self,
+        chain: list[MessagePump],
+        settled: Screen[Any] | None = None,
+        *,
+        moving: bool = False,
+    ) -> None:
         """Walk ``chain`` (bottom up) until a round finds it quiet, then hand out the next
         keys (``settled``: the screen that walk was about, now counted as opened).
 
@@ -220,9 +282,11 @@ class TypeAhead:
         or behind the walk's callback, and neither the focus nor the screen on top moved.
         (The app's own queue is always busy drawing; what the key queued there, a deferred
         ``focus()``, runs before the walk's next callback there, and moves the focus.) A
-        screen pushed meanwhile ends the walk: that screen's own readiness decides next."""
+        screen pushed meanwhile ends the walk: that screen's own readiness decides next.
+        ``moving``: the walk settles keys that only move a target (see :meth:`pump`)."""
         self._walks += 1
         walk = self._walk = self._walks
+        self._moving = moving
         app = self.app
         top = app.screen
 
@@ -230,6 +294,7 @@ class TypeAhead:
             if self._walk != walk:
                 return
             self._walk = 0
+            self._moving = False
             if self._settle_timer is not None:
                 self._settle_timer.stop()
                 self._settle_timer = None

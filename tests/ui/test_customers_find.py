@@ -18,6 +18,7 @@ from tests.ui.conftest import (
     until,
     wait_for_customers,
 )
+from tests.ui.test_typeahead import burst, settled
 
 SIZE = (120, 36)
 
@@ -271,3 +272,17 @@ async def test_esc_in_the_table_backs_out_one_level_at_a_time(sandbox):
         await pilot.press("escape")  # 4: nothing left: nothing happens
         await settle(pilot)
         assert status(app) == f"1-100 of {SEEDED} customers" and app.focused is view.table
+
+
+async def test_page_keys_typed_ahead_page_through_the_results(sandbox):
+    """Two PgDn in one write in find mode land on the third page of results: the second key
+    waits until the first one's page of index results is shown (type-ahead)."""
+    app = await synced_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_customers(pilot)
+        await find(pilot, "Loyalty_Tier>=1")
+        total = int(status(app).split()[1])
+        assert total > 200
+        app.screen.query_one("CustomersView").table.focus()
+        await settled(pilot, burst(app, "\x1b[6~" * 2))
+        assert status(app).startswith(f"index: {total} matches (201-{total})")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from textual.command import CommandPalette
 from textual.widgets import ContentSwitcher, Input
 
 from flowtui.ui.screens.forms import NewCustomerScreen, NewFlowScreen
@@ -16,6 +18,7 @@ from tests.ui.conftest import (
     until,
     wait_for_customers,
 )
+from tests.ui.test_typeahead import burst, settled
 
 
 async def test_palette_lists_the_namespaced_commands(sandbox):
@@ -125,3 +128,23 @@ async def test_keys_show_command_opens_help(sandbox):
         await wait_for_customers(pilot)
         await run_command(pilot, "keys: show")
         assert len(app.screen.query("HelpPanel")) == 1
+
+
+@pytest.mark.parametrize("latency", [0, 150], ids=["L0", "L150"])
+@pytest.mark.parametrize("listing", [False, True], ids=["ctrl+p-too", "list-shown"])
+async def test_a_command_typed_ahead_runs_the_command_found(sandbox, latency, listing):
+    """A command's name and enter in one burst (type-ahead), with ctrl+p in the burst too or
+    typed into the palette already listing every command: enter waits for the palette's
+    search for what was typed, so it runs the command a slow typist would see first, not
+    the one the list showed on top before, nor nothing."""
+    sandbox.state.config.latency_ms = latency
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_customers(pilot)
+        if listing:
+            await open_palette(pilot)
+            hits = lambda: palette_hits(app)  # noqa: E731
+            await until(pilot, lambda: "flow: new" in hits() and hits()[0] != "flow: new")
+        await settled(pilot, burst(app, ("" if listing else "\x10") + "flow: new\r"))
+        await until(pilot, lambda: isinstance(app.screen, NewFlowScreen))
+        assert not CommandPalette.is_open(app)

@@ -17,14 +17,23 @@ import pytest
 from textual._xterm_parser import XTermParser
 from textual.app import App
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from flowtui.ui.app import FlowApp
 from flowtui.ui.screens.customer_editor import EditCustomerScreen
 from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.main import MainScreen
-from flowtui.ui.typeahead import has_pending
+from flowtui.ui.typeahead import action_of, claims, has_pending
 from tests.api.rewriting import Rewriting
-from tests.ui.conftest import customers_loaded, logged_in_app, raw_get, until, wait_for_customers
+from tests.ui.conftest import (
+    customers_loaded,
+    customers_view,
+    logged_in_app,
+    raw_get,
+    until,
+    wait_for_customers,
+)
+from tests.ui.test_customers_remote import offsets, recorded, status
 from tests.ui.test_forms import editor, form_ready, open_new_customer
 from tests.ui.test_malformed_answers import FIELD_LISTS, messages, object_option
 
@@ -52,9 +61,20 @@ async def settled(pilot: Pilot[Any], expected: int) -> None:
         return app.typeahead.delivered >= expected and app.typeahead.idle
 
     await until(pilot, all_handed_out, timeout=10)
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await until(pilot, all_handed_out, timeout=10)
     await pilot.pause()
+
+
+async def workers_done(app: App[Any]) -> None:
+    """Until every worker has finished; one cancelled meanwhile (a load replaced by the next
+    page key's, a prefetch given up for the page asked for) is finished too."""
+    while True:
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            continue
 
 
 def value(app: App[Any], key: str) -> str:
@@ -68,6 +88,27 @@ def test_has_pending_reads_textuals_queue() -> None:
     app._message_queue.put_nowait(object())  # type: ignore[arg-type]
     assert has_pending(app)
     assert has_pending(object())  # type: ignore[arg-type]  # cannot tell: "pending"
+
+
+async def test_claims_reads_textuals_binding_chain(sandbox):
+    """The other Textual internal type-ahead reads: the binding chain. It names the action
+    ``active_bindings`` names for every key bound where the focus is (without asking every
+    ``check_action``), and no binding for the text a focused input types."""
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_customers(pilot)
+        for where in ("table", "search box"):
+            screen = app.screen
+            assert isinstance(screen._binding_chain, list)  # not the slow fallback
+            active = screen.active_bindings
+            assert active and {k: action_of(screen, k) for k in active} == {
+                k: b.binding.action for k, b in active.items()
+            }, where
+            if where == "table":
+                assert action_of(screen, "e") == "edit"
+                await pilot.press("slash")
+        assert app.focused is customers_view(app).search_input
+        assert claims(app.screen, "e") == [] and action_of(app.screen, "enter") == "submit"
 
 
 @LATENCIES
@@ -204,3 +245,56 @@ async def test_keys_typed_while_connecting_wait_for_the_main_screen(sandbox):
         await until(pilot, lambda: isinstance(app.screen, NewCustomerScreen))
         await settled(pilot, 0)
         assert value(app, "name") == "Ron"
+
+
+PGDN = "\x1b[6~"
+
+
+@LATENCIES
+async def test_page_keys_then_edit_in_one_burst(sandbox, latency):
+    """``PgDn PgDn e`` in one write: the page keys coalesce (they only move the target, so
+    they are handed out together), and ``e`` waits until the page they lead to is drawn,
+    then edits the customer on the highlighted row of that page."""
+    sandbox.state.config.latency_ms = latency
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = await wait_for_customers(pilot)
+        await pilot.press("down", "down")
+        row = view.table.cursor_row
+        sort = view.pager.sort.param
+        body = await raw_get(sandbox, "/v2/customers", sort=sort, **{"page[offset]": 200})
+        wanted = body["data"][row]
+        await settled(pilot, burst(app, f"{PGDN}{PGDN}e"))
+        await until(pilot, lambda: isinstance(app.screen, EditCustomerScreen))
+        assert view.page.offset == 200 and view.table.cursor_row == row
+        edited = app.screen.original
+        assert (edited.id, edited.email) == (wanted["id"], wanted["email"])
+
+
+@pytest.fixture
+def thousand() -> Any:
+    """1,000 customers behind test_customers_remote's recorder (what reached the store)."""
+    sandbox = recorded(1_000, 0)
+    yield sandbox
+    sandbox.state.store.close()
+
+
+@LATENCIES
+async def test_five_page_downs_in_one_burst_ask_only_for_the_fifth_page(thousand, latency):
+    """Five PgDn in one write: the next page is shown from the cache, the other four keys
+    reach the view together and coalesce, so the one request waited on is for the fifth
+    page on (then the sixth is fetched ahead): one round trip, not one per key."""
+    sandbox = thousand
+    sandbox.state.config.latency_ms = latency
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = await wait_for_customers(pilot)
+        ahead = view.pager.query_for(100)
+        await until(pilot, lambda: ahead in view.pager.cache and not view.fetcher.tasks)
+        mark = len(sandbox.sent)
+        await settled(pilot, burst(app, PGDN * 5))
+        await until(pilot, lambda: view.page.offset == 500 and view.state == "loaded")
+        await settled(pilot, 0)
+        pages = offsets(sandbox.pages(mark))
+        assert pages[0] == 500 and set(pages) <= {500, 600} and len(set(pages)) == len(pages)
+        assert status(app) == "501-600 of 1,000 customers"

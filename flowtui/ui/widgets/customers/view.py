@@ -40,6 +40,7 @@ from flowtui.api.models import Customer, Page
 from flowtui.api.service import Change
 from flowtui.ui.logic import browse as B
 from flowtui.ui.logic.pager import REVALIDATE_AFTER, Query, Request, age_note
+from flowtui.ui.typeahead import action_of
 from flowtui.ui.widgets.customers.addressing import Addressing
 from flowtui.ui.widgets.customers.badges import IndexBadge, MarksBadge
 from flowtui.ui.widgets.customers.bars import Bar, FindBar, SearchBar
@@ -164,14 +165,22 @@ class CustomersView(Finding, Marking, Addressing):
     def holds_key(self, key: str) -> bool:
         """Type-ahead (ui/typeahead.py): while the page asked for is loading, keys typed in
         the table wait for it (they act on its rows); the page keys go on (they move the
-        target)."""
-        if self.app.focused is not self.table or not any(
-            w.node is self and w.group == "customers.load" and not w.is_finished
-            for w in self.app.workers
+        target). Index results (``f``) are paged from the page shown: every key waits."""
+        if self.app.focused is not self.table:
+            return False
+        group = "customers.find" if self.find_query is not None else "customers.load"
+        if not any(
+            w.node is self and w.group == group and not w.is_finished for w in self.app.workers
         ):
             return False
-        active = self.app.active_bindings.get(key)
-        return active is None or active.binding.action not in PAGE_ACTIONS
+        return group == "customers.find" or not self.moves_target(key)
+
+    def moves_target(self, key: str) -> bool:
+        """Type-ahead: in the table the page keys only move the page the browser goes to
+        (``load`` coalesces them), so the next page key need not wait for one to settle."""
+        if self.app.focused is not self.table or self.find_query is not None:
+            return False
+        return action_of(self.app.screen, key) in PAGE_ACTIONS
 
     def on_unmount(self) -> None:
         self.fetcher.cancel_all()
