@@ -131,7 +131,12 @@ class MainScreen(ViewHost):
         """The first customers page (or why not) is in: the flows view is added after the
         frame that shows it."""
         if state != "loading":
-            self.call_after_refresh(lambda: self.flows)
+            self.call_after_refresh(self._flows_after_first_page)
+
+    def _flows_after_first_page(self) -> None:
+        # Not while the app is closing (ctrl+q as the first page lands): nothing to add to.
+        if self.is_attached and self.switcher.is_attached and not self._closing:
+            self._added_flows_view() or self._add_flows_view()
 
     def prepare_forms(self, tries: int = 20) -> None:
         """Compose the customer forms ahead of their first open, once the customers view
