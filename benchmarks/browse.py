@@ -34,9 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import (  # noqa: E402
-    CLIENT_ID,
-    CLIENT_SECRET,
-    record_frames,
+    bench_app,
+    customers_view,
     start_sandbox,
     stop,
 )
@@ -57,26 +56,11 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def drive(url: str, samples: int, turns: int) -> dict:
-    from flowtui.config.profiles import Profile, ProfileStore
-    from flowtui.config.resolve import Resolved
-    from flowtui.ui.app import FlowApp
-    from flowtui.ui.widgets.customers import CustomersView
 
-    profile = Profile(name="bench", base_url=url, client_id=CLIENT_ID)
-    resolved = Resolved(profile=profile, secret=CLIENT_SECRET, source="profile")
-    app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
-    writes = record_frames(app)
+    app, writes = bench_app(url)
     results: dict[str, list[float]] = {"next page": [], "search": [], "sort": []}
     async with app.run_test(size=(120, 36)) as pilot:
-        deadline = time.monotonic() + 60
-        while (
-            not app.screen.query("CustomersView")
-            or not app.screen.query_one(CustomersView).drawn_at
-        ):
-            if time.monotonic() > deadline:
-                raise SystemExit("the customers view never loaded")
-            await asyncio.sleep(0.01)
-        view = app.screen.query_one(CustomersView)
+        view = await customers_view(app)
 
         async def timed(*keys: str) -> float:
             *before, last = keys

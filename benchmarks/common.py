@@ -84,3 +84,30 @@ def record_frames(app) -> list[float]:  # type: ignore[no-untyped-def]
 
     app._display = recorded_display
     return writes
+
+
+def bench_app(url: str):  # type: ignore[no-untyped-def]
+    """A FlowApp on a profile for the sandbox at ``url`` (the benchmarks' client), and the list
+    :func:`record_frames` stamps its frames into."""
+    from flowtui.config.profiles import Profile, ProfileStore
+    from flowtui.config.resolve import Resolved
+    from flowtui.ui.app import FlowApp
+
+    profile = Profile(name="bench", base_url=url, client_id=CLIENT_ID)
+    resolved = Resolved(profile=profile, secret=CLIENT_SECRET, source="profile")
+    app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
+    return app, record_frames(app)
+
+
+async def customers_view(app, timeout: float = 60):  # type: ignore[no-untyped-def]
+    """The customers view of a running ``app``, once it has drawn its first page."""
+    import asyncio
+
+    from flowtui.ui.widgets.customers import CustomersView
+
+    deadline = time.monotonic() + timeout
+    while not app.screen.query("CustomersView") or not app.screen.query_one(CustomersView).drawn_at:
+        if time.monotonic() > deadline:
+            raise SystemExit("the customers view never loaded")
+        await asyncio.sleep(0.01)
+    return app.screen.query_one(CustomersView)

@@ -48,33 +48,18 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
     """In the child process: ``samples`` opens of each form; (ms, requests, CPU ms) per open."""
     from textual import events
 
-    from benchmarks.common import CLIENT_ID, CLIENT_SECRET, record_frames
+    from benchmarks.common import bench_app, customers_view
     from benchmarks.remote import wire_requests
-    from flowtui.config.profiles import Profile, ProfileStore
-    from flowtui.config.resolve import Resolved
-    from flowtui.ui.app import FlowApp
     from flowtui.ui.screens.address_editor import AddressEditorScreen, AddressesScreen
     from flowtui.ui.screens.customer_editor import EditCustomerScreen
     from flowtui.ui.screens.forms import NewCustomerScreen
     from flowtui.ui.screens.main import MainScreen
-    from flowtui.ui.widgets.customers import CustomersView
 
-    profile = Profile(name="bench", base_url=url, client_id=CLIENT_ID)
-    resolved = Resolved(profile=profile, secret=CLIENT_SECRET, source="profile")
-    app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
-    writes = record_frames(app)
+    app, writes = bench_app(url)
     out: dict[str, list[tuple[float, int, float]]] = {}
 
     async with app.run_test(size=(120, 36)) as pilot:
-        deadline = time.monotonic() + 60
-        while (
-            not app.screen.query("CustomersView")
-            or not app.screen.query_one(CustomersView).drawn_at
-        ):
-            if time.monotonic() > deadline:
-                raise SystemExit("the customers view never loaded")
-            await asyncio.sleep(0.01)
-        view = app.screen.query_one(CustomersView)
+        view = await customers_view(app)
         await asyncio.sleep(SETTLE)
 
         async def quiet() -> None:

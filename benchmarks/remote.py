@@ -65,7 +65,8 @@ from benchmarks.browse import pct  # noqa: E402
 from benchmarks.common import (  # noqa: E402
     CLIENT_ID,
     CLIENT_SECRET,
-    record_frames,
+    bench_app,
+    customers_view,
     start_sandbox,
     stop,
 )
@@ -99,31 +100,16 @@ async def drive(
 
     from textual import events
 
-    from flowtui.config.profiles import Profile, ProfileStore
-    from flowtui.config.resolve import Resolved
-    from flowtui.ui.app import FlowApp
     from flowtui.ui.screens.customer_editor import EditCustomerScreen
     from flowtui.ui.screens.main import MainScreen
-    from flowtui.ui.widgets.customers import CustomersView
 
-    profile = Profile(name="bench", base_url=url, client_id=CLIENT_ID)
-    resolved = Resolved(profile=profile, secret=CLIENT_SECRET, source="profile")
-    app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
-    writes = record_frames(app)
+    app, writes = bench_app(url)
     out: dict[str, list[tuple[float, int]]] = {}
     profiler = cProfile.Profile() if profile_to else None
     pause = latency / 1000 + 0.3
 
     async with app.run_test(size=(120, 36)) as pilot:
-        deadline = time.monotonic() + 60
-        while (
-            not app.screen.query("CustomersView")
-            or not app.screen.query_one(CustomersView).drawn_at
-        ):
-            if time.monotonic() > deadline:
-                raise SystemExit("the customers view never loaded")
-            await asyncio.sleep(0.01)
-        view = app.screen.query_one(CustomersView)
+        view = await customers_view(app)
         # The app moves its start-up heap out of the collector's sight a second after start
         # (flowtui.ui.app.freeze_heap: one full collection); a page turn is not timed
         # across it.

@@ -49,10 +49,9 @@ if os.environ.get("FLOWTUI_BENCH_CODE"):  # a child measuring another checkout's
 
 from benchmarks.browse import pct  # noqa: E402
 from benchmarks.common import (  # noqa: E402
-    CLIENT_ID,
-    CLIENT_SECRET,
+    bench_app,
+    customers_view,
     isolated_env,
-    record_frames,
     seeded_db,
     start_sandbox,
     stop,
@@ -67,8 +66,6 @@ async def drive(url: str, samples: int, profile: str | None) -> list[dict[str, f
     from textual import events
 
     import flowtui
-    from flowtui.config.profiles import Profile, ProfileStore
-    from flowtui.config.resolve import Resolved
     from flowtui.ops.journal import Journal
     from flowtui.ui.app import FlowApp
     from flowtui.ui.screens.customer_editor import EditCustomerScreen
@@ -116,10 +113,7 @@ async def drive(url: str, samples: int, profile: str | None) -> list[dict[str, f
 
     FlowApp.pop_screen = timed_pop  # type: ignore[method-assign]
 
-    profile_ = Profile(name="bench", base_url=url, client_id=CLIENT_ID)
-    resolved = Resolved(profile=profile_, secret=CLIENT_SECRET, source="profile")
-    app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
-    writes = record_frames(app)
+    app, writes = bench_app(url)
     cpu_at: dict[float, float] = {}  # frame (perf_counter) -> this process's CPU time then
     display = app._display
 
@@ -136,15 +130,7 @@ async def drive(url: str, samples: int, profile: str | None) -> list[dict[str, f
         profiler = cProfile.Profile()
 
     async with app.run_test(size=(120, 36)) as pilot:
-        deadline = time.monotonic() + 60
-        while (
-            not app.screen.query("CustomersView")
-            or not app.screen.query_one(CustomersView).drawn_at
-        ):
-            if time.monotonic() > deadline:
-                raise SystemExit("the customers view never loaded")
-            await asyncio.sleep(0.01)
-        view = app.screen.query_one(CustomersView)
+        view = await customers_view(app)
 
         async def quiet() -> None:
             await pilot.pause()

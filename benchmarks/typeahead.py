@@ -96,14 +96,10 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[list[flo
     from textual._xterm_parser import XTermParser
     from textual.widgets import ContentSwitcher
 
-    from benchmarks.common import CLIENT_ID, CLIENT_SECRET, record_frames
+    from benchmarks.common import bench_app, customers_view
     from flowtui.api.service import ApiService
-    from flowtui.config.profiles import Profile, ProfileStore
-    from flowtui.config.resolve import Resolved
-    from flowtui.ui.app import FlowApp
     from flowtui.ui.screens.customer_editor import EditCustomerScreen
     from flowtui.ui.screens.main import MainScreen
-    from flowtui.ui.widgets.customers import CustomersView
 
     pages: list[tuple[float, float]] = []  # (sent, answered) of every page of customers
     list_customers = ApiService.list_customers
@@ -117,23 +113,12 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[list[flo
             pages[index] = (pages[index][0], time.perf_counter())
 
     ApiService.list_customers = counted  # type: ignore[method-assign]
-    profile = Profile(name="bench", base_url=url, client_id=CLIENT_ID)
-    resolved = Resolved(profile=profile, secret=CLIENT_SECRET, source="profile")
-    app = FlowApp(ProfileStore(), resolved=resolved, cursor_blink=False)
-    writes = record_frames(app)
+    app, writes = bench_app(url)
     out: dict[str, list[list[float]]] = {}
     pause = latency / 1000 + 0.3
 
     async with app.run_test(size=(120, 36)) as pilot:
-        deadline = time.monotonic() + 60
-        while (
-            not app.screen.query("CustomersView")
-            or not app.screen.query_one(CustomersView).drawn_at
-        ):
-            if time.monotonic() > deadline:
-                raise SystemExit("the customers view never loaded")
-            await asyncio.sleep(0.01)
-        view = app.screen.query_one(CustomersView)
+        view = await customers_view(app)
         switcher = app.screen.query_one("#views", ContentSwitcher)
 
         async def quiet() -> None:
