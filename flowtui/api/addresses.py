@@ -17,7 +17,7 @@ from urllib.parse import quote
 from flowtui.api.changes import Action, Change
 from flowtui.api.errors import ErrorItem, ProtocolError
 from flowtui.api.models import Address
-from flowtui.api.recording import WriteRecorder, address_attrs, diff, record_write
+from flowtui.api.recording import WriteRecorder, address_attrs, diff, start_write
 
 #: The flow whose fields surface on every address.
 ADDRESS_FLOW = "addresses"
@@ -132,10 +132,10 @@ class AddressCalls:
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
     ) -> None:
-        """Append the record of an address write that succeeded (see ``record_write``)."""
+        """Append the record of an address write that succeeded (see ``start_write``)."""
         if self.journal is None:
             return
-        await record_write(
+        await start_write(
             self.journal,
             profile=self.profile_name,
             resource="address",

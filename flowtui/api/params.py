@@ -22,6 +22,18 @@ def build_filter(terms: Iterable[tuple[str, str, str]]) -> str | None:
     return ":".join(parts) or None
 
 
+def list_params(
+    filters: Iterable[tuple[str, str, str]], sort: str | None, limit: int, offset: int
+) -> dict[str, Any]:
+    """The query of one page of a list: its limit and offset, sort and filter terms."""
+    return {
+        "page[limit]": limit,
+        "page[offset]": offset,
+        "sort": sort,
+        "filter": build_filter(filters),
+    }
+
+
 def encode_query(params: dict[str, Any]) -> str:
     """Percent-encode every value (a ``+`` in an email must reach the store as ``%2B``)."""
     return "&".join(

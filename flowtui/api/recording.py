@@ -158,36 +158,6 @@ def start_write(
     return cast("asyncio.Future[None]", asyncio.shield(done))
 
 
-async def record_write(
-    recorder: WriteRecorder,
-    *,
-    profile: str,
-    resource: str,
-    action: str,
-    id: str,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    flow_slug: str | None = None,
-    unrecorded: list[str] | None = None,
-    on_error: Callable[[str], None] | None = None,
-    customer_id: str | None = None,
-) -> None:
-    """:func:`start_write` and wait until the record is written."""
-    await start_write(
-        recorder,
-        profile=profile,
-        resource=resource,
-        action=action,
-        id=id,
-        before=before,
-        after=after,
-        flow_slug=flow_slug,
-        unrecorded=unrecorded,
-        on_error=on_error,
-        customer_id=customer_id,
-    )
-
-
 def customer_attrs(customer: Customer) -> dict[str, Any]:
     """What the journal keeps of a customer: its writable attributes and custom values."""
     return {

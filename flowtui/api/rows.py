@@ -16,7 +16,7 @@ from collections.abc import AsyncGenerator, Iterable, Sequence
 
 from flowtui.api.models import CustomerRow, Page
 from flowtui.api.paging import CONCURRENCY, PAGE_LIMIT, Term, WalkStats, walk_pages
-from flowtui.api.params import build_filter
+from flowtui.api.params import list_params
 from flowtui.api.service import ApiService
 
 
@@ -36,12 +36,7 @@ class RowLister:
         offset: int = 0,
     ) -> Page[CustomerRow]:
         """One page of customers as rows (the query :meth:`ApiService.list_customers` sends)."""
-        params = {
-            "page[limit]": limit,
-            "page[offset]": offset,
-            "sort": sort,
-            "filter": build_filter(filters),
-        }
+        params = list_params(filters, sort, limit, offset)
         body = await self.service.request("GET", "/v2/customers", params=params)
         return Page.parse(body, CustomerRow.parse)
 

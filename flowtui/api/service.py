@@ -41,7 +41,7 @@ from flowtui.api.errors import (
 )
 from flowtui.api.models import Customer, Entry, Field, Flow, Page
 from flowtui.api.paging import PAGE_LIMIT, CustomerWalks
-from flowtui.api.params import build_filter, encode_query
+from flowtui.api.params import encode_query, list_params
 from flowtui.api.recording import (
     WriteRecorder,
     customer_attrs,
@@ -597,12 +597,7 @@ class ApiService(AddressCalls, CustomerWalks):
         offset: int = 0,
     ) -> Page[Customer]:
         """One page of customers; ``filters`` are ``(op, attr, value)`` terms ANDed together."""
-        params = {
-            "page[limit]": limit,
-            "page[offset]": offset,
-            "sort": sort,
-            "filter": build_filter(filters),
-        }
+        params = list_params(filters, sort, limit, offset)
         page = Page.parse(await self.request("GET", "/v2/customers", params=params), Customer.parse)
         for customer in page.items:
             self._saw_customer(customer)

@@ -28,7 +28,7 @@ from flowtui.api.addresses import ADDRESS_FLOW
 from flowtui.api.errors import ApiError, ErrorItem, NetworkError, NotFoundError, ServerError
 from flowtui.api.inflight import Lanes, gather_limited
 from flowtui.api.models import ADDRESS_ATTRS, Address, Customer, Field
-from flowtui.api.recording import address_attrs, record_write
+from flowtui.api.recording import address_attrs, start_write
 from flowtui.api.service import ApiService
 from flowtui.core.fields import check_value, parse_text
 from flowtui.core.textsafe import printable
@@ -383,7 +383,7 @@ async def write_address_row(service: ApiService, claimed: set[str], row: Row) ->
         address = same[0]
         row.recovered = True
         if service.journal is not None:  # the service journals only the answers it saw
-            await record_write(
+            await start_write(
                 service.journal,
                 profile=service.profile_name,
                 resource="address",

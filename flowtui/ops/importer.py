@@ -35,7 +35,7 @@ from flowtui.api.errors import ApiError, ErrorItem, NetworkError, NotFoundError,
 from flowtui.api.inflight import gather_limited
 from flowtui.api.models import Address, Customer, Field
 from flowtui.api.paging import PAGE_LIMIT, walk_requests
-from flowtui.api.recording import customer_attrs, record_write
+from flowtui.api.recording import customer_attrs, start_write
 from flowtui.api.service import ApiService
 from flowtui.config._files import open_private
 from flowtui.core.fields import check_value, is_email, parse_text
@@ -542,7 +542,7 @@ async def _create(service: ApiService, plan: ImportPlan, row: Row) -> None:
         row.recovered = True
         # The service journals the creates it saw answered; this one it never saw.
         if service.journal is not None:
-            await record_write(
+            await start_write(
                 service.journal,
                 profile=service.profile_name,
                 resource="customer",

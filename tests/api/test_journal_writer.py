@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from flowtui.api.recording import _Writer, record_write, start_write, wait_written
+from flowtui.api.recording import _Writer, start_write, wait_written
 from flowtui.ops.journal import Journal
 
 
@@ -50,9 +50,11 @@ async def test_records_are_written_in_the_order_handed_over_off_the_loop(tmp_pat
 async def test_a_waiter_cancelled_does_not_cancel_the_record(tmp_path):
     journal = Gated(tmp_path / "j.jsonl")
     first = record(journal, 0)  # keeps the writer busy: the next one is still queued
-    waiting = asyncio.ensure_future(
-        record_write(journal, profile="p", resource="customer", action="updated", id="c1")
-    )
+
+    async def wait() -> None:
+        await start_write(journal, profile="p", resource="customer", action="updated", id="c1")
+
+    waiting = asyncio.ensure_future(wait())
     await asyncio.sleep(0)
     waiting.cancel()
     journal.gate.set()
