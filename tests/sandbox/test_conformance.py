@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-import schemathesis
+import schemathesis.specs.openapi.schemas  # (binds schemathesis too: see IMPORTED_EARLY)
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,6 +33,14 @@ from schemathesis.specs.openapi.checks import (
 from flowtui.sandbox import demo
 from flowtui.sandbox.store import Store
 from tests.conftest import get_token, make_sandbox
+
+#: Why ``schemathesis.specs.openapi.schemas`` is imported above and not left to the first
+#: test's ``schemathesis.openapi.from_dict``: pytest rewrites plugin modules, parsing them
+#: with ``ast.parse``, and CPython 3.11 keeps the AST constructor's recursion depth in
+#: interpreter-wide state, so a parse re-entered mid-test (a finalizer, another thread) fails
+#: with "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905; seen
+#: once in the suite on 3.11.7). Imported at collection, the parse happens before any test.
+IMPORTED_EARLY = schemathesis.specs.openapi.schemas.__name__
 
 #: Elastic Path's spec, vendored unchanged under tests/specs/ with its MIT licence.
 SPEC = Path(__file__).resolve().parents[1] / "specs" / "epcc-flows.openapi.yaml"
