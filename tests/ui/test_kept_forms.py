@@ -228,37 +228,3 @@ async def test_an_open_while_the_form_is_composed_ahead_gets_one_of_its_own(sand
         await discard(pilot)
         await until(pilot, lambda: ahead.inputs_shown)
         assert await open_editor(pilot) is ahead
-
-
-async def restyled_text(pilot) -> str:
-    """What the screen draws once Textual has restyled every node of it."""
-    pilot.app.screen.update_node_styles(animate=False)
-    await pilot.pause()
-    await pilot.pause()
-    return screen_text(pilot.app)
-
-
-async def test_a_reopened_form_skips_no_restyle_it_needs(sandbox):
-    """A kept form shown again skips Textual's full restyle only when nothing app-wide its
-    styles depend on changed: what it draws equals what a full restyle draws, reopened as
-    it was put away, after a problem and the focus were left in it, and after the theme
-    changed while it was away."""
-    app = logged_in_app(sandbox)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for_customers(pilot)
-        first = await open_editor(pilot)
-        await mess_up(pilot)
-        await discard(pilot)
-        await pilot.press("down")
-        form = await open_editor(pilot)
-        assert form is first and form.styled_for == form.style_inputs()  # the skip path
-        drawn = screen_text(app)
-        assert drawn == await restyled_text(pilot)
-
-        await discard(pilot)
-        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
-        await pilot.pause()
-        form = await open_editor(pilot)
-        assert form is first
-        drawn = screen_text(app)
-        assert drawn == await restyled_text(pilot)

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from textual import events, work
+from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import Button, Label, Static
 from textual.worker import Worker, WorkerState
 
@@ -290,36 +289,6 @@ class FormScreen(BaseModal):
     def opening_note(self) -> str:
         """What the note under the form says when it opens (none by default)."""
         return ""
-
-    # -- shown again without restyling every node ----------------------------------------------
-
-    #: The app-wide inputs of the form's styles when it was last put away (None: never).
-    styled_for: tuple[Any, ...] | None = None
-
-    def style_inputs(self) -> tuple[Any, ...]:
-        """What, outside the form, its styles depend on: the stylesheet's rules (a new list
-        each time a screen's CSS is added or the CSS is parsed again), the theme and the
-        app-wide pseudo-classes (:focus needs the app focused, :ansi, :nocolor, :inline)."""
-        app = self.app
-        rules = app.stylesheet.rules
-        return (id(rules), rules, app.theme, app.app_focus, app.ansi_color, app.no_color)
-
-    def on_screen_suspend(self) -> None:
-        self.styled_for = self.style_inputs()
-
-    def post_message(self, message: Message) -> bool:
-        """Textual restyles every node of a screen pushed again (``ScreenResume``), for what
-        may have changed while it was away: only app-wide inputs can, since a change to a
-        node of the form restyles that node at once, shown or not. A kept form shown again
-        with the same :meth:`style_inputs` skips that restyle (a third of a reopen)."""
-        if (
-            isinstance(message, events.ScreenResume)
-            and message.refresh_styles
-            and self.styled_for is not None
-            and self.styled_for == self.style_inputs()
-        ):
-            message = events.ScreenResume(refresh_styles=False)
-        return super().post_message(message)
 
     def on_mount(self) -> None:
         # Textual calls every class's on_mount, so the forms below still follow changes.
