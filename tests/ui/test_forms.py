@@ -3,7 +3,7 @@ rejections next to their field, the result in the view and in the store; read-on
 
 from __future__ import annotations
 
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
 from flowtui.ui.screens.dialogs import ConfirmDialog
 from flowtui.ui.screens.forms import NewCustomerScreen, NewFlowScreen
@@ -24,8 +24,7 @@ def editor(app, key: str) -> FieldEditor:
 
 
 def field_error(app, key: str) -> str:
-    label = editor(app, key).query_one(".field-error", Label)
-    return str(label.render()) if label.display else ""
+    return editor(app, key).problem_shown
 
 
 def status(app) -> str:

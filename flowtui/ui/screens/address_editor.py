@@ -21,7 +21,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from flowtui.api.errors import ApiError, NotFoundError
 from flowtui.api.models import ADDRESS_ATTRS, Address, Customer, Field
@@ -34,6 +34,7 @@ from flowtui.ui.screens.customer_editor import ConflictScreen
 from flowtui.ui.screens.dialogs import ConfirmDialog
 from flowtui.ui.screens.forms import FormScreen
 from flowtui.ui.widgets.country import AddressFieldEditor
+from flowtui.ui.widgets.footer import Footer
 from flowtui.ui.widgets.form import FieldEditor, FormField
 from flowtui.ui.widgets.safe import display, literal, safe
 from flowtui.ui.widgets.tables import cursor_key

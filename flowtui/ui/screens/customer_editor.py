@@ -16,7 +16,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Label, SelectionList, Static
+from textual.widgets import Button, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from flowtui.api.errors import NotFoundError
@@ -24,6 +24,7 @@ from flowtui.api.models import Address, Customer, Field
 from flowtui.ui.logic import browse as B
 from flowtui.ui.screens.base import BaseModal
 from flowtui.ui.screens.forms import CUSTOMER_BASE, FormScreen
+from flowtui.ui.widgets.footer import Footer
 from flowtui.ui.widgets.form import FormField
 from flowtui.ui.widgets.safe import display, literal, safe
 

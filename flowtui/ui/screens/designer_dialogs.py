@@ -6,12 +6,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from flowtui.api.models import Field, Flow
 from flowtui.core import fields as F
 from flowtui.ui.screens.base import BaseModal
 from flowtui.ui.screens.core_specs import BASE_SPECS, editor_for
+from flowtui.ui.widgets.footer import Footer
 from flowtui.ui.widgets.form import FieldEditor, FormField
 from flowtui.ui.widgets.inputs import TextInput
 from flowtui.ui.widgets.safe import BODY_LIMIT, literal

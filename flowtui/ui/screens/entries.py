@@ -11,7 +11,7 @@ from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static, TextArea
+from textual.widgets import Button, DataTable, Input, Label, Static, TextArea
 
 from flowtui.api.errors import ApiError, NotFoundError
 from flowtui.api.models import Entry, Field, Flow
@@ -21,6 +21,7 @@ from flowtui.ui.screens.asking import ViewHost
 from flowtui.ui.screens.base import BaseModal
 from flowtui.ui.screens.forms import FormScreen
 from flowtui.ui.widgets.entries import EntriesView, relation_items, relation_text
+from flowtui.ui.widgets.footer import Footer
 from flowtui.ui.widgets.form import FormField
 from flowtui.ui.widgets.inputs import TextInput
 from flowtui.ui.widgets.safe import display, literal, safe

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from flowtui.api.errors import ApiError, AuthError
 from flowtui.api.models import Field, Flow
@@ -28,6 +28,7 @@ from flowtui.ui.logic import designer as L
 from flowtui.ui.screens.base import BaseModal
 from flowtui.ui.screens.dialogs import close_form
 from flowtui.ui.session import error_lines
+from flowtui.ui.widgets.footer import Footer
 from flowtui.ui.widgets.inputs import TextInput
 from flowtui.ui.widgets.safe import literal
 

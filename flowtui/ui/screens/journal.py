@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from flowtui.api.service import Change
 from flowtui.core.textsafe import printable
@@ -24,6 +24,7 @@ from flowtui.ops import journal as J
 from flowtui.ops.undo import UndoRefused, label, plan, undo
 from flowtui.ui.screens.base import BaseScreen
 from flowtui.ui.screens.dialogs import ConfirmDialog, ask
+from flowtui.ui.widgets.footer import Footer
 from flowtui.ui.widgets.header import StoreHeader
 from flowtui.ui.widgets.safe import safe
 from flowtui.ui.widgets.tables import cursor_key

@@ -126,18 +126,21 @@ class FieldEditor(Vertical):
         self.initial = value
         self.choices: list[Any] = []
         self.server_error: str | None = None
+        #: The problem line, mounted the first time there is a problem to show (most rows
+        #: never have one: one node fewer per row to style and lay out on every open).
+        self.error: Label | None = None
 
     def compose(self) -> ComposeResult:
         spec = self.spec
         mark = " *" if spec.required else ""
         # One grid (label | input, then the hint and the problem across both): no row
-        # container, one node fewer per row to style and lay out on every open.
+        # container, one node fewer per row to style and lay out on every open. The problem
+        # line comes last, mounted by show_problem when there is one.
         yield Label(literal(spec.label).append(mark), classes="field-label")
         yield from self.compose_input()
         hint = spec.hint()
         if hint:
             yield Label(literal(hint), classes="field-hint")
-        yield Label("", classes="field-error")
 
     def compose_input(self) -> ComposeResult:
         spec = self.spec
@@ -191,8 +194,8 @@ class FieldEditor(Vertical):
         self.initial = value
         self.server_error = None
         self.reset_input()
-        error = self.query_one(".field-error", Label)
-        if error.display:
+        error = self.error
+        if error is not None and error.display:
             error.update("")
             error.display = False
 
@@ -242,17 +245,25 @@ class FieldEditor(Vertical):
         return value, problem
 
     def show_problem(self, problem: str | None) -> None:
-        label = self.query_one(".field-error", Label)
         text = problem or self.server_error or ""
+        label = self.error
+        if label is None:
+            if text:  # the first problem of this row: its line, last in the grid
+                self.error = Label(literal(text), classes="field-error")
+                self.mount(self.error)
+            return
         label.update(literal(text))
         label.display = bool(text)
+
+    @property
+    def problem_shown(self) -> str:
+        """The problem this row shows, "" when none."""
+        label = self.error
+        return str(label.render()) if label is not None and label.display else ""
 
     def set_server_error(self, message: str | None) -> None:
         self.server_error = message
         self.show_problem(None)
-
-    def on_mount(self) -> None:
-        self.query_one(".field-error", Label).display = False
 
     def _changed(self) -> None:
         self.server_error = None

@@ -79,3 +79,30 @@ async def test_editors_compose_read_and_take_keys_whatever_the_field_holds():
             await pilot.pause()
             editor.value()
         assert app.is_running
+
+
+async def test_the_problem_line_is_mounted_only_for_a_problem():
+    """A row without a problem holds no problem line; the first problem mounts it (last
+    in the row, under the hint), a fixed value hides it, a reset leaves none shown."""
+    spec = FormField(key="n", label="N", field_type="integer", required=True, default=3)
+    app = Form([(spec, 1)])
+    async with app.run_test(size=(80, 10)) as pilot:
+        row = app.query_one("#e0", FieldEditor)
+        assert not row.query(".field-error") and row.problem_shown == ""
+        plain = len(row.children)
+        box = row.query_one(Input)
+        box.value = ""
+        await pilot.pause()
+        assert row.problem_shown == "is required"
+        assert len(row.children) == plain + 1
+        assert row.children[-1] is row.query_one(".field-error")
+        box.value = "4"
+        await pilot.pause()
+        assert row.problem_shown == "" and not row.query_one(".field-error").display
+        box.value = "x"
+        await pilot.pause()
+        assert row.problem_shown != ""
+        row.reset(2)
+        await pilot.pause()
+        assert row.problem_shown == "" and len(row.children) == plain + 1
+        assert box.value == "2"
