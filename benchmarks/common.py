@@ -111,3 +111,15 @@ async def customers_view(app, timeout: float = 60):  # type: ignore[no-untyped-d
             raise SystemExit("the customers view never loaded")
         await asyncio.sleep(0.01)
     return app.screen.query_one(CustomersView)
+
+
+async def wait_quiet(pilot, view) -> None:  # type: ignore[no-untyped-def]
+    """Until nothing the last action started is still running: the app's workers and the
+    customers view's page requests."""
+    import asyncio
+
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    while view.fetcher.tasks:
+        await asyncio.sleep(0.005)
+    await pilot.pause()

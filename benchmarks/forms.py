@@ -48,7 +48,7 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
     """In the child process: ``samples`` opens of each form; (ms, requests, CPU ms) per open."""
     from textual import events
 
-    from benchmarks.common import bench_app, customers_view
+    from benchmarks.common import bench_app, customers_view, wait_quiet
     from benchmarks.remote import wire_requests
     from flowtui.ui.screens.address_editor import AddressEditorScreen, AddressesScreen
     from flowtui.ui.screens.customer_editor import EditCustomerScreen
@@ -63,11 +63,7 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
         await asyncio.sleep(SETTLE)
 
         async def quiet() -> None:
-            await pilot.pause()
-            await app.workers.wait_for_complete()
-            while view.fetcher.tasks:
-                await asyncio.sleep(0.005)
-            await pilot.pause()
+            await wait_quiet(pilot, view)
 
         async def until(check, what: str) -> None:  # type: ignore[no-untyped-def]
             deadline = time.monotonic() + 30

@@ -69,6 +69,7 @@ from benchmarks.common import (  # noqa: E402
     customers_view,
     start_sandbox,
     stop,
+    wait_quiet,
 )
 
 KEY_NAMES = {"@": "at", " ": "space", ".": "full_stop"}
@@ -118,12 +119,7 @@ async def drive(
             await asyncio.sleep(0.05)
 
         async def quiet() -> None:
-            """Until nothing the last action started is still running."""
-            await pilot.pause()
-            await app.workers.wait_for_complete()
-            while view.fetcher.tasks:
-                await asyncio.sleep(0.005)
-            await pilot.pause()
+            await wait_quiet(pilot, view)
 
         def burst(keys: list[str]) -> None:
             """Hand the app ``keys`` at once, as a terminal's bytes arrive in one read

@@ -55,6 +55,7 @@ from benchmarks.common import (  # noqa: E402
     seeded_db,
     start_sandbox,
     stop,
+    wait_quiet,
 )
 
 SPANS = ("GET out", "GET in", "PUT out", "PUT in", "row", "frame", "journal", "polled", "cpu")
@@ -133,11 +134,7 @@ async def drive(url: str, samples: int, profile: str | None) -> list[dict[str, f
         view = await customers_view(app)
 
         async def quiet() -> None:
-            await pilot.pause()
-            await app.workers.wait_for_complete()
-            while view.fetcher.tasks:
-                await asyncio.sleep(0.005)
-            await pilot.pause()
+            await wait_quiet(pilot, view)
 
         for i in range(samples):
             customer = view.highlighted()
