@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import TypedDict
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from flowtui import __version__
@@ -143,6 +144,8 @@ class SandboxMiddleware:
         connection, so the answer says ``Connection: close`` (a client must not reuse it)."""
         try:
             await self.app(scope, receive, send)
+        except ClientDisconnect:
+            raise  # the client left: nobody to answer (HostGuard ends the request quietly)
         except Exception:
             if not state["started"]:
                 await self._answer(

@@ -1,7 +1,8 @@
 """The sandbox as a local server that web pages cannot use: the Host header must name the
 address the request arrived at (a DNS-rebinding page sends its own name), and a request body
 must arrive within a deadline (a client that declares a body and never sends it does not keep
-a handler waiting).
+a handler waiting). A client that hangs up while its body is read (an interrupted import
+cancelling its POSTs) has no one to answer: the request ends quietly, with no traceback logged.
 
 :class:`HostGuard` is the outermost ASGI layer of the app. The address a request arrived at is
 the ASGI scope's ``server``: the listening socket's local address for uvicorn (the LAN address
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from flowtui.sandbox.config import SandboxConfig
@@ -95,8 +97,9 @@ def body_timeout(seconds: float) -> SandboxError:
 
 
 class HostGuard:
-    """Refuses (400) requests whose Host header names another address, and answers 408 when a
-    request's body does not arrive within ``config.body_timeout`` seconds."""
+    """Refuses (400) requests whose Host header names another address, answers 408 when a
+    request's body does not arrive within ``config.body_timeout`` seconds, and ends quietly a
+    request whose client hung up mid-body."""
 
     def __init__(self, app: ASGIApp, config: SandboxConfig) -> None:
         self.app = app
@@ -128,7 +131,12 @@ class HostGuard:
             done = message["type"] != "http.request" or not message.get("more_body", False)
             return message
 
-        await self.app(scope, timed_receive, send)
+        try:
+            await self.app(scope, timed_receive, send)
+        except ClientDisconnect:
+            # Raised by request.stream() when the client left mid-body: nobody to answer, and
+            # not an error in the sandbox (uvicorn would log a traceback for it).
+            return
 
 
 async def answer(send: Send, status: int, title: str, detail: str) -> None:

@@ -197,6 +197,47 @@ def test_a_partial_body_is_answered_408_and_closed(quick_server):
     assert b"did not arrive within 0.5 s" in answer
 
 
+async def test_a_client_that_hangs_up_mid_body_ends_its_request_quietly():
+    # An interrupted import cancels its POSTs while their bodies travel. Starlette then raises
+    # ClientDisconnect in the handler, which uvicorn logged as "Exception in ASGI application"
+    # with a traceback, into the stderr of whatever command ran next in the same process.
+    app = app_with_data()
+    messages = [
+        {"type": "http.request", "body": b'{"data": {"type": "cust', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict] = []
+
+    async def receive():
+        return messages.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v2/customers",
+        "raw_path": b"/v2/customers",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"sb.test"),
+            (b"authorization", f"Bearer {TOKEN}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"1000"),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("sb.test", 80),
+    }
+    await app(scope, receive, send)  # before: raised ClientDisconnect
+    assert sent == []  # nobody to answer
+    assert app.state.store.count_customers() == 3
+
+
 def test_an_idle_kept_alive_connection_is_closed(quick_server):
     host, port = quick_server
     with socket.create_connection(quick_server) as sock:
