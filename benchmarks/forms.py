@@ -20,8 +20,15 @@ takes to read the page; the app composes its forms while idle). ``--compare DIR`
 same samples with the code of another checkout (e.g. /work/main, the code before this
 change), alternately, process after process, so both see the same machine load.
 
+Besides all the opens of each form, the table gives each app's first open of it (one per
+app process: for the customer forms, a form composed and drawn ahead while the app was idle)
+and the later opens apart. ``--per-open`` prints every open's figures as it is taken;
+``--profile DIR`` writes a cProfile of the first opens and one of the later opens per app
+process (``DIR/code0-L0-round0/first-open-the-editor.prof``, ...; a profiled run's figures
+are not timings).
+
     .venv/bin/python benchmarks/forms.py [--customers 100000] [--samples 10] [--rounds 2]
-        [--latencies 0,50,150] [--compare DIR]
+        [--latencies 0,50,150] [--compare DIR] [--per-open] [--profile DIR]
 """
 
 from __future__ import annotations
@@ -44,8 +51,15 @@ ACTIONS = ("open the editor", "new customer form", "open the address editor")
 SETTLE = 3.0
 
 
-async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[float, int, float]]]:
-    """In the child process: ``samples`` opens of each form; (ms, requests, CPU ms) per open."""
+async def drive(
+    url: str, latency: int, samples: int, profile_dir: str | None = None
+) -> dict[str, list[tuple[float, int, float]]]:
+    """In the child process: ``samples`` opens of each form; (ms, requests, CPU ms) per open,
+    in order (the first is the app's first open of that form). ``profile_dir``: a cProfile of
+    each form's first open and one of its later opens there (``first-open-the-editor.prof``,
+    ``later-open-the-editor.prof``, ...)."""
+    import cProfile
+
     from textual import events
 
     from benchmarks.common import bench_app, customers_view, wait_quiet
@@ -57,6 +71,7 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
 
     app, writes = bench_app(url)
     out: dict[str, list[tuple[float, int, float]]] = {}
+    profilers: dict[str, cProfile.Profile] = {}
 
     async with app.run_test(size=(120, 36)) as pilot:
         view = await customers_view(app)
@@ -76,6 +91,10 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
             await quiet()
             await asyncio.sleep(latency / 1000 + 0.3)
             before = wire_requests(url)
+            slug = f"{'later' if out.get(name) else 'first'}-{name.replace(' ', '-')}"
+            profiler = profilers.setdefault(slug, cProfile.Profile()) if profile_dir else None
+            if profiler is not None:
+                profiler.enable()
             start, cpu = time.perf_counter(), time.process_time()
             app.post_message(events.Key(key, key))
             await until(lambda: isinstance(app.screen, form) and app.screen.specs, name)
@@ -83,9 +102,13 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
             await until(lambda: writes and writes[-1] >= moment, "a frame")
             painted = next(w for w in writes if w >= moment)
             cpu = (time.process_time() - cpu) * 1000
+            if profiler is not None:
+                profiler.disable()
             await quiet()
             ms = (painted - start) * 1000
             out.setdefault(name, []).append((ms, wire_requests(url) - before, cpu))
+            which = "first" if len(out[name]) == 1 else "later"
+            print(f"  {name} ({which}): {ms:.0f} ms, CPU {cpu:.0f} ms", file=sys.stderr, flush=True)
 
         async def back_to_main() -> None:
             while not isinstance(app.screen, MainScreen):
@@ -112,17 +135,31 @@ async def drive(url: str, latency: int, samples: int) -> dict[str, list[tuple[fl
                 continue
             await sample("open the address editor", "e", AddressEditorScreen)
             await back_to_main()
+    if profile_dir:
+        for which, profiler in profilers.items():
+            profiler.dump_stats(f"{profile_dir}/{which}.prof")
     return out
 
 
 def child(args: argparse.Namespace) -> None:
-    results = asyncio.run(drive(args.url, args.latency, args.samples))
+    results = asyncio.run(drive(args.url, args.latency, args.samples, args.profile))
     print(json.dumps(results))
 
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def row(latency: int, action: str, name: str, values: list[list[float]]) -> str:
+    """One line of the table: (ms, requests, CPU ms) per open."""
+    ms = [v[0] for v in values]
+    sent = statistics.median(v[1] for v in values)
+    cpu = [v[2] for v in values]
+    return (
+        f"| {latency} | {action} | {name} | {len(ms)} | {statistics.median(ms):.0f} "
+        f"| {pct(ms, 0.95):.0f} | {statistics.median(cpu):.0f} | {pct(cpu, 0.95):.0f} | {sent:g} |"
+    )
 
 
 def main() -> None:
@@ -132,6 +169,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="app processes per code and L")
     parser.add_argument("--latencies", default="0,50,150")
     parser.add_argument("--compare", metavar="DIR", help="also run this checkout's code")
+    parser.add_argument(
+        "--profile", metavar="DIR", help="cProfile of the opens: DIR/{first,later}-ACTION.prof"
+    )
+    parser.add_argument("--per-open", action="store_true", help="print each open's figures")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--latency", type=int, default=0, help=argparse.SUPPRESS)
@@ -150,45 +191,53 @@ def main() -> None:
     codes = {"this code": str(ROOT)}
     if args.compare:
         codes[f"code in {args.compare}"] = os.path.abspath(args.compare)
-    rows: list[str] = []
+    lines: list[str] = []
     for latency in (int(x) for x in args.latencies.split(",")):
         proc, url = start_sandbox(db, isolated_env(tmp), ["--latency-ms", str(latency)])
-        got: dict[str, dict[str, list[list[float]]]] = {name: {} for name in codes}
+        #: Per code and action, the opens of each app process in order (its first open first).
+        got: dict[str, dict[str, list[list[list[float]]]]] = {name: {} for name in codes}
         try:
-            for _ in range(args.rounds):
-                for name, code in codes.items():
+            for round_no in range(args.rounds):
+                for index, (name, code) in enumerate(codes.items()):
                     # The child imports flowtui (and benchmarks.common) from ``code``.
-                    env = dict(isolated_env(f"{tmp}/{len(rows)}"), PYTHONPATH=code)
+                    env = dict(isolated_env(f"{tmp}/{len(lines)}"), PYTHONPATH=code)
+                    profile: list[str] = []
+                    if args.profile:
+                        where = Path(args.profile) / f"code{index}-L{latency}-round{round_no}"
+                        where.mkdir(parents=True, exist_ok=True)
+                        profile = ["--profile", str(where)]
                     done = subprocess.run(
                         [sys.executable, str(Path(__file__).resolve()), "--child", "--url", url,
-                         "--latency", str(latency), "--samples", str(args.samples)],
+                         "--latency", str(latency), "--samples", str(args.samples), *profile],
                         env=env, cwd=code, capture_output=True, text=True,
                     )  # fmt: skip
                     if done.returncode:
                         raise SystemExit(f"{name}: {done.stderr[-2000:]}")
+                    if args.per_open:
+                        print(f"{name}, L = {latency} ms, round {round_no + 1}:")
+                        print(done.stderr.rstrip(), flush=True)
                     for action, values in json.loads(done.stdout.splitlines()[-1]).items():
-                        got[name].setdefault(action, []).extend(values)
+                        got[name].setdefault(action, []).append(values)
         finally:
             stop(proc)
         for action in ACTIONS:
             for name in codes:
-                values = got[name].get(action, [])
-                if not values:
-                    continue
-                ms = [v[0] for v in values]
-                sent = statistics.median(v[1] for v in values)
-                cpu = [v[2] for v in values]
-                rows.append(
-                    f"| {latency} | {action} | {name} | {len(ms)} | {statistics.median(ms):.0f} "
-                    f"| {pct(ms, 0.95):.0f} | {statistics.median(cpu):.0f} "
-                    f"| {pct(cpu, 0.95):.0f} | {sent:g} |"
-                )
+                runs = got[name].get(action, [])
+                parts = [("", [v for run in runs for v in run])]
+                if args.samples > 1:
+                    parts += [
+                        (" (first opens)", [run[0] for run in runs if run]),
+                        (" (later opens)", [v for run in runs for v in run[1:]]),
+                    ]
+                for part, values in parts:
+                    if values:
+                        lines.append(row(latency, action + part, name, values))
         print(f"L = {latency} ms done", flush=True)
     print()
     print("| L ms | action | code | samples | p50 ms | p95 ms | CPU p50 | CPU p95 | requests |")
     print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
-    for row in rows:
-        print(row)
+    for line in lines:
+        print(line)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,10 @@ class FormScreen(BaseModal):
         self.saving = False
         #: Whether the form has shown its inputs (or given up: its fields could not be read).
         self.inputs_shown = False
+        #: Whether the form, composed ahead, was also laid out and rendered ahead
+        #: (:meth:`lay_out_ahead`).
+        self.drawn_ahead = False
+        self.layouts_ahead = 0
 
     def compose(self) -> ComposeResult:
         specs = self.initial_specs()
@@ -219,6 +223,41 @@ class FormScreen(BaseModal):
             return False
         app.install_screen(screen, cls.kept_name())
         app._register(app, screen)
+        return True
+
+    @classmethod
+    def lay_out_ahead(cls, app: App[Any]) -> bool:
+        """One more step of getting the kept form of this class drawn ahead, off screen; True
+        once there is nothing left to do (or nothing to do it to).
+
+        Composed ahead, a form still has its first layout and render to go, and Textual does
+        both when it is first shown: a reflow at the screen's size (whose ``Resize`` of the
+        screen itself lays it out a second time, and the screens behind it too), then every
+        widget rendered from empty caches, twice the CPU of a later open. Here, while the app
+        is idle, in two steps (its widgets handle the ``Resize`` and ``Show`` of the first
+        before the second renders them): the screen's ``_refresh_layout`` at the app's size,
+        which draws nothing for a screen that is not the current one, then its compositor's
+        full render, whose result is dropped: nothing reaches the terminal, the focus and the
+        keys stay where they are. The two Textual internals used here are checked by
+        tests/ui/test_forms_ahead.py."""
+        if not app.is_screen_installed(cls.kept_name()):
+            return True
+        screen = app.get_screen(cls.kept_name())
+        if not isinstance(screen, FormScreen) or screen in app.screen_stack:
+            return True
+        if not screen.is_attached or not screen.inputs_shown:
+            return False  # still being composed ahead
+        if screen.drawn_ahead:
+            return True
+        if screen.outer_size != app.size or (screen._layout_required and screen.layouts_ahead < 4):
+            # Laid out again while the last layout's Resize and Show left widgets asking for
+            # one (the footer's keys, the select's label), as the screen's own update would.
+            screen._refresh_layout(app.size)
+            screen._layout_required = False
+            screen.layouts_ahead += 1
+            return False
+        screen._compositor.render_update(full=True, screen_stack=[app.screen])
+        screen.drawn_ahead = True
         return True
 
     @classmethod

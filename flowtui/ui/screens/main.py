@@ -35,6 +35,8 @@ FLOWS_PREFETCH_DELAY = 1.0
 #: Seconds after the main screen opens (then between tries, at most 20) before the customer
 #: editor and the new-customer form are composed ahead of their first open.
 FORMS_PREPARE_DELAY = 1.5
+#: Seconds between the steps that lay out and render the forms composed ahead.
+FORMS_STEP_DELAY = 0.1
 
 
 class MainScreen(ViewHost):
@@ -150,7 +152,7 @@ class MainScreen(ViewHost):
         idle = not isinstance(self.app.focused, Input) and all(
             w.is_finished for w in self.app.workers
         )
-        done = (
+        composed = (
             idle
             and customer is not None
             and (
@@ -158,8 +160,14 @@ class MainScreen(ViewHost):
                 and NewCustomerScreen.compose_ahead(self.app, NewCustomerScreen)
             )
         )
-        if not done and tries > 1:
-            self.set_timer(FORMS_PREPARE_DELAY, lambda: self.prepare_forms(tries - 1))
+        drawn = (
+            composed
+            and EditCustomerScreen.lay_out_ahead(self.app)
+            and NewCustomerScreen.lay_out_ahead(self.app)
+        )
+        if not drawn and tries > 1:
+            delay = FORMS_STEP_DELAY if composed else FORMS_PREPARE_DELAY
+            self.set_timer(delay, lambda: self.prepare_forms(tries - 1))
 
     @property
     def current_view(self) -> str:
