@@ -1,14 +1,17 @@
 """Opening the forms (issue 14, "opening the editor: p95 <= 100 ms at every L"): key press to
 the frame that shows the form filled in, against a sandbox 0, 50 and 150 ms away.
 
-The same method as benchmarks/remote.py ("open the editor"): FlowApp headless
-(``App.run_test``, 120x36) through a profile pointing at ``flowtui sandbox --latency-ms L``
-(its own process, the seeded customers), each key handed to the app as a terminal's byte, the
-clock stopped at the first frame handed to the terminal driver after the form on top has its
-rows (``App._display``, benchmarks/common.py ``record_frames``). "requests" is what the sandbox
-counted from the key until everything the open started had finished (median per sample);
-"CPU ms" the app process's CPU time (``time.process_time``) from the key to that frame, a
-figure a busy machine inflates less than the wall clock.
+FlowApp headless (``App.run_test``, 120x36) through a profile pointing at ``flowtui sandbox
+--latency-ms L`` (its own process, the seeded customers), each key handed to the app as a
+terminal's byte, the clock stopped when the form, with its rows, hands the terminal driver
+(``App._display``) its first full frame: the frame that completes it on the terminal (a
+partial frame of the form comes 5-10 ms before it; until 2026-12-05 15:00 this script, like
+benchmarks/remote.py's "open the editor", stopped at the first frame after it polled the form
+on top, that partial one or the full one). "requests" is what the sandbox counted from the
+key until everything the open started had finished (median per sample); "CPU ms" the app
+process's CPU time (``time.process_time``) from the key to that frame, a figure a busy
+machine inflates less than the wall clock; "GC" the CPU time of the garbage collections in
+it (``gc.callbacks``), mean and largest per open.
 
 * open the editor: ``e`` on a customer of the browser (the next row each time)
 * new customer form: ``n`` in the browser
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -43,6 +47,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +66,7 @@ async def drive(
     import cProfile
 
     from textual import events
+    from textual._compositor import LayoutUpdate
 
     from benchmarks.common import bench_app, customers_view, wait_quiet
     from benchmarks.remote import wire_requests
@@ -69,9 +75,34 @@ async def drive(
     from flowtui.ui.screens.forms import NewCustomerScreen
     from flowtui.ui.screens.main import MainScreen
 
-    app, writes = bench_app(url)
-    out: dict[str, list[tuple[float, int, float]]] = {}
+    app, _writes = bench_app(url)
+    out: dict[str, list[tuple[float, int, float, float]]] = {}
     profilers: dict[str, cProfile.Profile] = {}
+    #: Each full frame Textual writes out (the whole screen, not a partial update): when,
+    #: the CPU time then, and the screen that drew it when that screen is a form with its
+    #: rows (else None).
+    drawn: list[tuple[float, float, Any]] = []
+    display = app._display
+
+    def stamped(screen: Any, renderable: Any) -> None:
+        display(screen, renderable)
+        if isinstance(renderable, LayoutUpdate) and not app._batch_count:
+            form = screen if getattr(screen, "specs", None) else None
+            drawn.append((time.perf_counter(), time.process_time(), form))
+
+    app._display = stamped
+    #: The CPU time of the garbage collections (ms, by generation) since the last reset.
+    collected: dict[int, float] = {}
+    started: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[:] = [time.process_time()]
+        elif started:
+            gen = info["generation"]
+            collected[gen] = collected.get(gen, 0.0) + (time.process_time() - started[0]) * 1000
+
+    gc.callbacks.append(on_gc)
 
     async with app.run_test(size=(120, 36)) as pilot:
         view = await customers_view(app)
@@ -88,6 +119,7 @@ async def drive(
                 await asyncio.sleep(0.002)
 
         async def sample(name: str, key: str, form: type) -> None:
+            """The clock stops at the first full frame the form, with its rows, draws."""
             await quiet()
             await asyncio.sleep(latency / 1000 + 0.3)
             before = wire_requests(url)
@@ -95,20 +127,31 @@ async def drive(
             profiler = profilers.setdefault(slug, cProfile.Profile()) if profile_dir else None
             if profiler is not None:
                 profiler.enable()
+            seen = len(drawn)
+            collected.clear()
             start, cpu = time.perf_counter(), time.process_time()
             app.post_message(events.Key(key, key))
-            await until(lambda: isinstance(app.screen, form) and app.screen.specs, name)
-            moment = time.perf_counter()
-            await until(lambda: writes and writes[-1] >= moment, "a frame")
-            painted = next(w for w in writes if w >= moment)
-            cpu = (time.process_time() - cpu) * 1000
+
+            def shown() -> tuple[float, float, Any] | None:
+                return next((d for d in drawn[seen:] if isinstance(d[2], form)), None)
+
+            await until(shown, name)
             if profiler is not None:
                 profiler.disable()
+            painted, cpu_then, _ = shown()  # type: ignore[misc]
+            gc_ms = sum(collected.values())
+            full = collected.get(2, 0.0)
             await quiet()
             ms = (painted - start) * 1000
-            out.setdefault(name, []).append((ms, wire_requests(url) - before, cpu))
+            cpu = (cpu_then - cpu) * 1000
+            out.setdefault(name, []).append((ms, wire_requests(url) - before, cpu, gc_ms))
             which = "first" if len(out[name]) == 1 else "later"
-            print(f"  {name} ({which}): {ms:.0f} ms, CPU {cpu:.0f} ms", file=sys.stderr, flush=True)
+            print(
+                f"  {name} ({which}): {ms:.0f} ms, CPU {cpu:.0f} ms, of which collections "
+                f"{gc_ms:.0f} ms (full {full:.0f} ms)",
+                file=sys.stderr,
+                flush=True,
+            )
 
         async def back_to_main() -> None:
             while not isinstance(app.screen, MainScreen):
@@ -152,13 +195,15 @@ def pct(values: list[float], q: float) -> float:
 
 
 def row(latency: int, action: str, name: str, values: list[list[float]]) -> str:
-    """One line of the table: (ms, requests, CPU ms) per open."""
+    """One line of the table: (ms, requests, CPU ms, collections' CPU ms) per open."""
     ms = [v[0] for v in values]
     sent = statistics.median(v[1] for v in values)
     cpu = [v[2] for v in values]
+    collections = [v[3] for v in values]
     return (
         f"| {latency} | {action} | {name} | {len(ms)} | {statistics.median(ms):.0f} "
-        f"| {pct(ms, 0.95):.0f} | {statistics.median(cpu):.0f} | {pct(cpu, 0.95):.0f} | {sent:g} |"
+        f"| {pct(ms, 0.95):.0f} | {statistics.median(cpu):.0f} | {pct(cpu, 0.95):.0f} "
+        f"| {statistics.mean(collections):.1f} | {max(collections):.0f} | {sent:g} |"
     )
 
 
@@ -234,8 +279,11 @@ def main() -> None:
                         lines.append(row(latency, action + part, name, values))
         print(f"L = {latency} ms done", flush=True)
     print()
-    print("| L ms | action | code | samples | p50 ms | p95 ms | CPU p50 | CPU p95 | requests |")
-    print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| L ms | action | code | samples | p50 ms | p95 ms | CPU p50 | CPU p95 "
+        "| GC mean | GC max | requests |"
+    )
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for line in lines:
         print(line)
 
