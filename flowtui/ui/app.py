@@ -286,6 +286,12 @@ class FlowApp(SessionApp):
         else:
             self.publish_change(Change("session", "renewed", ""))
 
+    def on_main_screen_forms_prepared(self, message: MainScreen.FormsPrepared) -> None:
+        """The forms made ahead are long-lived too: out of the collector's sight with the
+        rest (a second freeze; the first, a second after the main screen opens, comes
+        before them)."""
+        freeze_heap()
+
     def main_screen(self) -> MainScreen | None:
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):

@@ -230,3 +230,23 @@ async def test_keys_typed_while_a_form_is_drawn_ahead_go_to_the_browser(sandbox,
         assert view.customers[target.id].name == "Ann Perkins"
     stored = (await raw_get(sandbox, f"/v2/customers/{target.id}"))["data"]
     assert stored["name"] == "Ann Perkins"
+
+
+async def test_the_heap_is_frozen_again_once_the_forms_are_drawn_ahead(sandbox, monkeypatch):
+    """The forms made ahead are long-lived: the app moves them out of the collector's sight
+    (a second ``freeze_heap``, after the one a second after start)."""
+    from flowtui.ui import app as app_module
+
+    frozen: list[bool] = []
+    freeze = app_module.freeze_heap
+
+    def recorded() -> None:
+        frozen.append(drawn_ahead(app))
+        freeze()
+
+    monkeypatch.setattr(app_module, "freeze_heap", recorded)
+    app = logged_in_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_customers(pilot)
+        await until(pilot, lambda: drawn_ahead(app) and True in frozen, timeout=10)
+        assert frozen[-1] and len(frozen) == 2

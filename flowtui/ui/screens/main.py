@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widget import AwaitMount
 from textual.widgets import ContentSwitcher, Input
 
@@ -40,6 +41,10 @@ FORMS_STEP_DELAY = 0.1
 
 
 class MainScreen(ViewHost):
+    class FormsPrepared(Message):
+        """The customer forms are composed, laid out and rendered ahead (the app freezes the
+        heap again: flowtui.ui.app.freeze_heap)."""
+
     BINDINGS = [
         Binding(
             "f2",
@@ -143,7 +148,9 @@ class MainScreen(ViewHost):
     def prepare_forms(self, tries: int = 20) -> None:
         """Compose the customer forms ahead of their first open, once the customers view
         shows a page, the fields are kept and the app is idle (ui/screens/forms.py,
-        ``FormScreen.compose_ahead``)."""
+        ``FormScreen.compose_ahead``); then lay them out and render them, off screen, a step
+        at a time FORMS_STEP_DELAY apart, each while the app is idle
+        (``FormScreen.lay_out_ahead``); then say so (:class:`FormsPrepared`)."""
         from flowtui.ui.screens.customer_editor import EditCustomerScreen
         from flowtui.ui.screens.forms import NewCustomerScreen
 
@@ -165,7 +172,9 @@ class MainScreen(ViewHost):
             and EditCustomerScreen.lay_out_ahead(self.app)
             and NewCustomerScreen.lay_out_ahead(self.app)
         )
-        if not drawn and tries > 1:
+        if drawn:
+            self.post_message(self.FormsPrepared())
+        elif tries > 1:
             delay = FORMS_STEP_DELAY if composed else FORMS_PREPARE_DELAY
             self.set_timer(delay, lambda: self.prepare_forms(tries - 1))
 
