@@ -23,7 +23,7 @@ from flowtui.ui.screens.main import MainScreen
 from tests.ui.conftest import logged_in_app, raw_get, until, wait_for_customers
 from tests.ui.test_customer_editor import open_editor
 from tests.ui.test_forms import open_new_customer
-from tests.ui.test_kept_forms import discard, new_editor, screen_text
+from tests.ui.test_kept_forms import discard, mess_up, new_editor, screen_text
 from tests.ui.test_typeahead import CTRL_S, LATENCIES, burst, settled
 
 SIZE = (120, 36)
@@ -250,3 +250,45 @@ async def test_the_heap_is_frozen_again_once_the_forms_are_drawn_ahead(sandbox, 
         await wait_for_customers(pilot)
         await until(pilot, lambda: drawn_ahead(app) and True in frozen, timeout=10)
         assert frozen[-1] and len(frozen) == 2
+
+
+async def restyled(pilot: Any) -> list[list[Cell]]:
+    """What the screen on top draws once Textual has restyled every node of it."""
+    pilot.app.screen.update_node_styles(animate=False)
+    await pilot.pause()
+    await pilot.pause()
+    return redrawn(pilot.app).cells
+
+
+async def test_a_form_shown_again_skips_no_restyle_it_needs(sandbox):
+    """A kept form (drawn ahead, or put away) is shown without Textual's full restyle only
+    while nothing app-wide its styles depend on changed: what reaches the terminal equals
+    what a full restyle draws, on the first open, after a reopen with problems and the focus
+    left in it, and after the theme changed while it was away (restyled then)."""
+    app = logged_in_app(sandbox)
+    terminal, _ = watch_terminal(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_customers(pilot)
+        await until(pilot, lambda: drawn_ahead(app), timeout=10)
+        editor = kept(app, EditCustomerScreen)
+        restyles = count_calls(editor, "update_node_styles")
+        form = await open_editor(pilot)
+        assert form is editor and restyles[0] == 0  # the skip path
+        shown = [row[:] for row in terminal.cells]
+        assert shown == await restyled(pilot)
+
+        await mess_up(pilot)
+        await discard(pilot)
+        restyles[0] = 0
+        await pilot.press("down")
+        assert await open_editor(pilot) is editor and restyles[0] == 0
+        shown = [row[:] for row in terminal.cells]
+        assert shown == await restyled(pilot)
+
+        await discard(pilot)
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        restyles[0] = 0
+        assert await open_editor(pilot) is editor and restyles[0] > 0  # restyled
+        shown = [row[:] for row in terminal.cells]
+        assert shown == await restyled(pilot)

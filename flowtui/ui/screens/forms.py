@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, Label, Static
 from textual.worker import Worker, WorkerState
 
@@ -258,6 +259,7 @@ class FormScreen(BaseModal):
             return False
         screen._compositor.render_update(full=True, screen_stack=[app.screen])
         screen.drawn_ahead = True
+        screen.styled_for = screen.style_inputs()  # styled as its first open would
         return True
 
     @classmethod
@@ -328,6 +330,47 @@ class FormScreen(BaseModal):
     def opening_note(self) -> str:
         """What the note under the form says when it opens (none by default)."""
         return ""
+
+    # -- shown again without restyling every node ----------------------------------------------
+
+    #: The app-wide inputs of the form's styles when it was last put away (None: never).
+    styled_for: tuple[Any, ...] | None = None
+
+    def style_inputs(self) -> tuple[Any, ...]:
+        """What, outside the form, its styles depend on: the stylesheet's rules (a new list
+        each time a screen's CSS is added or the CSS is parsed again, as a theme change does;
+        the list itself is kept, so its id is not reused), the theme, and the app's classes
+        (the theme's, dark or light mode) and pseudo-classes (:focus and :blur, :dark,
+        :light, :ansi, :nocolor, :inline), which Textual restyles only the screens of the
+        stack for."""
+        app = self.app
+        return (
+            app.stylesheet.rules,
+            app.theme,
+            app.classes,
+            app.pseudo_classes,
+            app.ansi_color,
+            app.no_color,
+        )
+
+    def on_screen_suspend(self) -> None:
+        self.styled_for = self.style_inputs()
+
+    def post_message(self, message: Message) -> bool:
+        """Textual restyles every node of a screen pushed (``ScreenResume``), for what may
+        have changed while it was away: only app-wide inputs can, since a change to a node
+        of the form (a class, a pseudo-class, a node mounted or removed) restyles it at once,
+        shown or not. A kept form shown again with the same :meth:`style_inputs` as when it
+        was put away (or styled ahead) skips that restyle, a third of an open's CPU;
+        tests/ui/test_forms_ahead.py compares what it then draws with a full restyle's."""
+        if (
+            isinstance(message, events.ScreenResume)
+            and message.refresh_styles
+            and self.styled_for is not None
+            and self.styled_for == self.style_inputs()
+        ):
+            message = events.ScreenResume(refresh_styles=False)
+        return super().post_message(message)
 
     def on_mount(self) -> None:
         # Textual calls every class's on_mount, so the forms below still follow changes.
