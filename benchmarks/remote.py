@@ -212,10 +212,23 @@ async def drive(
             await pilot.press("slash", "escape")
             await quiet()
 
+        # The editor stamped when it is pushed with its rows (a kept form is filled before):
+        # a task polling for it may run only after the frames that show it.
+        pushed: dict[int, float] = {}
+        push = app.push_screen
+
+        def pushing(screen, *args, **kwargs):  # type: ignore[no-untyped-def]
+            done = push(screen, *args, **kwargs)
+            if isinstance(screen, EditCustomerScreen) and screen.specs:
+                pushed[id(screen)] = time.perf_counter()
+            return done
+
+        app.push_screen = pushing  # type: ignore[method-assign]
+
         def editor_ready() -> float | None:
             screen = app.screen
             if isinstance(screen, EditCustomerScreen) and screen.specs:
-                return time.perf_counter()
+                return pushed.pop(id(screen), None) or time.perf_counter()
             return None
 
         for _ in range(samples):
