@@ -156,13 +156,26 @@ async def test_forms_drawn_ahead_draw_nothing_and_open_as_new_ones(sandbox):
         assert terminal.cells == redrawn(app).cells
 
 
-async def test_a_form_drawn_ahead_renders_its_widgets_ahead(sandbox):
+async def test_a_form_drawn_ahead_renders_its_widgets_ahead_and_is_frozen(sandbox, monkeypatch):
     """What the first open renders: only what it changes (as a later open), not every widget
-    of the form from empty caches."""
+    of the form from empty caches. And the forms made ahead are long-lived: once they are
+    drawn the app moves them out of the collector's sight (a second ``freeze_heap``, after
+    the one a second after start)."""
+    from flowtui.ui import app as app_module
+
+    frozen: list[bool] = []
+    freeze = app_module.freeze_heap
+
+    def recorded() -> None:
+        frozen.append(drawn_ahead(app))
+        freeze()
+
+    monkeypatch.setattr(app_module, "freeze_heap", recorded)
     app = logged_in_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_customers(pilot)
-        await until(pilot, lambda: drawn_ahead(app), timeout=10)
+        await until(pilot, lambda: drawn_ahead(app) and True in frozen, timeout=10)
+        assert frozen == [False, True]
         await pilot.pause()
         editor = kept(app, EditCustomerScreen)
         assert editor is not None
@@ -230,26 +243,6 @@ async def test_keys_typed_while_a_form_is_drawn_ahead_go_to_the_browser(sandbox,
         assert view.customers[target.id].name == "Ann Perkins"
     stored = (await raw_get(sandbox, f"/v2/customers/{target.id}"))["data"]
     assert stored["name"] == "Ann Perkins"
-
-
-async def test_the_heap_is_frozen_again_once_the_forms_are_drawn_ahead(sandbox, monkeypatch):
-    """The forms made ahead are long-lived: the app moves them out of the collector's sight
-    (a second ``freeze_heap``, after the one a second after start)."""
-    from flowtui.ui import app as app_module
-
-    frozen: list[bool] = []
-    freeze = app_module.freeze_heap
-
-    def recorded() -> None:
-        frozen.append(drawn_ahead(app))
-        freeze()
-
-    monkeypatch.setattr(app_module, "freeze_heap", recorded)
-    app = logged_in_app(sandbox)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for_customers(pilot)
-        await until(pilot, lambda: drawn_ahead(app) and True in frozen, timeout=10)
-        assert frozen[-1] and len(frozen) == 2
 
 
 async def restyled(pilot: Any) -> list[list[Cell]]:
