@@ -17,12 +17,13 @@ from rich.style import Style
 from textual.screen import Screen
 from textual.widget import Widget
 
+from flowtui.ui.screens.address_editor import AddressEditorScreen, AddressesScreen
 from flowtui.ui.screens.customer_editor import EditCustomerScreen
 from flowtui.ui.screens.forms import FormScreen, NewCustomerScreen
 from flowtui.ui.screens.main import MainScreen
 from tests.ui.conftest import logged_in_app, raw_get, until, wait_for_customers
 from tests.ui.test_customer_editor import open_editor
-from tests.ui.test_forms import open_new_customer
+from tests.ui.test_forms import editor, form_ready, open_new_customer
 from tests.ui.test_kept_forms import discard, mess_up, new_editor, screen_text
 from tests.ui.test_typeahead import CTRL_S, LATENCIES, burst, settled
 
@@ -285,3 +286,40 @@ async def test_a_form_shown_again_skips_no_restyle_it_needs(sandbox):
         assert await open_editor(pilot) is editor and restyles[0] > 0  # restyled
         shown = [row[:] for row in terminal.cells]
         assert shown == await restyled(pilot)
+
+
+@LATENCIES
+async def test_the_address_editor_is_drawn_ahead_while_the_list_is_read(sandbox, latency):
+    """The addresses list reads the address fields with the addresses, then draws the
+    editor ahead, off screen: its first open sends no request, lays out no more than a later
+    open, fills in the highlighted address, and its frames add up to a full redraw."""
+    sandbox.state.config.latency_ms = latency
+    app = logged_in_app(sandbox)
+    terminal, drawn_by = watch_terminal(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_customers(pilot)
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, AddressesScreen) and app.screen.settled)
+        listing = app.screen
+        assert listing.addresses  # the demo customers have addresses
+
+        def ahead() -> Any:
+            form = kept(app, AddressEditorScreen)
+            return form if form is not None and form.drawn_ahead else None
+
+        await until(pilot, ahead, timeout=10)
+        form = ahead()
+        assert app.screen is listing and app.focused is listing.table
+        assert not any(isinstance(screen, AddressEditorScreen) for screen in drawn_by)
+        await pilot.press("down")
+        address = listing.highlighted()
+        layouts = count_calls(form, "_refresh_layout")
+        sent = sandbox.state.counts.requests
+        await pilot.press("e")
+        await until(pilot, lambda: app.screen is form and form_ready(app))
+        await pilot.pause()
+        assert sandbox.state.counts.requests == sent  # no round trip
+        assert form.original == address and not form.dirty()
+        assert editor(app, "line_1").input.value == address.line_1
+        assert layouts[0] <= 1
+        assert terminal.cells == redrawn(app).cells

@@ -40,6 +40,12 @@ from flowtui.ui.widgets.safe import display, literal, safe
 from flowtui.ui.widgets.tables import cursor_key
 from flowtui.ui.widgets.view import READ_ONLY_NOTE, StatusLine
 
+#: Seconds after the addresses list has answered (then between tries) before the address
+#: editor is composed ahead of its first open.
+EDITOR_AHEAD_DELAY = 0.3
+#: Seconds between the steps that lay it out and render it.
+FORMS_STEP_DELAY = 0.1
+
 
 def address_specs(fields: list[Field]) -> list[FormField]:
     """The editor's inputs: the base attributes, then the ``addresses`` flow's enabled
@@ -242,6 +248,8 @@ class AddressesScreen(BaseModal):
         self.flow_app.follow_changes(self, self.store_changed)
         self.table.focus()
         self.load()
+        # The editor's fields read with the list (unless kept and fresh): it opens with them.
+        self.flow_app.api.definitions.revalidate("addresses")
 
     def status(self, text: str, error: bool = False) -> None:
         service = self.flow_app.service
@@ -272,6 +280,27 @@ class AddressesScreen(BaseModal):
             if not self.settled:
                 self.settled = True
                 self.flow_app.keys_ready()
+                self.set_timer(EDITOR_AHEAD_DELAY, self.prepare_editor)
+
+    def prepare_editor(self, tries: int = 20) -> None:
+        """Compose the address editor ahead of its first open (once the ``addresses`` flow's
+        fields are kept), then lay it out and render it, a step every
+        ``FORMS_STEP_DELAY`` seconds, each while the app is idle, as the main screen does for
+        the customer forms (``FormScreen.compose_ahead``, ``FormScreen.lay_out_ahead``)."""
+        if not self.is_attached or self.app.screen is not self:
+            return
+        composed = drawn = False
+        if all(w.is_finished for w in self.app.workers):
+            first = self.addresses[0] if self.addresses else None
+
+            def build() -> AddressEditorScreen:
+                return AddressEditorScreen(self.customer, first)
+
+            composed = AddressEditorScreen.compose_ahead(self.app, build)
+            drawn = composed and AddressEditorScreen.lay_out_ahead(self.app)
+        if not drawn and tries > 1:
+            delay = FORMS_STEP_DELAY if composed else EDITOR_AHEAD_DELAY
+            self.set_timer(delay, lambda: self.prepare_editor(tries - 1))
 
     def show(self, addresses: list[Address]) -> None:
         self.addresses = addresses
