@@ -108,14 +108,27 @@ def model_output(data: list[dict[str, Any]], columns: list[str], fmt: str, **opt
 
 
 def row_output(
-    data: list[dict[str, Any]], columns: list[str], fmt: str, page: int, **options
+    data: list[dict[str, Any]],
+    columns: list[str],
+    fmt: str,
+    page: int,
+    *,
+    by_rows: bool = True,
+    **options: Any,
 ) -> bytes:
+    """What the export writes of ``data`` a page at a time: ``write_rows`` (the export's
+    path: JSON Lines from the page's values, when it can), or ``write_many`` of the
+    records (``by_rows=False``)."""
     sink = io.BytesIO()
     out = io.TextIOWrapper(sink, encoding="utf-8", newline="")
     writer = RecordWriter(out, fmt, [*BASE_COLUMNS, *columns], **options)
-    records = RowRecords(columns).records
+    plan = RowRecords(columns)
     for at in range(0, len(data), page):
-        writer.write_many(records([CustomerRow.parse(d) for d in data[at : at + page]]))
+        rows = [CustomerRow.parse(d) for d in data[at : at + page]]
+        if by_rows:
+            writer.write_rows(rows, plan)
+        else:
+            writer.write_many(plan.records(rows))
     out.flush()
     return sink.getvalue()
 
@@ -126,8 +139,13 @@ def row_output(
 )
 @pytest.mark.parametrize(
     "columns",
-    [CUSTOM, [], ["tier", "name", "password", "created_at", "id", "notes", "stray"]],
-    ids=["flow", "no-fields", "slugs-that-are-base-keys"],
+    [
+        CUSTOM,
+        [],
+        ["tier", "name", "password", "created_at", "id", "notes", "stray"],
+        ["tier", "notes", "tier", "100%s", "%(x)s", "flag"],
+    ],
+    ids=["flow", "no-fields", "slugs-that-are-base-keys", "slugs-twice-and-percent"],
 )
 def test_the_rows_path_writes_what_the_model_path_writes(fmt, options, columns):
     data = customers()
@@ -135,6 +153,32 @@ def test_the_rows_path_writes_what_the_model_path_writes(fmt, options, columns):
     assert expected  # the comparison is about something
     for page in (1, 7, 100):  # one record a write, pages with and without a surrogate
         assert row_output(data, columns, fmt, page, **options) == expected
+        assert row_output(data, columns, fmt, page, by_rows=False, **options) == expected
+
+
+@pytest.mark.parametrize("for_terminal", [False, True])
+def test_json_lines_from_a_page_of_values_are_what_the_model_path_writes(for_terminal):
+    """Pages the one-encode path takes (no value a list or object of two items or more, no
+    custom key outside the flow's): each page of two customers, every hostile value in
+    every column, against the model path."""
+    simple = [v for v in VALUES if not isinstance(v, list | dict) or len(v) < 2]
+    simple += [[["one"]], {"k": {"j": "v"}}, "%s", "%(name)s", "%%", "line\nbreak"]
+    data = []
+    for i, value in enumerate(simple):
+        d: dict[str, Any] = {"id": f"s{i}", "meta": stamps(i)}
+        d.update({key: value for key in ("name", "email", "external_ref", *CUSTOM)})
+        data.append(d)
+    plan = RowRecords(CUSTOM)
+    assert plan.values([CustomerRow.parse(d) for d in data]) is not None  # the path taken
+    options = {"for_terminal": for_terminal}
+    expected = model_output(data, CUSTOM, "jsonl", **options)
+    assert row_output(data, CUSTOM, "jsonl", 2, **options) == expected
+    assert row_output(data, CUSTOM, "jsonl", 100, **options) == expected
+    # A page UTF-8 can hold is written without making a record.
+    writer = RecordWriter(io.StringIO(), "jsonl", [*BASE_COLUMNS, *CUSTOM], **options)
+    writer.write_many = None  # type: ignore[assignment, method-assign]
+    plain = [d for d in data if "\ud800" not in json.dumps(d, ensure_ascii=False)]
+    writer.write_rows([CustomerRow.parse(d) for d in plain], plan)
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
