@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from flowtui.api.models import CUSTOMER_BASE_KEYS, Customer, CustomerRow, text
+from flowtui.api.paging import WalkStats
 from flowtui.api.rows import iter_customer_row_pages
 from flowtui.api.service import ApiService
 from flowtui.core.textsafe import printable
@@ -358,15 +359,16 @@ async def export_customers(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (use {' or '.join(FORMATS)})")
-    # The fields, the count, the walk's first page and its newest key do not depend on each
-    # other: asked together (one round trip, not three, on a remote store).
+    # The fields, the walk's first page and its newest key do not depend on each other:
+    # asked together (one round trip, not two, on a remote store). The first page's count
+    # is the total the progress shows (no request of its own).
     fields_task = asyncio.ensure_future(service.value_fields("customers"))
-    total_task = asyncio.ensure_future(service.count_customers())
-    pages = iter_customer_row_pages(service, concurrency=concurrency)
+    stats = WalkStats()
+    pages = iter_customer_row_pages(service, concurrency=concurrency, stats=stats)
     try:
         async with contextlib.aclosing(pages):
             first = await anext(pages, None)
-            fields, total = await fields_task, await total_task
+            fields, total = await fields_task, max(stats.total, 0)
             custom_columns = [f.slug for f in fields]
             columns = [*BASE_COLUMNS, *custom_columns]
             writer = RecordWriter(out, fmt, columns, for_terminal=for_terminal, raw=raw)
@@ -382,9 +384,8 @@ async def export_customers(
                     progress(count, max(total, count))
                 page = await anext(pages, None)
     finally:
-        for task in (fields_task, total_task):
-            task.cancel()
-        await asyncio.gather(fields_task, total_task, return_exceptions=True)
+        fields_task.cancel()
+        await asyncio.gather(fields_task, return_exceptions=True)
     if progress:
         progress(count, max(total, count))
     return ExportResult(count, columns)

@@ -281,27 +281,37 @@ class Arrivals:
             self.now -= 1
 
 
-async def test_fields_count_first_page_and_newest_key_go_out_together():
+async def test_fields_first_page_and_newest_key_go_out_together_and_nothing_else_counts():
+    """The opening is one round trip: the fields, the walk's first page and its newest key
+    all on the wire at once; the progress's total is the first page's count (no request of
+    its own), and every later request is one of the walk's pages."""
     store = Store(":memory:")
     demo.seed(store, 250)  # 3 pages
     counted = Arrivals(make_sandbox(store, latency_ms=150))
     transport = httpx.ASGITransport(app=counted)
+    totals: list[tuple[int, int]] = []
     async with ApiService(
         "http://sb", CLIENT_ID, CLIENT_SECRET, transport=transport, rate_limit=None
     ) as service:
         await service.login()
         before = len(counted.seen)  # the log-in's own check of the store
-        result = await export_customers(service, io.StringIO(), "jsonl")
+        result = await export_customers(
+            service, io.StringIO(), "jsonl", progress=lambda d, t: totals.append((d, t))
+        )
     assert result.count == 250
-    opening = counted.seen[before : before + 4]
+    assert totals[0] == (0, 250) and totals[-1] == (250, 250)
+    opening = counted.seen[before : before + 3]
     assert sorted(path.split("?")[0] for path, _ in opening) == [
-        "/v2/customers",
         "/v2/customers",
         "/v2/customers",
         "/v2/flows/customers/fields",
     ]
     assert any("sort=-created_at" in path for path, _ in opening)  # the newest key
     assert any("sort=created_at" in path for path, _ in opening)  # the first page
-    # Each one still on the wire when the next arrived: one round trip, not three.
-    assert [n for _, n in opening] == [1, 2, 3, 4], counted.seen
+    # Each one still on the wire when the next arrived: one round trip, not two.
+    assert [n for _, n in opening] == [1, 2, 3], counted.seen
+    # No count of its own: after the opening, only the walk's pages (100 customers each,
+    # by created_at), never a page of one customer from the start.
+    for path, _ in counted.seen[before + 3 :]:
+        assert "page[limit]=100" in path and "sort=created_at" in path, path
     store.close()
