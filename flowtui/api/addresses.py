@@ -10,7 +10,7 @@ flat beside the base attributes, exactly as customers' do.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -83,6 +83,25 @@ class AddressCalls:
             "created", customer_id, address.id, None, address_attrs(address)
         )
         return address
+
+    async def find_lost_address(
+        self, customer_id: str, values: dict[str, Any], known: Collection[str]
+    ) -> Address | None:
+        """After a create whose answer was lost (a broken connection, a server error): the
+        customer's address, not among the ``known`` ids, that holds exactly ``values``, i.e.
+        the create that did happen, or None. Found, it is told and journaled as created, as
+        if its answer had arrived, so nobody creates it twice and undo knows it. One GET; its
+        failure is raised."""
+        for address in await self.list_addresses(customer_id):
+            if address.id in known:
+                continue
+            if all(address.value(k) == v for k, v in values.items()):
+                self._emit(Change("address", "created", address.id, address))
+                await self._journal_address(
+                    "created", customer_id, address.id, None, address_attrs(address)
+                )
+                return address
+        return None
 
     async def update_address(
         self,

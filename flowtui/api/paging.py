@@ -95,6 +95,9 @@ class WalkStats(FlightStats):
     windows: int = 0
     #: Windows cut again because they held far more than a window should.
     splits: int = 0
+    #: How many customers the walk's range held when it began (the store's count with its
+    #: first page), -1 until that page came.
+    total: int = -1
 
 
 def _stamp(customer: Keyed, key: WalkKey) -> str:
@@ -221,12 +224,13 @@ class _Walk(Generic[K]):
 
     def _check(
         self, items: list[K], lower: Term | None, hi: str | None, filters: list[Term]
-    ) -> None:
-        """Every customer inside the bounds asked for, sorted by key then id."""
+    ) -> bool:
+        """Every customer inside the bounds asked for, sorted by key then id; True when the
+        stamps are all in the store's form and rise strictly (text order is time order)."""
         key = self.key
         stamps = [_stamp(c, key) for c in items]
         if plainly_inside(stamps, lower, hi):
-            return
+            return True
         previous: tuple[str, str] | None = None
         for c in items:
             stamp = _stamp(c, key)
@@ -243,6 +247,7 @@ class _Walk(Generic[K]):
             ):
                 raise self._refuse(filters, key, "customers out of order")
             previous = (stamp, c.id)
+        return False
 
     def _check_tie(self, items: list[K], after: tuple[str, str], filters: list[Term]) -> None:
         previous = after[1]
@@ -266,6 +271,7 @@ class _Walk(Generic[K]):
         else:
             first = await self._list(filters, key, size)
         self._check(first.items, lower, self.hi, filters)
+        self.stats.total = first.total
         items = first.items
         head = _Window(self.lo, self.hi)
         self.queue.append(head)
@@ -342,12 +348,17 @@ class _Walk(Generic[K]):
         hi = w.hi
         filters = self._bounds(lower, hi)
         page = await self._list(filters, key, size)
-        self._check(page.items, lower, hi, filters)
+        rising = self._check(page.items, lower, hi, filters)
         items = page.items
         if w.after is not None and w.mode == "ge":
             # ge() repeats the ones at the boundary key already taken: skip them.
             seen = w.after
-            items = [c for c in items if (_stamp(c, key), c.id) > seen]
+            if not rising:
+                items = [c for c in items if (_stamp(c, key), c.id) > seen]
+            elif items and _stamp(items[0], key) == seen[0]:
+                # Stamps rising strictly: only the first can have the boundary key.
+                if items[0].id <= seen[1]:
+                    items = items[1:]
         w.mode = "ge"
         w.left = max(0, page.total - len(page.items))
         if w.hi != hi:

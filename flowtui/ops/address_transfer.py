@@ -28,7 +28,6 @@ from flowtui.api.addresses import ADDRESS_FLOW
 from flowtui.api.errors import ApiError, ErrorItem, NetworkError, NotFoundError, ServerError
 from flowtui.api.inflight import Lanes, gather_limited
 from flowtui.api.models import ADDRESS_ATTRS, Address, Customer, Field
-from flowtui.api.recording import address_attrs, start_write
 from flowtui.api.service import ApiService
 from flowtui.core.fields import check_value, parse_text
 from flowtui.core.textsafe import printable
@@ -365,34 +364,16 @@ async def write_address_row(service: ApiService, claimed: set[str], row: Row) ->
         address = await service.create_address(owner, row.values)
     except (NetworkError, ServerError) as lost:
         try:
-            now = await service.list_addresses(owner)
+            found = await service.find_lost_address(owner, row.values, row.known | claimed)
         except ApiError:
             note = ErrorItem("it may have been created: check the customer's addresses")
             raise type(lost)(
                 [*lost.errors, note], status=lost.status, method=lost.method, path=lost.path
             ) from None
-        same = [
-            a
-            for a in now
-            if a.id not in row.known
-            and a.id not in claimed
-            and all(a.value(k) == v for k, v in row.values.items())
-        ]
-        if not same:
+        if found is None:
             raise
-        address = same[0]
+        address = found
         row.recovered = True
-        if service.journal is not None:  # the service journals only the answers it saw
-            await start_write(
-                service.journal,
-                profile=service.profile_name,
-                resource="address",
-                action="created",
-                id=address.id,
-                after=address_attrs(address),
-                customer_id=owner,
-                on_error=service.on_journal_error,
-            )
     claimed.add(address.id)
     row.outcome = "created"
 

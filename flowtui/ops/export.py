@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from flowtui.api.models import CUSTOMER_BASE_KEYS, Customer, CustomerRow, text
+from flowtui.api.paging import WalkStats
 from flowtui.api.rows import iter_customer_row_pages
 from flowtui.api.service import ApiService
 from flowtui.core.textsafe import printable
@@ -91,6 +92,37 @@ class RowRecords:
         self.plain = not CUSTOMER_BASE_KEYS.intersection(custom_columns)
         #: A row with only these keys has no custom value outside the columns.
         self.known = CUSTOMER_BASE_KEYS | frozenset(custom_columns)
+        #: Every record is the base columns and then ``columns``, each once (see :meth:`values`).
+        self.flat = self.plain and len(self.known) == len(CUSTOMER_BASE_KEYS) + len(custom_columns)
+
+    def values(self, rows: Iterable[CustomerRow]) -> list[Any] | None:
+        """The values of :meth:`records`, record after record, column after column (base
+        columns, then ``columns``) in one flat list; None when a record would not be only
+        those columns, each once (a custom slug that is a base key or twice in ``columns``, a
+        custom key the flow does not define): then only :meth:`records` says what to write."""
+        if not self.flat:
+            return None
+        columns, known = self.columns, self.known
+        flat: list[Any] = []
+        extend = flat.extend
+        for row in rows:
+            data = row.data
+            if not data.keys() <= known:
+                return None
+            get = data.get
+            name, email, ref = get("name", ""), get("email", ""), get("external_ref")
+            extend(
+                (
+                    row.id,
+                    name if type(name) is str else text(data, "name"),
+                    email if type(email) is str else text(data, "email"),
+                    ref if isinstance(ref, str) else None,
+                    row.created_at,
+                    row.updated_at,
+                )
+            )
+            extend(map(get, columns))
+        return flat
 
     def records(self, rows: Iterable[CustomerRow]) -> list[dict[str, Any]]:
         columns, plain, known = self.columns, self.plain, self.known
@@ -206,6 +238,11 @@ class RecordWriter:
         self.safe: Callable[[str], str] = (lambda c: c) if raw else neutralise
         self.encode = json.JSONEncoder(ensure_ascii=for_terminal, separators=(",", ":")).encode
         self.ascii_encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+        #: Values one a line (see :meth:`write_rows`).
+        self.encode_lines = json.JSONEncoder(
+            ensure_ascii=for_terminal, separators=("\n", ":")
+        ).encode
+        self._template: tuple[RowRecords, str | None] | None = None
         if self.csv:
             out.write(csv_line([self.safe(c) for c in columns]))
 
@@ -250,6 +287,39 @@ class RecordWriter:
             for record in records:
                 self.write(record)
 
+    def write_rows(self, rows: list[CustomerRow], plan: RowRecords) -> None:
+        """The records ``plan`` makes of ``rows``, as :meth:`write_many` writes them (the same
+        text). JSON Lines skip the records: the page's values are encoded in one call, one
+        value a line (a line break inside a value is always escaped, so the lines are the
+        values), and set into a line per record whose keys are encoded once (a value that
+        is a list or object of two or more items has line breaks of its own: then, and when
+        ``plan`` has no flat values, the records are made and written as :meth:`write_many`
+        does)."""
+        if not rows:
+            return
+        line = None if self.csv else self._line_template(plan)
+        flat = None if line is None else plan.values(rows)
+        if line is not None and flat is not None:
+            text = self.encode_lines(flat)
+            if text.count("\n") == len(flat) - 1:
+                try:
+                    self.out.write((line * len(rows)) % tuple(text[1:-1].split("\n")))
+                    return
+                except UnicodeEncodeError:
+                    pass  # nothing was written: record by record, as write_many does
+        self.write_many(plan.records(rows))
+
+    def _line_template(self, plan: RowRecords) -> str | None:
+        """One JSON Lines record of ``plan``'s columns with ``%s`` for each value (keys as
+        the encoder writes them); None when this writer's columns are not those."""
+        if self._template is None or self._template[0] is not plan:
+            line = None
+            if self.columns == [*BASE_COLUMNS, *plan.columns]:
+                keys = [self.encode(column).replace("%", "%%") for column in self.columns]
+                line = "{" + ",".join(f"{key}:%s" for key in keys) + "}\n"
+            self._template = (plan, line)
+        return self._template[1]
+
     def _csv_lines(self, records: list[dict[str, Any]]) -> list[str]:
         columns, raw, terminal, lines = self.columns, self.raw, self.for_terminal, []
         count = len(columns)
@@ -289,33 +359,33 @@ async def export_customers(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (use {' or '.join(FORMATS)})")
-    # The fields, the count, the walk's first page and its newest key do not depend on each
-    # other: asked together (one round trip, not three, on a remote store).
+    # The fields, the walk's first page and its newest key do not depend on each other:
+    # asked together (one round trip, not two, on a remote store). The first page's count
+    # is the total the progress shows (no request of its own).
     fields_task = asyncio.ensure_future(service.value_fields("customers"))
-    total_task = asyncio.ensure_future(service.count_customers())
-    pages = iter_customer_row_pages(service, concurrency=concurrency)
+    stats = WalkStats()
+    pages = iter_customer_row_pages(service, concurrency=concurrency, stats=stats)
     try:
         async with contextlib.aclosing(pages):
             first = await anext(pages, None)
-            fields, total = await fields_task, await total_task
+            fields, total = await fields_task, max(stats.total, 0)
             custom_columns = [f.slug for f in fields]
             columns = [*BASE_COLUMNS, *custom_columns]
             writer = RecordWriter(out, fmt, columns, for_terminal=for_terminal, raw=raw)
-            records = RowRecords(custom_columns).records
+            plan = RowRecords(custom_columns)
             count = 0
             if progress:
                 progress(0, total)
             page = first
             while page is not None:
-                writer.write_many(records(page))
+                writer.write_rows(page, plan)
                 count += len(page)
                 if progress:
                     progress(count, max(total, count))
                 page = await anext(pages, None)
     finally:
-        for task in (fields_task, total_task):
-            task.cancel()
-        await asyncio.gather(fields_task, total_task, return_exceptions=True)
+        fields_task.cancel()
+        await asyncio.gather(fields_task, return_exceptions=True)
     if progress:
         progress(count, max(total, count))
     return ExportResult(count, columns)

@@ -234,3 +234,37 @@ async def test_with_a_journal_a_write_reads_first_unless_given_before(wire, tmp_
     ]
     assert records[0]["before"]["city"] == "Eagleton"
     assert (records[1]["before"], records[1]["after"]) == ({"city": "Pawnee"}, {"city": "Eagleton"})
+
+
+async def test_a_lost_create_is_found_told_and_journaled_once(wire, tmp_path):
+    # A create whose answer was lost: the address the store made is the one not known
+    # before that holds exactly the values sent; an identical address known before is not it.
+    journal = Journal(tmp_path / "journal.jsonl")
+    async with ApiService(
+        BASE, CLIENT_ID, CLIENT_SECRET, rate_limit=None, transport=wire, journal=journal
+    ) as svc:
+        await add_address_flow(svc)
+        ron = await svc.create_customer(name="Ron", email="ron@example.com")
+        older = await svc.create_address(ron.id, RON)
+        made = await svc.create_address(ron.id, RON)  # as if its answer had been lost
+        other = await svc.create_address(ron.id, {**RON, "name": "Work"})
+        changes: list[Change] = []
+        svc.subscribe(changes.append)
+        before = len(journal.entries())
+
+        found = await svc.find_lost_address(ron.id, RON, {older.id, other.id})
+        assert found == made
+        assert [(c.action, c.id, c.item) for c in changes] == [("created", made.id, made)]
+        record = journal.entries()[0]
+        assert len(journal.entries()) == before + 1
+        assert (record["action"], record["id"], record["customer_id"]) == (
+            "created",
+            made.id,
+            ron.id,
+        )
+        assert record["after"]["line_1"] == RON["line_1"]
+
+        # Nothing new with those values: None, nothing told, nothing journaled.
+        assert await svc.find_lost_address(ron.id, RON, {older.id, made.id, other.id}) is None
+        assert await svc.find_lost_address(ron.id, {**RON, "city": "Eagleton"}, set()) is None
+        assert len(changes) == 1 and len(journal.entries()) == before + 1

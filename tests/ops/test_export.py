@@ -427,3 +427,40 @@ def test_a_reader_that_stops_early_is_no_error(shop):
     assert json.loads(first)["id"] == shop.ids()[0]
     assert proc.returncode == 0, err
     assert b"Traceback" not in err and b"Exception ignored" not in err
+
+
+PARSE_PROBE = """
+import sys
+import flowtui.cli
+command = sys.argv[1] if sys.argv[1] != "-" else None  # "-": the parser of every command
+args = flowtui.cli.build_parser(command).parse_args(sys.argv[2:])
+print(sorted((k, str(v)) for k, v in vars(args).items() if k != "handler"))
+print(args.handler.__wrapped__.__qualname__)
+print(" ".join(sorted(m for m in sys.modules if m.startswith("flowtui.cli."))))
+"""
+
+
+def test_the_export_command_line_loads_only_its_own_command_module():
+    """``flowtui export ...`` parses as with every command there (what ``main`` does with a
+    line that begins with a command), without compiling and running the other commands'
+    modules (a tenth of the export's start-up)."""
+    argv = ["export", "customers", "--format", "csv", "-o", "x.csv", "--profile", "shop"]
+
+    def probe(command: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", PARSE_PROBE, command, *argv],
+            cwd=REPO.parent,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.splitlines()
+
+    alone, whole = probe("export"), probe("-")
+    assert alone[:2] == whole[:2] and alone[1] == "run_export"
+    assert "flowtui.cli.schema" in whole[2].split()  # the probe sees what is loaded
+    assert "flowtui.cli.transfer" in alone[2].split()
+    assert not {"flowtui.cli.schema", "flowtui.cli.profile", "flowtui.cli.index"} & set(
+        alone[2].split()
+    )

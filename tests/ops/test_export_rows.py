@@ -108,14 +108,27 @@ def model_output(data: list[dict[str, Any]], columns: list[str], fmt: str, **opt
 
 
 def row_output(
-    data: list[dict[str, Any]], columns: list[str], fmt: str, page: int, **options
+    data: list[dict[str, Any]],
+    columns: list[str],
+    fmt: str,
+    page: int,
+    *,
+    by_rows: bool = True,
+    **options: Any,
 ) -> bytes:
+    """What the export writes of ``data`` a page at a time: ``write_rows`` (the export's
+    path: JSON Lines from the page's values, when it can), or ``write_many`` of the
+    records (``by_rows=False``)."""
     sink = io.BytesIO()
     out = io.TextIOWrapper(sink, encoding="utf-8", newline="")
     writer = RecordWriter(out, fmt, [*BASE_COLUMNS, *columns], **options)
-    records = RowRecords(columns).records
+    plan = RowRecords(columns)
     for at in range(0, len(data), page):
-        writer.write_many(records([CustomerRow.parse(d) for d in data[at : at + page]]))
+        rows = [CustomerRow.parse(d) for d in data[at : at + page]]
+        if by_rows:
+            writer.write_rows(rows, plan)
+        else:
+            writer.write_many(plan.records(rows))
     out.flush()
     return sink.getvalue()
 
@@ -126,8 +139,13 @@ def row_output(
 )
 @pytest.mark.parametrize(
     "columns",
-    [CUSTOM, [], ["tier", "name", "password", "created_at", "id", "notes", "stray"]],
-    ids=["flow", "no-fields", "slugs-that-are-base-keys"],
+    [
+        CUSTOM,
+        [],
+        ["tier", "name", "password", "created_at", "id", "notes", "stray"],
+        ["tier", "notes", "tier", "100%s", "%(x)s", "flag"],
+    ],
+    ids=["flow", "no-fields", "slugs-that-are-base-keys", "slugs-twice-and-percent"],
 )
 def test_the_rows_path_writes_what_the_model_path_writes(fmt, options, columns):
     data = customers()
@@ -135,6 +153,32 @@ def test_the_rows_path_writes_what_the_model_path_writes(fmt, options, columns):
     assert expected  # the comparison is about something
     for page in (1, 7, 100):  # one record a write, pages with and without a surrogate
         assert row_output(data, columns, fmt, page, **options) == expected
+        assert row_output(data, columns, fmt, page, by_rows=False, **options) == expected
+
+
+@pytest.mark.parametrize("for_terminal", [False, True])
+def test_json_lines_from_a_page_of_values_are_what_the_model_path_writes(for_terminal):
+    """Pages the one-encode path takes (no value a list or object of two items or more, no
+    custom key outside the flow's): each page of two customers, every hostile value in
+    every column, against the model path."""
+    simple = [v for v in VALUES if not isinstance(v, list | dict) or len(v) < 2]
+    simple += [[["one"]], {"k": {"j": "v"}}, "%s", "%(name)s", "%%", "line\nbreak"]
+    data = []
+    for i, value in enumerate(simple):
+        d: dict[str, Any] = {"id": f"s{i}", "meta": stamps(i)}
+        d.update({key: value for key in ("name", "email", "external_ref", *CUSTOM)})
+        data.append(d)
+    plan = RowRecords(CUSTOM)
+    assert plan.values([CustomerRow.parse(d) for d in data]) is not None  # the path taken
+    options = {"for_terminal": for_terminal}
+    expected = model_output(data, CUSTOM, "jsonl", **options)
+    assert row_output(data, CUSTOM, "jsonl", 2, **options) == expected
+    assert row_output(data, CUSTOM, "jsonl", 100, **options) == expected
+    # A page UTF-8 can hold is written without making a record.
+    writer = RecordWriter(io.StringIO(), "jsonl", [*BASE_COLUMNS, *CUSTOM], **options)
+    writer.write_many = None  # type: ignore[assignment, method-assign]
+    plain = [d for d in data if "\ud800" not in json.dumps(d, ensure_ascii=False)]
+    writer.write_rows([CustomerRow.parse(d) for d in plain], plan)
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
@@ -237,27 +281,37 @@ class Arrivals:
             self.now -= 1
 
 
-async def test_fields_count_first_page_and_newest_key_go_out_together():
+async def test_fields_first_page_and_newest_key_go_out_together_and_nothing_else_counts():
+    """The opening is one round trip: the fields, the walk's first page and its newest key
+    all on the wire at once; the progress's total is the first page's count (no request of
+    its own), and every later request is one of the walk's pages."""
     store = Store(":memory:")
     demo.seed(store, 250)  # 3 pages
     counted = Arrivals(make_sandbox(store, latency_ms=150))
     transport = httpx.ASGITransport(app=counted)
+    totals: list[tuple[int, int]] = []
     async with ApiService(
         "http://sb", CLIENT_ID, CLIENT_SECRET, transport=transport, rate_limit=None
     ) as service:
         await service.login()
         before = len(counted.seen)  # the log-in's own check of the store
-        result = await export_customers(service, io.StringIO(), "jsonl")
+        result = await export_customers(
+            service, io.StringIO(), "jsonl", progress=lambda d, t: totals.append((d, t))
+        )
     assert result.count == 250
-    opening = counted.seen[before : before + 4]
+    assert totals[0] == (0, 250) and totals[-1] == (250, 250)
+    opening = counted.seen[before : before + 3]
     assert sorted(path.split("?")[0] for path, _ in opening) == [
-        "/v2/customers",
         "/v2/customers",
         "/v2/customers",
         "/v2/flows/customers/fields",
     ]
     assert any("sort=-created_at" in path for path, _ in opening)  # the newest key
     assert any("sort=created_at" in path for path, _ in opening)  # the first page
-    # Each one still on the wire when the next arrived: one round trip, not three.
-    assert [n for _, n in opening] == [1, 2, 3, 4], counted.seen
+    # Each one still on the wire when the next arrived: one round trip, not two.
+    assert [n for _, n in opening] == [1, 2, 3], counted.seen
+    # No count of its own: after the opening, only the walk's pages (100 customers each,
+    # by created_at), never a page of one customer from the start.
+    for path, _ in counted.seen[before + 3 :]:
+        assert "page[limit]=100" in path and "sort=created_at" in path, path
     store.close()

@@ -20,6 +20,7 @@ from flowtui.config.secrets import secret_store
 from flowtui.ops.connect import service_for
 from flowtui.sandbox.server import BackgroundServer
 from flowtui.ui.app import FlowApp
+from flowtui.ui.screens.address_editor import AddressEditorScreen
 from flowtui.ui.screens.customer_editor import EditCustomerScreen
 from flowtui.ui.screens.dialogs import ConfirmDialog
 from flowtui.ui.screens.forms import NewCustomerScreen
@@ -27,6 +28,14 @@ from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.widgets.flows import FlowsView
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.ui.conftest import seeded_sandbox, until, wait_for_customers
+from tests.ui.test_addresses import (
+    customer_without_addresses,
+    open_addresses,
+    open_form,
+    pick_country,
+    stored_addresses,
+)
+from tests.ui.test_customer_editor import type_into
 from tests.ui.test_forms import editor, form_ready
 
 
@@ -130,6 +139,65 @@ async def test_create_saved_again_after_a_lost_answer(live) -> None:
         assert isinstance(app.screen, MainScreen), form_message(app)
     rows, _ = sandbox.state.store.list_customers([], ("created_at", False), 1000, 0)
     assert [r["name"] for r in rows if r["email"] == "leslie@pawnee.example"] == ["Leslie Knope"]
+
+
+async def fill_address(pilot: Any) -> None:
+    for key, text in [("first_name", "Ann"), ("last_name", "Perkins"), ("line_1", "2 Elm St")]:
+        await type_into(pilot, key, text, paste=True)
+    await type_into(pilot, "postcode", "46002", paste=True)
+    await pick_country(pilot, "germ")
+
+
+async def test_an_address_created_although_its_answer_was_lost_is_found(live) -> None:
+    # The store made the address, then the connection broke: the editor looks among the
+    # customer's addresses it did not know (one GET) and closes as saved; an identical
+    # address the customer already had is not taken for it.
+    sandbox, url = live
+    app = app_for(url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = await wait_for_customers(pilot)
+        customer = await customer_without_addresses(sandbox, view)
+        listing = await open_addresses(pilot)
+        await open_form(pilot, "n")
+        await fill_address(pilot)
+        await save(pilot)  # the twin, saved normally
+        await until(pilot, lambda: app.screen is listing and len(listing.addresses) == 1)
+        twin = listing.addresses[0]
+        dropped = await drop_first(pilot, sandbox, "POST")
+        await open_form(pilot, "n")
+        await fill_address(pilot)
+        await save(pilot)
+        assert dropped == [f"/v2/customers/{customer.id}/addresses"]
+        await until(pilot, lambda: app.screen is listing and len(listing.addresses) == 2)
+        made = listing.addresses[1]
+    stored = await stored_addresses(sandbox, customer.id)
+    assert [a["id"] for a in stored] == [twin.id, made.id]
+    assert all(a["last_name"] == "Perkins" for a in stored)
+
+
+async def test_an_address_not_created_when_its_answer_was_lost_can_be_saved_again(live) -> None:
+    sandbox, url = live
+    app = app_for(url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = await wait_for_customers(pilot)
+        customer = await customer_without_addresses(sandbox, view)
+        listing = await open_addresses(pilot)
+        await open_form(pilot, "n")
+        await fill_address(pilot)
+
+        async def refuse_posts(request: httpx.Request) -> None:
+            sandbox.state.config.fault_rate = 1.0 if request.method == "POST" else 0.0
+
+        app.service.client.event_hooks["request"].append(refuse_posts)
+        await save(pilot)
+        app.service.client.event_hooks["request"].remove(refuse_posts)
+        sandbox.state.config.fault_rate = 0.0
+        assert isinstance(app.screen, AddressEditorScreen)
+        assert "no new address like this one, so saving again is safe" in form_message(app)
+        assert await stored_addresses(sandbox, customer.id) == []
+        await save(pilot)
+        await until(pilot, lambda: app.screen is listing and len(listing.addresses) == 1)
+    assert len(await stored_addresses(sandbox, customer.id)) == 1
 
 
 async def test_delete_again_after_a_lost_answer(live) -> None:

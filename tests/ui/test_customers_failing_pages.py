@@ -18,11 +18,14 @@ REFUSAL = b'{"errors": [{"status": 400, "title": "Bad Request", "detail": "page 
 
 
 class Refusing:
-    """The recorded sandbox, refusing (400: not retried) the customer pages at ``offsets``."""
+    """The recorded sandbox, refusing (400: not retried) the customer pages at ``offsets``;
+    while ``hold`` is set and not yet released, a refusal waits for it first (a request
+    still on its way, for as long as the test needs, however slow the machine)."""
 
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
         self.offsets: set[int] = set()
+        self.hold: asyncio.Event | None = None
 
     @property
     def state(self):
@@ -35,6 +38,8 @@ class Refusing:
                 f"page[offset]={o}&" in query + "&" for o in self.offsets
             ):
                 await asyncio.sleep(self.state.config.latency_ms / 1000)  # as far away
+                if self.hold is not None:
+                    await self.hold.wait()
                 headers = [(b"content-type", b"application/json")]
                 await send({"type": "http.response.start", "status": 400, "headers": headers})
                 await send({"type": "http.response.body", "body": REFUSAL})
@@ -83,20 +88,24 @@ async def test_a_failed_prefetch_is_asked_again_and_its_failure_shown(far, laten
 
 @pytest.mark.parametrize("latency", LATENCIES)
 async def test_a_prefetch_failing_while_the_user_waits_for_it_is_shown(far, latency):
-    app, recorder, refusing = refusing_app(far, latency)
+    app, _, refusing = refusing_app(far, latency)
     async with app.run_test(size=(120, 36)) as pilot:
         view = await wait_for_customers(pilot)
-        recorder.state.config.latency_ms = 300 + latency  # page 3 ahead still on its way
-        refusing.offsets = {200}
+        # Page 3 ahead is held on its way until the key that waits for it is pressed (a
+        # latency standing in for that once let the refusal land first on a loaded machine).
+        refusing.offsets, refusing.hold = {200}, asyncio.Event()
         await pilot.press("pagedown")
         await until(pilot, lambda: view.fetcher.background is not None)
+        sent = view.fetcher.sent
         await pilot.press("pagedown")  # waits for the prefetch on its way, which fails
+        await until(pilot, lambda: view.fetcher.waiting == 1)
+        assert view.fetcher.sent == sent and view.state != "error"  # no request of its own
+        refusing.hold.set()
         await until(pilot, lambda: view.state == "error")
         await settle(pilot)
         assert status(app).startswith("Could not load customers:")
         assert any("page refused" in t for t in toasts(app))
-        refusing.offsets = set()
-        recorder.state.config.latency_ms = latency
+        refusing.offsets, refusing.hold = set(), None
         await pilot.press("pagedown")
         await until(pilot, lambda: view.state == "loaded" and view.page.offset == 200)
         await settle(pilot)

@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
-from flowtui.api.errors import ApiError, NotFoundError
+from flowtui.api.errors import ApiError, NetworkError, NotFoundError, ServerError
 from flowtui.api.models import ADDRESS_ATTRS, Address, Customer, Field
 from flowtui.api.service import Change
 from flowtui.ui.logic import addresses as L
@@ -73,10 +73,18 @@ class AddressEditorScreen(FormScreen):
     """
     FIELDS_FLOW = "addresses"
 
-    def __init__(self, customer: Customer, address: Address | None = None) -> None:
+    def __init__(
+        self,
+        customer: Customer,
+        address: Address | None = None,
+        known: frozenset[str] | None = None,
+    ) -> None:
         super().__init__()
         self.customer = customer
         self.original = address
+        #: The ids of the customer's addresses when the form opened (None: not known): a
+        #: create whose answer is lost is looked for among the others.
+        self.known = known
         self.TITLE_TEXT = "Edit address" if address is not None else "New address"
 
     def on_mount(self) -> None:
@@ -85,14 +93,18 @@ class AddressEditorScreen(FormScreen):
 
     @classmethod
     def opening(
-        cls, app: App[Any], customer: Customer, address: Address | None = None
+        cls,
+        app: App[Any],
+        customer: Customer,
+        address: Address | None = None,
+        known: frozenset[str] | None = None,
     ) -> AddressEditorScreen:
         """The editor to push: the kept one, filled for ``customer`` and ``address`` (None:
-        a new one), or a new one."""
-        screen = cls.kept(app, lambda: cls(customer, address))
+        a new one, ``known`` the ids of the customer's addresses), or a new one."""
+        screen = cls.kept(app, lambda: cls(customer, address, known))
         assert isinstance(screen, cls)
         if screen.is_running:
-            screen.customer, screen.original = customer, address
+            screen.customer, screen.original, screen.known = customer, address, known
             screen.TITLE_TEXT = "Edit address" if address is not None else "New address"
             screen.reopen()
         return screen
@@ -132,12 +144,42 @@ class AddressEditorScreen(FormScreen):
             await self.update(self.original, values)
 
     async def create(self, values: dict[str, Any]) -> None:
+        sent = L.creation(values)
         try:
-            address = await self.flow_app.api.create_address(self.customer.id, L.creation(values))
+            address = await self.flow_app.api.create_address(self.customer.id, sent)
+        except (NetworkError, ServerError) as lost:
+            found = await self.find_lost(sent, lost)
+            if found is None:
+                return
+            address = found
         except Exception as exc:
             return self.failed(exc)
         self.notify(f"Added address {address.summary()}", markup=False, timeout=3)
         self.dismiss(address)
+
+    async def find_lost(self, sent: dict[str, Any], lost: ApiError) -> Address | None:
+        """The create's answer was lost (the connection broke after sending, or a server
+        error): the address it made after all, when the customer now has one the form did
+        not know holding exactly what was sent (one GET), so that saving again cannot make
+        it twice. Else None, with the failure said under the form."""
+        maybe_made = isinstance(lost, ServerError) or getattr(lost, "maybe_sent", False)
+        if self.known is None or not maybe_made:
+            self.failed(lost)
+            return None
+        try:
+            found = await self.flow_app.api.find_lost_address(self.customer.id, sent, self.known)
+        except ApiError:
+            self.failed(lost)  # could not look: its message says to check before trying again
+            return None
+        if found is None:
+            self.failed(lost)
+            title = lost.errors[0].title if lost.errors else lost.kind
+            self.message(
+                f"Not saved ({title}). The customer has no new address like this one, so "
+                "saving again is safe.",
+                error=True,
+            )
+        return found
 
     async def update(self, original: Address, values: dict[str, Any]) -> None:
         service = self.flow_app.api
@@ -362,7 +404,8 @@ class AddressesScreen(BaseModal):
                 severity="warning",
             )
             return
-        self.app.push_screen(AddressEditorScreen.opening(self.app, self.customer))
+        known = frozenset(a.id for a in self.addresses) if self.loaded else None
+        self.app.push_screen(AddressEditorScreen.opening(self.app, self.customer, known=known))
 
     def action_edit(self) -> None:
         address = self.highlighted()
