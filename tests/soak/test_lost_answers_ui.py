@@ -26,7 +26,7 @@ from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.widgets.flows import FlowsView
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
-from tests.ui.conftest import seeded_sandbox, until, wait_for_customers
+from tests.ui.conftest import seeded_sandbox, until, wait_for_customers, workers_done
 from tests.ui.test_forms import editor, form_ready
 
 
@@ -65,7 +65,7 @@ async def drop_first(pilot: Any, sandbox: Any, method: str) -> list[str]:
     flows = main.query_one(FlowsView)
     flows.ensure_loaded()
     await until(pilot, lambda: flows.state != "loading")
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await pilot.pause()
     dropped: list[str] = []
 

@@ -24,6 +24,7 @@ from tests.ui.conftest import (
     seeded_sandbox,
     until,
     wait_for_customers,
+    workers_done,
 )
 
 BIG = 10_300
@@ -46,7 +47,7 @@ def cell_texts(view, column: str) -> list[str]:
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

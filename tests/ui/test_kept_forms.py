@@ -14,7 +14,7 @@ from flowtui.ui.screens.address_editor import AddressEditorScreen, AddressesScre
 from flowtui.ui.screens.customer_editor import EditCustomerScreen
 from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.main import MainScreen
-from tests.ui.conftest import logged_in_app, raw_get, until, wait_for_customers
+from tests.ui.conftest import logged_in_app, raw_get, until, wait_for_customers, workers_done
 from tests.ui.test_customer_editor import open_editor, type_into
 from tests.ui.test_forms import editor, field_error, form_ready, open_new_customer
 from tests.ui.test_typeahead import CTRL_S, LATENCIES, burst, settled
@@ -135,7 +135,7 @@ async def test_a_changed_flow_builds_a_new_form(sandbox):
         await discard(pilot)
         flow = next(f for f in await app.api.list_flows() if f.slug == "customers")
         await app.api.create_field(flow, name="Shoe size", slug="shoe_size", field_type="integer")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         second = await open_editor(pilot)
         assert "shoe_size" in [s.key for s in second.specs]
         assert "shoe_size" not in [s.key for s in first.specs] or second is first
