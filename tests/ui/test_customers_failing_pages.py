@@ -23,6 +23,8 @@ class Refusing:
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
         self.offsets: set[int] = set()
+        #: When given, a refusal waits for it to be set (else for the store's latency).
+        self.held: asyncio.Event | None = None
 
     @property
     def state(self):
@@ -34,7 +36,10 @@ class Refusing:
             if any(f"page%5Boffset%5D={o}&" in query + "&" for o in self.offsets) or any(
                 f"page[offset]={o}&" in query + "&" for o in self.offsets
             ):
-                await asyncio.sleep(self.state.config.latency_ms / 1000)  # as far away
+                if self.held is not None:
+                    await self.held.wait()
+                else:
+                    await asyncio.sleep(self.state.config.latency_ms / 1000)  # as far away
                 headers = [(b"content-type", b"application/json")]
                 await send({"type": "http.response.start", "status": 400, "headers": headers})
                 await send({"type": "http.response.body", "body": REFUSAL})
@@ -83,20 +88,23 @@ async def test_a_failed_prefetch_is_asked_again_and_its_failure_shown(far, laten
 
 @pytest.mark.parametrize("latency", LATENCIES)
 async def test_a_prefetch_failing_while_the_user_waits_for_it_is_shown(far, latency):
-    app, recorder, refusing = refusing_app(far, latency)
+    app, _, refusing = refusing_app(far, latency)
     async with app.run_test(size=(120, 36)) as pilot:
         view = await wait_for_customers(pilot)
-        recorder.state.config.latency_ms = 300 + latency  # page 3 ahead still on its way
+        # Page 3 ahead stays on its way until released: a fixed delay (300 ms) could run out
+        # before a busy machine's test saw it, or pressed the next key.
+        refusing.held = asyncio.Event()
         refusing.offsets = {200}
         await pilot.press("pagedown")
         await until(pilot, lambda: view.fetcher.background is not None)
-        await pilot.press("pagedown")  # waits for the prefetch on its way, which fails
+        await pilot.press("pagedown")  # waits for the prefetch on its way ...
+        await until(pilot, lambda: view.fetcher.waiting == 1)
+        refusing.held.set()  # ... which fails
         await until(pilot, lambda: view.state == "error")
         await settle(pilot)
         assert status(app).startswith("Could not load customers:")
         assert any("page refused" in t for t in toasts(app))
         refusing.offsets = set()
-        recorder.state.config.latency_ms = latency
         await pilot.press("pagedown")
         await until(pilot, lambda: view.state == "loaded" and view.page.offset == 200)
         await settle(pilot)
