@@ -238,6 +238,8 @@ async def test_an_open_while_the_form_is_composed_ahead_gets_one_of_its_own(sand
         name = EditCustomerScreen.kept_name()
         if app.is_screen_installed(name):  # composed ahead already: start again
             kept = app.get_screen(name)
+            # Once it is composed: removed half-way (a busy machine), its on_mount failed.
+            await until(pilot, lambda: kept.inputs_shown, timeout=30)
             app.uninstall_screen(name)
             await kept.remove()
         customer = view.highlighted()
