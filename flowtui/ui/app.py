@@ -354,16 +354,21 @@ class FlowApp(SessionApp):
         composed (1.5 s after start) closed it half-mounted, and the ``on_mount`` of its
         widgets (Textual's own Select among them) failed on children that never came, or
         its first input took the focus after the stack was gone: a traceback and exit status
-        1 (tests/ui/test_quit.py)."""
-        for name, screen in list(self._installed_screens.items()):
-            if not name.startswith(KEPT_FORMS) or not isinstance(screen, Screen):
-                continue
-            if screen in self.screen_stack or not screen.is_running:
-                continue  # open: Textual prunes it with the stack
-            self.uninstall_screen(name)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(screen._mounted_event.wait(), SHUTDOWN_WAIT)
-            await screen.remove()
+        1 (tests/ui/test_quit.py). A form registered but not started yet counts too, and so
+        does one composed ahead while this waits (the main screen's timer may fire)."""
+        while ahead := [
+            (name, screen)
+            for name, screen in self._installed_screens.items()
+            if name.startswith(KEPT_FORMS)
+            and isinstance(screen, Screen)
+            and screen._task is not None  # registered (a form only installed never ran)
+            and screen not in self.screen_stack  # open: Textual prunes it with the stack
+        ]:
+            for name, screen in ahead:
+                self.uninstall_screen(name)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(screen._mounted_event.wait(), SHUTDOWN_WAIT)
+                await screen.remove()
 
     def on_unmount(self) -> None:
         self.close_index()
