@@ -103,8 +103,20 @@ async def until(pilot, predicate: Callable[[], Any], timeout: float = 10.0) -> N
         await pilot.pause(0.02)
 
 
+async def workers_done(app) -> None:
+    """Until every worker has finished, also one started meanwhile; one cancelled meanwhile
+    (a prefetch given up, an exclusive worker replaced) has finished too (Textual's
+    ``wait_for_complete`` raises WorkerCancelled for it)."""
+    from textual.worker import WorkerCancelled
+
+    while running := [w for w in app.workers if not w.is_finished]:
+        for worker in running:
+            with contextlib.suppress(WorkerCancelled):
+                await worker.wait()
+
+
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 
@@ -383,7 +395,11 @@ async def search_local(app, pilot) -> None:
     await keys(pilot, "escape")
     await settle(pilot)
     SANDBOX_CONFIG.latency_ms = 60_000  # the store's answer is held until the app exits
-    await pilot.press("slash", *"knope", "enter")
+    await pilot.press("slash")
+    # At once, not key by key: on a busy machine the search box's debounce could fire
+    # between two keys and search (locally too) for a part of the word first.
+    await type_text(pilot, "knope")
+    await pilot.press("enter")
     status = view.query_one("#customers-status")
     await until(pilot, lambda: str(status.render()).startswith("local index:"))
     await pilot.pause()
@@ -563,7 +579,7 @@ async def fresh_main_screen(app, pilot) -> None:
     while len(app.screen_stack) > 1:
         await app.pop_screen()
     app.clear_notifications()
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await app.push_screen(MainScreen(app.resolved.profile, bool(app.service.is_sandbox)))
     await settle(pilot)
 

@@ -5,6 +5,7 @@ refused" back to the login screen. Screens live in ``flowtui/ui/screens/``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 from collections.abc import Callable, Iterable
@@ -16,6 +17,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
 from textual.widgets import Label
 
 from flowtui.api.advice import explain
@@ -34,6 +36,11 @@ from flowtui.ui.session import SessionApp
 from flowtui.ui.widgets.safe import install_terminal_guard
 
 ServiceFactory = Callable[..., ApiService]
+
+#: The names the forms composed ahead are installed under (``FormScreen.kept_name``).
+KEPT_FORMS = "flowtui.kept."
+#: Seconds the exit waits for a form still being composed ahead to finish mounting.
+SHUTDOWN_WAIT = 5.0
 
 __all__ = ["FlowApp", "SplashScreen", "freeze_heap", "resolve_at_start"]
 
@@ -339,6 +346,35 @@ class FlowApp(SessionApp):
 
     async def action_quit(self) -> None:
         self.exit()
+
+    async def _shutdown(self) -> None:
+        await self._close_forms_ahead()
+        await super()._shutdown()
+
+    async def _close_forms_ahead(self) -> None:
+        """Close the forms composed ahead (``FormScreen.compose_ahead``) that are not open,
+        once they have finished mounting, before Textual shuts the app down.
+
+        Textual prunes the screens on the stack at exit and then closes every other node
+        as it comes. A form composed ahead is on no stack: quitting while it was still being
+        composed (1.5 s after start) closed it half-mounted, and the ``on_mount`` of its
+        widgets (Textual's own Select among them) failed on children that never came, or
+        its first input took the focus after the stack was gone: a traceback and exit status
+        1 (tests/ui/test_quit.py). A form registered but not started yet counts too, and so
+        does one composed ahead while this waits (the main screen's timer may fire)."""
+        while ahead := [
+            (name, screen)
+            for name, screen in self._installed_screens.items()
+            if name.startswith(KEPT_FORMS)
+            and isinstance(screen, Screen)
+            and screen._task is not None  # registered (a form only installed never ran)
+            and screen not in self.screen_stack  # open: Textual prunes it with the stack
+        ]:
+            for name, screen in ahead:
+                self.uninstall_screen(name)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(screen._mounted_event.wait(), SHUTDOWN_WAIT)
+                await screen.remove()
 
     def on_unmount(self) -> None:
         self.close_index()

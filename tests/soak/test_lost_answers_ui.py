@@ -27,7 +27,7 @@ from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.widgets.flows import FlowsView
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
-from tests.ui.conftest import seeded_sandbox, until, wait_for_customers
+from tests.ui.conftest import seeded_sandbox, until, wait_for_customers, workers_done
 from tests.ui.test_addresses import (
     customer_without_addresses,
     open_addresses,
@@ -74,7 +74,7 @@ async def drop_first(pilot: Any, sandbox: Any, method: str) -> list[str]:
     flows = main.query_one(FlowsView)
     flows.ensure_loaded()
     await until(pilot, lambda: flows.state != "loading")
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await pilot.pause()
     dropped: list[str] = []
 

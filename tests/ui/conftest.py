@@ -9,15 +9,19 @@ leave the process.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+from textual._xterm_parser import XTermParser
+from textual.app import App
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerCancelled
 
 from flowtui.config.profiles import Profile, ProfileStore
 from flowtui.config.resolve import Resolved
@@ -134,11 +138,51 @@ def customers_loaded(app: FlowApp) -> bool:
     return view.page is not None and view.table.row_count > 0
 
 
+async def workers_done(app: App[Any]) -> None:
+    """Until every worker of ``app`` has finished, also one started meanwhile.
+
+    A worker cancelled meanwhile (a page load replaced by the next key's, a prefetch given up
+    for the page asked for, an exclusive worker started again) has finished too: Textual's
+    ``wait_for_complete`` raises ``WorkerCancelled`` for it instead, so a test that waited
+    with it failed whenever a cancellation fell inside its wait (on a busy machine, now and
+    then). A worker that failed still raises ``WorkerFailed``."""
+    while True:
+        running = [worker for worker in app.workers if not worker.is_finished]
+        if not running:
+            return
+        for worker in running:
+            with contextlib.suppress(WorkerCancelled):
+                await worker.wait()
+
+
+async def settle(pilot: Pilot) -> None:
+    """Until the app's workers are done (:func:`workers_done`), then one more frame."""
+    await workers_done(pilot.app)
+    await pilot.pause()
+
+
 async def wait_for_customers(pilot: Pilot) -> CustomersView:
     await until(pilot, lambda: customers_loaded(pilot.app))
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
     return customers_view(pilot.app)
+
+
+async def type_burst(pilot: Pilot, data: str) -> None:
+    """Type ``data`` as a terminal sends it ("\\r" enter, "\\x7f" backspace) in one burst,
+    and wait until the app has handed out every key of it.
+
+    Every event Textual's own terminal parser makes of ``data`` is queued on the app at once,
+    as the keys of a fast typist (or of an SSH link) arrive. Pilot's ``press`` instead lets
+    the app go idle after each key: on a busy machine that took longer than the search box's
+    debounce (0.3 s) now and then, so a search went out for "kn" before "knope" was typed."""
+    app = pilot.app
+    assert isinstance(app, FlowApp)
+    events = list(XTermParser().feed(data))
+    expected = app.typeahead.delivered + len(events)
+    for event in events:
+        event.set_sender(app)
+        app.post_message(event)
+    await until(pilot, lambda: app.typeahead.delivered >= expected and app.typeahead.idle)
 
 
 def raw_client(sandbox_app: Any) -> httpx.AsyncClient:

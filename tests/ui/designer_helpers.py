@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Input
 
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.widgets.flows import FlowsView
-from tests.ui.conftest import until
+from tests.ui.conftest import until, workers_done
 
 
 def designer(app) -> FlowsView:
@@ -15,7 +15,7 @@ def designer(app) -> FlowsView:
 
 
 async def settle(pilot: Pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

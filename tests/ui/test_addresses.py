@@ -24,7 +24,7 @@ from flowtui.ui.widgets.customers.addresses import AddressesBlock
 from flowtui.ui.widgets.form import FieldEditor
 from tests.conftest import make_sandbox
 from tests.hostile import CATALOGUE
-from tests.ui.conftest import logged_in_app, raw_get, until, wait_for_customers
+from tests.ui.conftest import logged_in_app, raw_get, until, wait_for_customers, workers_done
 from tests.ui.designer_helpers import open_designer, select_flow, settle
 from tests.ui.designer_helpers import type_into as designer_type
 from tests.ui.test_customer_editor import raw, record_requests, type_into
@@ -106,7 +106,7 @@ async def customer_without_addresses(sandbox: Any, view: Any) -> Customer:
     customer = view.highlighted()
     for a in await stored_addresses(sandbox, customer.id):
         await raw(sandbox, "DELETE", f"/v2/customers/{customer.id}/addresses/{a['id']}")
-    await view.app.workers.wait_for_complete()
+    await workers_done(view.app)
     view.query_one(AddressesBlock).cache.clear()
     return customer
 
@@ -148,7 +148,7 @@ async def pick_country(pilot: Any, typed: str, downs: int = 0) -> None:
 
 async def back_to_list(pilot: Any, screen: AddressesScreen) -> None:
     await until(pilot, lambda: pilot.app.screen is screen)
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 
@@ -253,7 +253,7 @@ async def test_the_detail_pane_lists_addresses_and_a_highlight_move_back_uses_th
         await pilot.press("down")
         await pilot.press("up")
         assert "Office · 2 City Hall" in block_text(app)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         assert not any(first.id in path for _, path, _ in seen)
 
 
@@ -390,7 +390,7 @@ async def test_read_only_profile_can_look_but_not_change_addresses(sandbox):
         listing = AddressesScreen(Customer.parse(customer))
         app.push_screen(listing)
         await until(pilot, lambda: app.screen is listing)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         for key in ("n", "e", "d"):
             await pilot.press(key)

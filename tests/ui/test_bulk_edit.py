@@ -18,7 +18,15 @@ from flowtui.ui.screens.dialogs import ConfirmDialog
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.widgets.customers import MARK
 from tests.ops.test_bulk import CountingApp
-from tests.ui.conftest import logged_in_app, raw_client, raw_get, run_command, until
+from tests.ui.conftest import (
+    logged_in_app,
+    raw_client,
+    raw_get,
+    run_command,
+    type_burst,
+    until,
+    workers_done,
+)
 from tests.ui.conftest import wait_for_customers as loaded
 
 SIZE = (120, 36)
@@ -52,7 +60,7 @@ async def confirm_apply(pilot, screen: BulkEditScreen) -> None:
     await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
     await pilot.press("y")
     await until(pilot, lambda: screen.stage == "report")
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await pilot.pause()
 
 
@@ -139,7 +147,7 @@ async def test_mark_all_asks_past_the_limit_then_stop_and_resume(sandbox, monkey
         view = await loaded(pilot)
         await run_command(pilot, "bulk: resume")
         assert any("No unfinished bulk edit" in str(n.message) for n in app._notifications)
-        await pilot.press("slash", *"an", "enter")  # a search: mark all of it
+        await type_burst(pilot, "/an\r")  # a search (at once, not "a" first): mark all of it
         await until(pilot, lambda: view.search.terms and view.state == "loaded")
         matching = view.page.total
         assert 40 < matching < 100
@@ -147,7 +155,7 @@ async def test_mark_all_asks_past_the_limit_then_stop_and_resume(sandbox, monkey
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert f"Mark all {matching} matching customers?" in label(app, ".dialog-title")
         await pilot.press("n")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         assert view.marks == {} and marks_text(app) == ""
         await pilot.press("A")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
@@ -197,7 +205,7 @@ async def test_mark_all_asks_past_the_limit_then_stop_and_resume(sandbox, monkey
         screen = app.screen
         await until(pilot, lambda: screen.stage == "report", timeout=20)
         assert not any(isinstance(s, ConfirmDialog) for s in app.screen_stack)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert screen.plan.state == "finished" and screen.plan.count("failed") == 0
         assert not screen.query_one("#bulk-resume").display
@@ -251,7 +259,7 @@ def test_snapshot_browser_with_marks(snap_compare, sandbox):
     async def run_before(pilot) -> None:
         await loaded(pilot)
         await pilot.press("space", "down", "space", "space")
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -266,7 +274,7 @@ def test_snapshot_bulk_preview(snap_compare, sandbox):
         screen = await open_bulk(pilot, "contact_window", "evening")
         await pilot.press("f10")
         await until(pilot, lambda: screen.stage == "preview")
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)

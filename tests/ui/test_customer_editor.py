@@ -11,7 +11,14 @@ from flowtui.ui.screens.dialogs import ConfirmDialog
 from flowtui.ui.screens.forms import NewCustomerScreen
 from flowtui.ui.screens.main import MainScreen
 from tests.conftest import CLIENT_ID, make_sandbox
-from tests.ui.conftest import logged_in_app, raw_client, raw_get, until, wait_for_customers
+from tests.ui.conftest import (
+    logged_in_app,
+    raw_client,
+    raw_get,
+    until,
+    wait_for_customers,
+    workers_done,
+)
 from tests.ui.test_forms import editor, field_error, form_ready, save_disabled
 
 
@@ -355,7 +362,7 @@ def test_snapshot_editor_with_validation_errors(snap_compare, sandbox):
         await open_editor(pilot)
         await type_into(pilot, "email", "not-an-email")
         await type_into(pilot, "loyalty_tier", "9")
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

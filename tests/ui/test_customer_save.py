@@ -14,7 +14,7 @@ from textual.widgets.data_table import RowKey
 from flowtui.ui.screens.dialogs import ConfirmDialog
 from flowtui.ui.screens.main import MainScreen
 from tests.api.test_journal_writer import Gated
-from tests.ui.conftest import PROFILE, logged_in_app, until, wait_for_customers
+from tests.ui.conftest import PROFILE, logged_in_app, until, wait_for_customers, workers_done
 from tests.ui.test_customer_editor import open_editor, record_requests, type_into
 
 
@@ -53,7 +53,7 @@ async def test_the_editor_closes_at_the_stores_answer_and_the_save_is_journaled(
             await pilot.press("n")
         finally:
             journal.gate.set()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         # The conflict check's read and the write: nothing else about customers (no page
         # asked again). (The flows view loads its flows and fields in the background.)
         path = f"/v2/customers/{original.id}"

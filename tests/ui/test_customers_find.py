@@ -17,6 +17,7 @@ from tests.ui.conftest import (
     raw_get,
     until,
     wait_for_customers,
+    workers_done,
 )
 from tests.ui.test_typeahead import burst, settled
 
@@ -44,7 +45,7 @@ async def found_ids(view) -> list[str] | None:
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

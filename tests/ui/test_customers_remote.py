@@ -23,6 +23,8 @@ from tests.ui.conftest import (
     build_app,
     logged_in_app,
     seeded_sandbox,
+    settle,
+    type_burst,
     until,
     wait_for_customers,
 )
@@ -98,11 +100,6 @@ def statuses(view) -> list[str]:
 
 def status(app) -> str:
     return str(app.screen.query_one("#customers-status").render())
-
-
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def recorded(n: int, latency: int, **config: Any) -> Recorder:
@@ -351,7 +348,7 @@ async def test_a_search_shows_the_local_index_first_marked_as_local(far, latency
                 local_rows.append([str(c) for c in view.table.get_column("name")])
 
         view.watch(view, "status_line", noted, init=False)
-        await pilot.press("slash", *"knope", "enter")
+        await type_burst(pilot, "/knope\r")  # one search, for "knope" (not "kn" on the way)
         await until(pilot, lambda: view.state == "loaded" and not status(app).startswith("local"))
         await settle(pilot)
         local = [text for text in seen if text.startswith("local index:")]
@@ -404,7 +401,7 @@ def test_snapshot_a_search_answered_by_the_local_index_first(snap_compare, far):
     async def run_before(pilot) -> None:
         await wait_for_customers(pilot)
         sandbox.state.config.latency_ms = 60_000  # the store's answer is held
-        await pilot.press("slash", *"knope", "enter")
+        await type_burst(pilot, "/knope\r")
         await until(pilot, lambda: status(app).startswith("local index:"))
         await pilot.pause()
 

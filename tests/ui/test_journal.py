@@ -17,6 +17,7 @@ from tests.ui.conftest import (
     run_command,
     until,
     wait_for_customers,
+    workers_done,
 )
 from tests.ui.test_customer_editor import open_editor, type_into
 
@@ -30,7 +31,7 @@ async def open_journal(pilot) -> JournalScreen:
     app = pilot.app
     await pilot.press("j")
     await until(pilot, lambda: isinstance(app.screen, JournalScreen))
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await pilot.pause()
     return app.screen
 
@@ -71,7 +72,7 @@ async def test_edit_then_undo_from_the_journal(sandbox):
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, MainScreen))
         await pilot.press("u")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert "Nothing to undo" in [n.message for n in app._notifications][-1]
@@ -90,7 +91,7 @@ async def test_main_screen_u_undoes_the_last_change_after_a_check(sandbox):
         assert customer.id in app.screen.question
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, MainScreen))
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         got = await raw_get(sandbox, f"/v2/customers/{customer.id}")
         assert got["data"]["name"] == customer.name
         # a change made elsewhere since: refused
@@ -100,7 +101,7 @@ async def test_main_screen_u_undoes_the_last_change_after_a_check(sandbox):
         await pilot.press("u")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         got = await raw_get(sandbox, f"/v2/customers/{customer.id}")
         assert got["data"]["name"] == "Theirs"

@@ -22,6 +22,7 @@ from tests.ui.conftest import (
     seeded_sandbox,
     until,
     wait_for_customers,
+    workers_done,
 )
 
 WIDGETS = Path(__file__).resolve().parents[2] / "flowtui" / "ui" / "widgets"
@@ -97,7 +98,7 @@ async def test_paging_with_brackets(sandbox):
         await until(pilot, lambda: status(app) == f"201-{SEEDED} of {SEEDED} customers")
         assert view.table.row_count == SEEDED - 200
         await pilot.press("right_square_bracket")  # the last page: nothing further
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         assert view.pager.position == 200
         await pilot.press("left_square_bracket")
         await until(pilot, lambda: status(app) == f"101-200 of {SEEDED} customers")

@@ -9,7 +9,7 @@ from typing import Any
 
 from flowtui.ui.screens.customer_editor import EditCustomerScreen
 from tests.api.rewriting import Rewriting
-from tests.ui.conftest import logged_in_app, until, wait_for_customers
+from tests.ui.conftest import logged_in_app, until, wait_for_customers, workers_done
 
 FIELD_LISTS = r"/v2/flows/[^/]+/fields|/v2/fields"
 
@@ -36,7 +36,7 @@ async def test_an_enum_option_that_is_an_object_is_one_sentence_not_a_crash(sand
         app.api.definitions.forget("customers")
         await pilot.press("e")
         await until(pilot, lambda: any("malformed field" in m for m in messages(app)))
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         said = next(m for m in messages(app) if "malformed field" in m)
         assert "'contact_window'" in said and "option 2 is an object" in said
@@ -65,7 +65,7 @@ async def test_customer_values_of_a_wrong_type_open_in_the_editor(sandbox):
         await wait_for_customers(pilot)
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, EditCustomerScreen))
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert app.is_running
     assert not app.return_code  # None: it never crashed (a crash sets 1)

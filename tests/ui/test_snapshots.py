@@ -21,6 +21,7 @@ from tests.ui.conftest import (
     palette_hits,
     until,
     wait_for_customers,
+    workers_done,
 )
 from tests.ui.test_forms import editor, field_error, form_ready
 
@@ -28,7 +29,7 @@ SIZE = (100, 30)
 
 
 async def _settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

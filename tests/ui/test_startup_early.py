@@ -31,6 +31,7 @@ from tests.ui.conftest import (
     seeded_sandbox,
     until,
     wait_for_customers,
+    workers_done,
 )
 from tests.ui.test_customers_remote import LATENCIES, Recorder, recorded
 
@@ -117,7 +118,7 @@ async def test_a_bad_secret_gives_one_message_and_one_login(far, latency):
     app = app_for(early, profiles, sandbox)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, LoginScreen))
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert app.screen.mode == "first"
         assert login_message(app).startswith(f"Could not log in with profile {PROFILE}")
@@ -144,7 +145,7 @@ async def test_a_store_that_is_down_gives_one_message():
     app = FlowApp(profiles, resolved=resolved, early=early, cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, LoginScreen), timeout=20)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         message = login_message(app)
         assert message.startswith(f"Could not log in with profile {PROFILE}"), message

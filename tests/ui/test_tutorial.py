@@ -23,6 +23,7 @@ from tests.ui.conftest import (
     raw_get,
     seeded_sandbox,
     wait_for_customers,
+    workers_done,
 )
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -158,9 +159,9 @@ async def type_the_tutorial(sandbox) -> None:
                     await paste(pilot, value)
                 else:
                     await pilot.press(value)
-                await app.workers.wait_for_complete()
+                await workers_done(app)
                 await pilot.pause()
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
             last_of_step = index + 1 == len(steps) or steps[index + 1][0] != step
             if last_of_step:
