@@ -141,11 +141,20 @@ async def test_create_saved_again_after_a_lost_answer(live) -> None:
     assert [r["name"] for r in rows if r["email"] == "leslie@pawnee.example"] == ["Leslie Knope"]
 
 
-async def fill_address(pilot: Any) -> None:
+async def new_address(pilot: Any) -> None:
+    """Open the new-address form from the address list and fill it in."""
+    await open_form(pilot, "n")
     for key, text in [("first_name", "Ann"), ("last_name", "Perkins"), ("line_1", "2 Elm St")]:
         await type_into(pilot, key, text, paste=True)
     await type_into(pilot, "postcode", "46002", paste=True)
     await pick_country(pilot, "germ")
+
+
+async def addresses_of_a_customer(pilot: Any, sandbox: Any) -> tuple[Any, Any]:
+    """The highlighted customer, without addresses, and its address list, open."""
+    view = await wait_for_customers(pilot)
+    customer = await customer_without_addresses(sandbox, view)
+    return customer, await open_addresses(pilot)
 
 
 async def test_an_address_created_although_its_answer_was_lost_is_found(live) -> None:
@@ -155,17 +164,13 @@ async def test_an_address_created_although_its_answer_was_lost_is_found(live) ->
     sandbox, url = live
     app = app_for(url)
     async with app.run_test(size=(100, 30)) as pilot:
-        view = await wait_for_customers(pilot)
-        customer = await customer_without_addresses(sandbox, view)
-        listing = await open_addresses(pilot)
-        await open_form(pilot, "n")
-        await fill_address(pilot)
+        customer, listing = await addresses_of_a_customer(pilot, sandbox)
+        await new_address(pilot)
         await save(pilot)  # the twin, saved normally
         await until(pilot, lambda: app.screen is listing and len(listing.addresses) == 1)
         twin = listing.addresses[0]
         dropped = await drop_first(pilot, sandbox, "POST")
-        await open_form(pilot, "n")
-        await fill_address(pilot)
+        await new_address(pilot)
         await save(pilot)
         assert dropped == [f"/v2/customers/{customer.id}/addresses"]
         await until(pilot, lambda: app.screen is listing and len(listing.addresses) == 2)
@@ -179,11 +184,8 @@ async def test_an_address_not_created_when_its_answer_was_lost_can_be_saved_agai
     sandbox, url = live
     app = app_for(url)
     async with app.run_test(size=(100, 30)) as pilot:
-        view = await wait_for_customers(pilot)
-        customer = await customer_without_addresses(sandbox, view)
-        listing = await open_addresses(pilot)
-        await open_form(pilot, "n")
-        await fill_address(pilot)
+        customer, listing = await addresses_of_a_customer(pilot, sandbox)
+        await new_address(pilot)
 
         async def refuse_posts(request: httpx.Request) -> None:
             sandbox.state.config.fault_rate = 1.0 if request.method == "POST" else 0.0
