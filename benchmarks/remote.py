@@ -452,7 +452,7 @@ def main() -> None:
                     drive(url, latency, args.samples, actions=args.actions, profile_to=profile)
                 )
             )
-            if args.actions == "pages":
+            if args.actions == "pages" or args.startup_runs < 1:  # no start-up rows
                 add_rows(rows, latency, results)
                 print(f"L = {latency} ms done", flush=True)
                 continue
