@@ -29,7 +29,7 @@ from flowtui.config.resolve import Resolved
 from flowtui.core.textsafe import neutral
 from flowtui.ops.connect import service_for
 from flowtui.ui.logic.early import Early, resolve_at_start, start_early
-from flowtui.ui.screens.base import BaseScreen
+from flowtui.ui.screens.base import KEPT_FORMS, BaseScreen
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.screens.palette import Palette
 from flowtui.ui.session import SessionApp
@@ -37,8 +37,6 @@ from flowtui.ui.widgets.safe import install_terminal_guard
 
 ServiceFactory = Callable[..., ApiService]
 
-#: The names the forms composed ahead are installed under (``FormScreen.kept_name``).
-KEPT_FORMS = "flowtui.kept."
 #: Seconds the exit waits for a form still being composed ahead to finish mounting.
 SHUTDOWN_WAIT = 5.0
 

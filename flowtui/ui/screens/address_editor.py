@@ -28,7 +28,7 @@ from flowtui.api.models import ADDRESS_ATTRS, Address, Customer, Field
 from flowtui.api.service import Change
 from flowtui.ui.logic import addresses as L
 from flowtui.ui.logic import browse as B
-from flowtui.ui.screens.base import BaseModal
+from flowtui.ui.screens.base import AHEAD_STEP_DELAY, BaseModal
 from flowtui.ui.screens.core_specs import ADDRESS_BASE
 from flowtui.ui.screens.customer_editor import ConflictScreen
 from flowtui.ui.screens.dialogs import ConfirmDialog
@@ -43,8 +43,6 @@ from flowtui.ui.widgets.view import READ_ONLY_NOTE, StatusLine
 #: Seconds after the addresses list has answered (then between tries) before the address
 #: editor is composed ahead of its first open.
 EDITOR_AHEAD_DELAY = 0.3
-#: Seconds between the steps that lay it out and render it.
-FORMS_STEP_DELAY = 0.1
 
 
 def address_specs(fields: list[Field]) -> list[FormField]:
@@ -162,7 +160,9 @@ class AddressEditorScreen(FormScreen):
         error): the address it made after all, when the customer now has one the form did
         not know holding exactly what was sent (one GET), so that saving again cannot make
         it twice. Else None, with the failure said under the form."""
-        maybe_made = isinstance(lost, ServerError) or getattr(lost, "maybe_sent", False)
+        maybe_made = isinstance(lost, ServerError) or (
+            isinstance(lost, NetworkError) and lost.maybe_sent
+        )
         if self.known is None or not maybe_made:
             self.failed(lost)
             return None
@@ -327,7 +327,7 @@ class AddressesScreen(BaseModal):
     def prepare_editor(self, tries: int = 20) -> None:
         """Compose the address editor ahead of its first open (once the ``addresses`` flow's
         fields are kept), then lay it out and render it, a step every
-        ``FORMS_STEP_DELAY`` seconds, each while the app is idle, as the main screen does for
+        ``AHEAD_STEP_DELAY`` seconds, each while the app is idle, as the main screen does for
         the customer forms (``FormScreen.compose_ahead``, ``FormScreen.lay_out_ahead``)."""
         if not self.is_attached or self.app.screen is not self:
             return
@@ -341,7 +341,7 @@ class AddressesScreen(BaseModal):
             composed = AddressEditorScreen.compose_ahead(self.app, build)
             drawn = composed and AddressEditorScreen.lay_out_ahead(self.app)
         if not drawn and tries > 1:
-            delay = FORMS_STEP_DELAY if composed else EDITOR_AHEAD_DELAY
+            delay = AHEAD_STEP_DELAY if composed else EDITOR_AHEAD_DELAY
             self.set_timer(delay, lambda: self.prepare_editor(tries - 1))
 
     def show(self, addresses: list[Address]) -> None:

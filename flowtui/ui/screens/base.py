@@ -8,6 +8,13 @@ from textual.screen import ModalScreen, Screen
 
 from flowtui.ui.session import ErrorFunnel
 
+#: The prefix of the names kept forms are installed under (``FormScreen.kept_name``); the
+#: app closes the ones made ahead at exit by it (``FlowApp._close_forms_ahead``).
+KEPT_FORMS = "flowtui.kept."
+#: Seconds between the steps that lay out and render a form made ahead
+#: (``FormScreen.lay_out_ahead``), each taken while the app is idle.
+AHEAD_STEP_DELAY = 0.1
+
 
 class BaseScreen(ErrorFunnel, Screen[None]):
     """A full screen with the error funnel."""

@@ -24,7 +24,7 @@ from flowtui.api.errors import ApiError, AuthError, ConflictError, NetworkError
 from flowtui.api.models import Customer, Field
 from flowtui.api.service import Change
 from flowtui.core import fields as F
-from flowtui.ui.screens.base import BaseModal
+from flowtui.ui.screens.base import KEPT_FORMS, BaseModal
 from flowtui.ui.screens.dialogs import close_form
 from flowtui.ui.session import error_lines
 from flowtui.ui.widgets.footer import Footer
@@ -206,7 +206,7 @@ class FormScreen(BaseModal):
 
     @classmethod
     def kept_name(cls) -> str:
-        return f"flowtui.kept.{cls.__name__}"
+        return f"{KEPT_FORMS}{cls.__name__}"
 
     @classmethod
     def compose_ahead(cls, app: App[Any], build: Callable[[], FormScreen]) -> bool:

@@ -21,6 +21,7 @@ from flowtui.config.profiles import Profile
 from flowtui.core.textsafe import printable
 from flowtui.ops import journal as J
 from flowtui.ui.screens.asking import ViewHost
+from flowtui.ui.screens.base import AHEAD_STEP_DELAY
 from flowtui.ui.widgets.customers import CustomersView
 from flowtui.ui.widgets.footer import Footer
 from flowtui.ui.widgets.header import StoreHeader
@@ -36,8 +37,6 @@ FLOWS_PREFETCH_DELAY = 1.0
 #: Seconds after the main screen opens (then between tries, at most 20) before the customer
 #: editor and the new-customer form are composed ahead of their first open.
 FORMS_PREPARE_DELAY = 1.5
-#: Seconds between the steps that lay out and render the forms composed ahead.
-FORMS_STEP_DELAY = 0.1
 
 
 class MainScreen(ViewHost):
@@ -149,7 +148,7 @@ class MainScreen(ViewHost):
         """Compose the customer forms ahead of their first open, once the customers view
         shows a page, the fields are kept and the app is idle (ui/screens/forms.py,
         ``FormScreen.compose_ahead``); then lay them out and render them, off screen, a step
-        at a time FORMS_STEP_DELAY apart, each while the app is idle
+        at a time AHEAD_STEP_DELAY apart, each while the app is idle
         (``FormScreen.lay_out_ahead``); then say so (:class:`FormsPrepared`)."""
         from flowtui.ui.screens.customer_editor import EditCustomerScreen
         from flowtui.ui.screens.forms import NewCustomerScreen
@@ -175,7 +174,7 @@ class MainScreen(ViewHost):
         if drawn:
             self.post_message(self.FormsPrepared())
         elif tries > 1:
-            delay = FORMS_STEP_DELAY if composed else FORMS_PREPARE_DELAY
+            delay = AHEAD_STEP_DELAY if composed else FORMS_PREPARE_DELAY
             self.set_timer(delay, lambda: self.prepare_forms(tries - 1))
 
     @property
