@@ -61,6 +61,7 @@ from flowtui.api.transport import (
     network_error,
     tls_context,
 )
+from flowtui.api.wire import NoCookies, root, spent
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
@@ -125,7 +126,9 @@ class ApiService(AddressCalls, CustomerWalks):
             auth=self.auth,
             timeout=timeout,
             headers={"User-Agent": f"flowtui/{__version__}", "Accept": "application/json"},
+            cookies=NoCookies(),
         )
+        self._root = root(self.client)  # requests go out as whole URLs (see api/wire.py)
         self._listeners = Listeners()
         self.definitions = Definitions(self.list_fields, self._emit)  # fields kept
         self._listeners.subscribe(self.definitions.apply)
@@ -228,11 +231,11 @@ class ApiService(AddressCalls, CustomerWalks):
         expect: Sequence[int] = (200,),
     ) -> Any:
         """Send one request; return the parsed JSON body (None for 204) or raise an ApiError."""
-        url = path + ("?" + encode_query(params) if params else "")
+        url = self._root + path + ("?" + encode_query(params) if params else "")
         if self._setup_error is not None:
             raise self._setup_error
         try:
-            response = await self.client.request(method, url, json=json)
+            response = spent(await self.client.request(method, url, json=json))
         except httpx.HTTPError as exc:
             raise network_error(exc, self.base_url, method, path) from None
         self.is_sandbox = "x-flowtui-sandbox" in response.headers
