@@ -28,6 +28,7 @@ if importlib.util.find_spec("sniffio") is None:
     # httpcore then assumes asyncio, which is what flowtui runs on.
     sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 from flowtui.api.addresses import AddressCalls
+from flowtui.api.aiostream import http_transport
 from flowtui.api.auth import EpccAuth, TokenCache
 from flowtui.api.changes import Change, Listener, Listeners
 from flowtui.api.definitions import Definitions, value_only
@@ -102,13 +103,13 @@ class ApiService(AddressCalls, CustomerWalks):
             if self.base_url.startswith("http://"):
                 # Plain http (the sandbox) needs no certificates: loading the CA bundle would
                 # cost ~30 ms of start-up for nothing. https always verifies as configured.
-                transport = httpx.AsyncHTTPTransport(verify=False, retries=0)
+                transport = http_transport(verify=False)
             else:
                 try:
-                    transport = httpx.AsyncHTTPTransport(verify=tls_context(verify), retries=0)
+                    transport = http_transport(verify=tls_context(verify))
                 except ApiError as exc:
                     self._setup_error = exc
-                    transport = httpx.AsyncHTTPTransport(retries=0)
+                    transport = http_transport()
         inner = transport
         self.transport = PacedRetryTransport(
             inner, rate=rate_limit, policy=retry, on_retry=on_retry
