@@ -8,6 +8,7 @@ Data goes to stdout (or a file), progress and messages to stderr, so both pipe c
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import gc
 import os
@@ -155,7 +156,23 @@ def fewer_collections() -> Iterator[None]:
 def run_export(args: argparse.Namespace) -> int:
     """Every customer to stdout or ``--output``, with progress on stderr."""
     with fewer_collections():  # from here: the imports below ran ~80 passes at 700
-        return _export(args)
+        code = _export(args)
+    freeze_at_exit()
+    return code
+
+
+#: Whether :func:`freeze_at_exit` has arranged the freeze (once a process).
+freezes_at_exit = False
+
+
+def freeze_at_exit() -> None:
+    """At exit, move every object to the collector's permanent generation: the interpreter's
+    shutdown then skips its last full collection of what an export leaves behind (20-60 ms
+    of a command that took ~2 s; the data is written and closed by then)."""
+    global freezes_at_exit
+    if not freezes_at_exit:
+        atexit.register(gc.freeze)
+        freezes_at_exit = True
 
 
 def _export(args: argparse.Namespace) -> int:
