@@ -161,6 +161,7 @@ def test_jsonl_has_every_customer_with_custom_fields(cli, shop, monkeypatch):
         return await real(*args, **kwargs)
 
     monkeypatch.setattr("flowtui.ops.export.export_customers", observed)
+    monkeypatch.setattr(cli_module, "freezes_at_exit", False)
     before = gc.get_threshold()
     run = cli("export", "customers", "--format", "jsonl")
     assert run.code == 0, run.err
