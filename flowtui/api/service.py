@@ -62,7 +62,7 @@ from flowtui.api.transport import (
     network_error,
     tls_context,
 )
-from flowtui.api.wire import NoCookies, root, spent
+from flowtui.api.wire import NoCookies, root, spent, whole
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
@@ -232,7 +232,7 @@ class ApiService(AddressCalls, CustomerWalks):
         expect: Sequence[int] = (200,),
     ) -> Any:
         """Send one request; return the parsed JSON body (None for 204) or raise an ApiError."""
-        url = self._root + path + ("?" + encode_query(params) if params else "")
+        url = whole(self._root, path, encode_query(params) if params else "")
         if self._setup_error is not None:
             raise self._setup_error
         try:

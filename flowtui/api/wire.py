@@ -47,6 +47,14 @@ def root(client: httpx.AsyncClient) -> str:
     return str(client.base_url).rstrip("/")
 
 
+def whole(root: str, path: str, query: str = "") -> str:
+    """The URL of ``path`` (and ``query``, already encoded) under ``root`` (see :func:`root`),
+    as httpx would merge it: a path without its leading ``/`` is under the root too."""
+    if not path.startswith("/"):
+        path = "/" + path
+    return root + path + ("?" + query if query else "")
+
+
 def spent(response: httpx.Response) -> httpx.Response:
     """``response``, whose body was read, without the cycle the client made of it."""
     response.stream = SPENT

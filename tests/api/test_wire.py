@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from flowtui.api.params import encode_query, list_params
 from flowtui.api.rows import iter_customer_row_pages
 from flowtui.api.service import ApiService
-from flowtui.api.wire import NoCookies, root
+from flowtui.api.wire import NoCookies, root, whole
 from tests.api.conftest import SEEDED
 
 BASES = [
@@ -43,9 +43,11 @@ def test_whole_urls_are_the_urls_httpx_merges(base, segment, filters, sort) -> N
     query = encode_query(list_params(terms, sort, 100, 0))
     relative = path + ("?" + query if query else "")
     merged = client.build_request("GET", relative).url
-    whole = client.build_request("GET", root(client) + relative).url
-    assert whole == merged
-    assert whole.raw_path == merged.raw_path and str(whole) == str(merged)
+    url = client.build_request("GET", whole(root(client), path, query)).url
+    assert url == merged
+    assert url.raw_path == merged.raw_path and str(url) == str(merged)
+    # A path without its leading slash is merged under the base all the same.
+    assert client.build_request("GET", whole(root(client), path[1:], query)).url == merged
 
 
 def test_no_cookie_is_kept_or_sent() -> None:
