@@ -29,7 +29,7 @@ and revalidations included, had finished: median per sample.
     .venv/bin/python benchmarks/remote.py [--customers 100000] [--samples 20]
         [--latencies 0,50,150] [--startup-runs 5] [--startup-only] [--compare DIR]
         [--startup-credentials profile|env] [--no-bytecode-cache] [--actions all|pages|editor]
-        [--profile FILE] [--compare-pages DIR [--rounds 4]] [--trace FILE]
+        [--profile FILE] [--compare-pages DIR [--rounds 4]] [--trace FILE] [--without-gate]
 
 Beside each action's wall time, "CPU" is the app process's CPU time (``time.process_time``)
 from the key to that frame, and "core wait" the time its main thread waited on a run queue
@@ -43,6 +43,8 @@ for a core meanwhile (``/proc/thread-self/schedstat``): on a machine shared with
 garbage collections, CPU, run-queue wait, the sandbox's CPU), prints it per open on stderr
 with every full collection of the run and the sample it fell in, and appends it to FILE as
 JSON lines (off by default: it patches asyncio and Textual for the process).
+``--without-gate`` keeps the app's collection gate (flowtui/ui/collecting.py) from ever
+holding the garbage collector, as before it: an A/B of the gate in one checkout.
 ``--profile FILE`` writes a cProfile (pstats) of the page turns, key to frame, to FILE (the
 figures of a profiled run are not timings). ``--compare-pages DIR`` measures the page turns
 of this checkout and of the one in DIR (e.g. main) alternately, ``--rounds`` rounds of
@@ -156,6 +158,10 @@ async def drive(
     from flowtui.ui.screens.main import MainScreen
 
     app, writes = bench_app(url)
+    if not GATE:
+        collections = getattr(app, "collections", None)
+        if collections is not None:
+            collections.key = lambda: None  # never holds: the collector runs as before it
     # Each frame's process CPU and the main thread's run-queue wait, stamped with it: an
     # action's own CPU (key to frame) beside its wall time, and how long it waited for a core.
     frame_clocks: dict[float, tuple[float, float]] = {}
@@ -458,6 +464,8 @@ def flowtui_command(checkout: Path) -> list[str]:
 
 
 CUSTOMERS = 100_000
+#: Whether the app's collection gate works (``--without-gate``: it never holds).
+GATE = True
 
 
 def add_rows(rows: list[str], latency: int, results: dict, prefix: str = "") -> None:
@@ -504,7 +512,7 @@ def compare(url: str, latency: int, args: argparse.Namespace) -> dict[str, dict[
 
 
 def main() -> None:
-    global CUSTOMERS
+    global CUSTOMERS, GATE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=CUSTOMERS)
     parser.add_argument("--samples", type=int, default=20)
@@ -526,6 +534,11 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--actions", choices=("all", "pages", "editor"), default="all")
     parser.add_argument(
+        "--without-gate", action="store_true",
+        help="the app's collection gate (flowtui/ui/collecting.py) never holds: as before it,"
+        " for an A/B",
+    )  # fmt: skip
+    parser.add_argument(
         "--trace", metavar="FILE",
         help="record what the event loop ran in each open of the editor (benchmarks/looptrace.py):"
         " a summary per open on stderr, every detail as JSON lines in FILE",
@@ -540,6 +553,7 @@ def main() -> None:
         child(args)
         return
     CUSTOMERS = args.customers
+    GATE = not args.without_gate
     latencies = [int(x) for x in args.latencies.split(",")]
     tmp = tempfile.mkdtemp(prefix="flowtui-remote-")
     for name in ("CONFIG", "DATA", "CACHE"):
