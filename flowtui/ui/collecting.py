@@ -15,6 +15,9 @@ in and on again once the app has been quiet (no key, no frame) for :data:`QUIET`
 Turned on again, it lets the collector do at once, while nothing is waited for, what it put
 off: CPython's own choice of generation, full collection included, made by one allocation.
 
+The app's explicit collections (:func:`flowtui.ui.app.freeze_heap`: a full collection of
+everything, 100-160 ms) wait for it too (:meth:`CollectionGate.when_quiet`).
+
 Nothing is skipped, only moved: objects are freed by their reference counts as ever; only
 cycles wait, for a second at most. A collector someone else turned off (the start-up pause
 of flowtui/cli/app.py) is left alone.
@@ -50,6 +53,7 @@ class CollectionGate:
         self.releases = 0
         self.frames = 0
         self.closed = False
+        self._when_quiet: list[Callable[[], object]] = []
 
     def key(self) -> None:
         """A key (paste, mouse press) came in: hold the collector until it is answered."""
@@ -90,8 +94,17 @@ class CollectionGate:
         else:
             self._schedule(min(quiet_at, limit_at) - now)
 
+    def when_quiet(self, work: Callable[[], object]) -> None:
+        """Run ``work`` (an explicit collection: :func:`flowtui.ui.app.freeze_heap`) now, or,
+        while a key is being answered, once the gate releases (dropped if the app closes)."""
+        if self.holding:
+            self._when_quiet.append(work)
+        elif not self.closed:
+            work()
+
     def release(self) -> None:
-        """Turn the collector on again (if this gate turned it off), and let it run now."""
+        """Turn the collector on again (if this gate turned it off), run what waited for
+        it, and let the collector run now."""
         if self._check is not None:
             self._check.cancel()
             self._check = None
@@ -100,6 +113,9 @@ class CollectionGate:
         self.holding = False
         self.releases += 1
         gc.enable()
+        waiting, self._when_quiet = self._when_quiet, []
+        for work in waiting:
+            work()
         # One container allocated: CPython runs the collection that is due now (it counts
         # allocations; nothing was collected while held), rather than on the first
         # allocation of the next key or answer.
@@ -108,4 +124,5 @@ class CollectionGate:
     def close(self) -> None:
         """The app is closing: the collector on again (if held), and held no more."""
         self.closed = True
+        self._when_quiet.clear()
         self.release()

@@ -194,3 +194,26 @@ async def test_a_closed_gate_holds_nothing(closed):
     finally:
         gate.close()
     assert gc.isenabled()
+
+
+async def test_explicit_collections_wait_for_the_gate():
+    """The app's heap freezes (a full collection each) run at once when nothing is held,
+    else when the gate releases, and not at all once the app closes."""
+    gate = CollectionGate()
+    ran: list[str] = []
+    try:
+        gate.when_quiet(lambda: ran.append("now"))
+        assert ran == ["now"]
+        gate.key()
+        gate.when_quiet(lambda: ran.append("later"))
+        assert ran == ["now"] and gate.holding
+        gate.release()
+        assert ran == ["now", "later"]
+        gate.key()
+        gate.when_quiet(lambda: ran.append("never"))
+        gate.close()
+        gate.when_quiet(lambda: ran.append("never"))
+        assert ran == ["now", "later"]
+    finally:
+        gate.close()
+    assert gc.isenabled()
