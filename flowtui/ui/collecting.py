@@ -4,10 +4,10 @@ CPython's collector runs when allocations pass a threshold, so it runs where the
 allocates most: while a key is handled and its frame is drawn (a form opening, a page swapped
 into the table). A full collection walks every object the app keeps that is not frozen
 (:func:`flowtui.ui.app.freeze_heap`): the page cache's customers and the cells of the rows
-built ahead (widgets/customers/rows.py), Textual's line caches. That was 80,000 to 150,000
-objects, 20 to 90 ms per full collection, about one every five seconds of use in
-benchmarks/remote.py, and when one fell between a key and its frame that key took twice as
-long (the editor's slow opens of issue 14, benchmarks/README.md).
+built ahead (widgets/customers/rows.py), Textual's line caches: 80,000 objects and more
+after 20 page turns. In benchmarks/remote.py a full collection took 7 to 94 ms, came every two
+seconds or so, and when one fell between a key and its frame that key took twice as long (the
+editor's slow opens of issue 14, benchmarks/README.md).
 
 :class:`CollectionGate` turns the collector off when a key (or a paste, a mouse press) comes
 in and on again once the app has been quiet (no key, no frame) for :data:`QUIET` seconds, or

@@ -96,7 +96,7 @@ class SessionApp(App[None]):
         await super().on_event(event)
 
     def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
-        """Textual hands the terminal driver a frame (the one Textual internal here:
+        """Textual hands the terminal driver a frame (a Textual internal:
         tests/ui/test_collection_gate.py checks it is still called): the app is not quiet."""
         super()._display(screen, renderable)
         if renderable is not None:
