@@ -28,10 +28,23 @@ and revalidations included, had finished: median per sample.
 
     .venv/bin/python benchmarks/remote.py [--customers 100000] [--samples 20]
         [--latencies 0,50,150] [--startup-runs 5] [--startup-only] [--compare DIR]
-        [--startup-credentials profile|env] [--no-bytecode-cache] [--actions all|pages]
-        [--profile FILE] [--compare-pages DIR [--rounds 4]]
+        [--startup-credentials profile|env] [--no-bytecode-cache] [--actions all|pages|editor]
+        [--profile FILE] [--compare-pages DIR [--rounds 4]] [--trace FILE] [--without-gate]
 
-``--actions pages`` measures only the next and previous page (no start-up runs).
+Beside each action's wall time, "CPU" is the app process's CPU time (``time.process_time``)
+from the key to that frame, and "core wait" the time its main thread waited on a run queue
+for a core meanwhile (``/proc/thread-self/schedstat``): on a machine shared with other work
+(the sandbox runs on the same cores) wall minus CPU is mostly that wait, not the app's work.
+
+``--actions pages`` measures only the next and previous page (no start-up runs);
+``--actions editor`` only the editor's opens (after 3 s for the forms to be drawn ahead).
+``--trace FILE`` records what the event loop ran in each open of the editor
+(benchmarks/looptrace.py: every callback over 2 ms with the Textual messages in it, the
+garbage collections, CPU, run-queue wait, the sandbox's CPU), prints it per open on stderr
+with every full collection of the run and the sample it fell in, and appends it to FILE as
+JSON lines (off by default: it patches asyncio and Textual for the process).
+``--without-gate`` keeps the app's collection gate (flowtui/ui/collecting.py) from ever
+holding the garbage collector, as before it: an A/B of the gate in one checkout.
 ``--profile FILE`` writes a cProfile (pstats) of the page turns, key to frame, to FILE (the
 figures of a profiled run are not timings). ``--compare-pages DIR`` measures the page turns
 of this checkout and of the one in DIR (e.g. main) alternately, ``--rounds`` rounds of
@@ -71,6 +84,7 @@ from benchmarks.common import (  # noqa: E402
     stop,
     wait_quiet,
 )
+from benchmarks.looptrace import LoopTrace  # noqa: E402
 
 KEY_NAMES = {"@": "at", " ": "space", ".": "full_stop"}
 #: The characters of the named keys the benchmark types.
@@ -86,17 +100,56 @@ CHARS = {
 EMAILS = ("@pawnee", "knope@", "@eagleton", "swanson@", "@example", "ludgate@")
 
 
+def runqueue_wait() -> float:
+    """Milliseconds this thread has waited on a run queue for a core (Linux schedstat; 0
+    where there is none)."""
+    try:
+        with open("/proc/thread-self/schedstat") as stat:
+            return int(stat.read().split()[1]) / 1e6
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def wire_requests(url: str) -> int:
     with urllib.request.urlopen(f"{url}/_sandbox/stats", timeout=10) as answer:
         return int(json.load(answer)["requests"])
 
 
 PAGE_TURNS = ("next page", "previous page")
+#: The actions ``--trace`` records the event loop of.
+TRACED = ("open the editor",)
+
+
+def trace_text(seen: dict) -> str:
+    """One traced sample in a few lines (benchmarks/looptrace.py)."""
+    gcs = seen["gc"]
+    n, small_wall, small_cpu = seen["small"]
+    lines = [
+        f"    wall {seen['wall_ms']:.0f} ms (window {seen['window_ms']:.0f}): process CPU "
+        f"{seen['cpu_ms']:.0f}, main thread CPU {seen['thread_cpu_ms']:.0f}, run-queue wait "
+        f"{seen['runqueue_wait_ms']:.1f}, sandbox CPU {seen['sandbox_cpu_ms']:.1f} ms; machine "
+        f"busy {seen['machine_busy_share']:.0%}, load {seen['load']}; GC "
+        f"{sum(g[2] for g in gcs):.1f} ms in {len(gcs)} "
+        f"({', '.join(f'gen{g[1]} {g[2]:.1f}ms @{g[0] * 1000:.0f}' for g in gcs if g[2] > 1)}); "
+        f"{n} callbacks < 2 ms: {small_wall:.1f} wall {small_cpu:.1f} cpu; frames at "
+        f"{seen['frames']}",
+    ]
+    lines += [f"     {s.text()}" for s in seen["before"][-8:]]
+    lines.append("     --- key")
+    lines += [f"     {s.text()}" for s in seen["slices"]]
+    return "\n".join(lines)
 
 
 async def drive(
-    url: str, latency: int, samples: int, *, actions: str = "all", profile_to: str | None = None
-) -> dict[str, list[tuple[float, int]]]:
+    url: str,
+    latency: int,
+    samples: int,
+    *,
+    actions: str = "all",
+    profile_to: str | None = None,
+    trace: LoopTrace | None = None,
+    traced: list[dict] | None = None,
+) -> dict[str, list[tuple[float, ...]]]:
     import cProfile
 
     from textual import events
@@ -105,9 +158,27 @@ async def drive(
     from flowtui.ui.screens.main import MainScreen
 
     app, writes = bench_app(url)
-    out: dict[str, list[tuple[float, int]]] = {}
+    if not GATE:
+        collections = getattr(app, "collections", None)
+        if collections is not None:
+            collections.key = lambda: None  # never holds: the collector runs as before it
+    # Each frame's process CPU and the main thread's run-queue wait, stamped with it: an
+    # action's own CPU (key to frame) beside its wall time, and how long it waited for a core.
+    frame_clocks: dict[float, tuple[float, float]] = {}
+    display = app._display
+
+    def clocked(screen, renderable) -> None:  # type: ignore[no-untyped-def]
+        display(screen, renderable)
+        frame_clocks[writes[-1]] = (time.process_time(), runqueue_wait())
+
+    app._display = clocked
+    out: dict[str, list[tuple[float, ...]]] = {}
     profiler = cProfile.Profile() if profile_to else None
     pause = latency / 1000 + 0.3
+    #: Each sample's action, key and frame (perf_counter): where the full collections fell.
+    windows: list[tuple[str, float, float]] = []
+    if trace is not None:
+        trace.full_collections.clear()
 
     async with app.run_test(size=(120, 36)) as pilot:
         view = await customers_view(app)
@@ -137,11 +208,17 @@ async def drive(
             """Press ``keys`` (written at once), wait until ``done()`` returns the moment
             the result was put in the widgets, then for the frame after it."""
             await quiet()
+            tracing = trace is not None and name in TRACED
+            if tracing:
+                trace.start()
             await asyncio.sleep(pause)
             before = wire_requests(url)
             profiling = profiler is not None and name in PAGE_TURNS
             if profiling:
                 profiler.enable()
+            if tracing:
+                trace.mark()
+            cpu0, wait0 = time.process_time(), runqueue_wait()
             start = time.perf_counter()
             burst(keys)
             deadline = time.monotonic() + 30
@@ -152,9 +229,26 @@ async def drive(
             painted = await frame_after(moment)
             if profiling:
                 profiler.disable()
+            seen = trace.stop(painted) if tracing else None
+            windows.append((name, start, painted))
             await quiet()
-            out.setdefault(name, []).append(((painted - start) * 1000, wire_requests(url) - before))
-            print(f"  {name}: {out[name][-1][0]:.0f} ms", file=sys.stderr, flush=True)
+            cpu, wait = frame_clocks[painted]
+            out.setdefault(name, []).append(
+                ((painted - start) * 1000, wire_requests(url) - before, (cpu - cpu0) * 1000,
+                 wait - wait0)
+            )  # fmt: skip
+            frame_clocks.clear()
+            ms, _, cpu_ms, wait_ms = out[name][-1]
+            print(
+                f"  {name}: {ms:.0f} ms (CPU {cpu_ms:.0f}, waited for a core {wait_ms:.0f})",
+                file=sys.stderr, flush=True,
+            )  # fmt: skip
+            if seen is not None and traced is not None:
+                seen.update(action=name, latency=latency, frames=[
+                    round((w - start) * 1000, 1) for w in writes if start <= w <= painted + 0.05
+                ])  # fmt: skip
+                traced.append(seen)
+                print(trace_text(seen), file=sys.stderr, flush=True)
 
         def page_at(offset: int):
             drawn = view.drawn_at
@@ -167,10 +261,10 @@ async def drive(
 
             return check
 
-        for _ in range(samples):
+        for _ in range(samples if actions != "editor" else 0):
             here = view.page.offset
             await sample("next page", ["pagedown"], page_at(here + 100))
-        for _ in range(samples):
+        for _ in range(samples if actions != "editor" else 0):
             here = view.page.offset
             await sample("previous page", ["pageup"], page_at(here - 100))
         if profiler is not None and profile_to:
@@ -199,12 +293,14 @@ async def drive(
             return check
 
         landed: list[int] = []
-        for _ in range(samples):
+        others = samples if actions != "editor" else 0
+        for _ in range(others):
             await sample("5 rapid PgDn", ["pagedown"] * 5, landing(view.page.offset))
-        out["5 rapid PgDn: pages moved"] = [(float(n), 0) for n in landed]
-        await pilot.press("g")
-        await quiet()
-        for i in range(samples):
+        if others:
+            out["5 rapid PgDn: pages moved"] = [(float(n), 0) for n in landed]
+            await pilot.press("g")
+            await quiet()
+        for i in range(others):
             fragment = EMAILS[i % len(EMAILS)]
             await pilot.press("slash")  # the box has focus before the burst is typed
             keys = [*(KEY_NAMES.get(c, c) for c in fragment), "enter"]
@@ -231,6 +327,8 @@ async def drive(
                 return pushed.pop(id(screen), None) or time.perf_counter()
             return None
 
+        if actions == "editor":
+            await asyncio.sleep(3)  # as a person reads the page (the forms are drawn ahead)
         for _ in range(samples):
             await pilot.press("down")
             await sample("open the editor", ["e"], editor_ready)
@@ -257,7 +355,7 @@ async def drive(
 
         app.pop_screen = popped  # type: ignore[method-assign]
         view.update_customer = patched  # type: ignore[method-assign]
-        for i in range(samples):
+        for i in range(others):
             customer = view.highlighted()
             assert customer is not None
             await pilot.press("e")
@@ -275,7 +373,20 @@ async def drive(
 
             await sample("save an edit", ["ctrl+s"], saved)
             await pilot.press("down")
+    if trace is not None:
+        print(full_collections_text(trace, windows), file=sys.stderr, flush=True)
     return out
+
+
+def full_collections_text(trace: LoopTrace, windows: list[tuple[str, float, float]]) -> str:
+    """Every full collection of the run, and the timed sample it fell in, if any."""
+    lines = [f"  full collections: {len(trace.full_collections)}"]
+    for at, ms in trace.full_collections:
+        hit = next(
+            (f"in {n} (+{(at - a) * 1000:.0f} ms)" for n, a, b in windows if a <= at <= b), ""
+        )
+        lines.append(f"    {ms:6.1f} ms {hit}")
+    return "\n".join(lines)
 
 
 def first_page(
@@ -353,15 +464,24 @@ def flowtui_command(checkout: Path) -> list[str]:
 
 
 CUSTOMERS = 100_000
+#: Whether the app's collection gate works (``--without-gate``: it never holds).
+GATE = True
 
 
 def add_rows(rows: list[str], latency: int, results: dict, prefix: str = "") -> None:
     for name, values in results.items():
-        ms = [v for v, _ in values]
-        sent = statistics.median(r for _, r in values)
+        ms = [v[0] for v in values]
+        sent = statistics.median(v[1] for v in values)
+        cpu = [v[2] for v in values if len(v) > 2]
+        wait = [v[3] for v in values if len(v) > 3]
+        own = (
+            f"{statistics.median(cpu):.0f} | {pct(cpu, 0.95):.0f} | {pct(wait, 0.95):.0f}"
+            if cpu
+            else "- | - | -"
+        )
         rows.append(
             f"| {latency} | {prefix}{name} | {len(ms)} | {statistics.median(ms):.0f} | "
-            f"{pct(ms, 0.95):.0f} | {sent:g} |"
+            f"{pct(ms, 0.95):.0f} | {own} | {sent:g} |"
         )
 
 
@@ -392,7 +512,7 @@ def compare(url: str, latency: int, args: argparse.Namespace) -> dict[str, dict[
 
 
 def main() -> None:
-    global CUSTOMERS
+    global CUSTOMERS, GATE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=CUSTOMERS)
     parser.add_argument("--samples", type=int, default=20)
@@ -412,7 +532,17 @@ def main() -> None:
         "--no-bytecode-cache", action="store_true",
         help="start-up: keep PYTHONDONTWRITEBYTECODE as inherited (flowtui compiled each start)",
     )  # fmt: skip
-    parser.add_argument("--actions", choices=("all", "pages"), default="all")
+    parser.add_argument("--actions", choices=("all", "pages", "editor"), default="all")
+    parser.add_argument(
+        "--without-gate", action="store_true",
+        help="the app's collection gate (flowtui/ui/collecting.py) never holds: as before it,"
+        " for an A/B",
+    )  # fmt: skip
+    parser.add_argument(
+        "--trace", metavar="FILE",
+        help="record what the event loop ran in each open of the editor (benchmarks/looptrace.py):"
+        " a summary per open on stderr, every detail as JSON lines in FILE",
+    )  # fmt: skip
     parser.add_argument("--profile", metavar="FILE", help="cProfile of the page turns")
     parser.add_argument("--compare-pages", metavar="DIR", help="page turns of another checkout too")
     parser.add_argument("--rounds", type=int, default=4, help="alternations, --compare-pages")
@@ -423,6 +553,7 @@ def main() -> None:
         child(args)
         return
     CUSTOMERS = args.customers
+    GATE = not args.without_gate
     latencies = [int(x) for x in args.latencies.split(",")]
     tmp = tempfile.mkdtemp(prefix="flowtui-remote-")
     for name in ("CONFIG", "DATA", "CACHE"):
@@ -436,6 +567,9 @@ def main() -> None:
     store.close()
     print(f"seeded {args.customers:,} customers in {seconds:.1f} s", flush=True)
     rows: list[str] = []
+    trace = LoopTrace() if args.trace else None
+    if trace is not None:
+        trace.install()
     for latency in latencies:
         proc, url = start_sandbox(db, extra=["--latency-ms", str(latency)])
         try:
@@ -445,14 +579,22 @@ def main() -> None:
                 print(f"L = {latency} ms done", flush=True)
                 continue
             profile = args.profile and f"{args.profile}.L{latency}"
+            traced: list[dict] = []
+            if trace is not None:
+                trace.sandbox_pid = proc.pid
             results = (
                 {}
                 if args.startup_only
                 else asyncio.run(
-                    drive(url, latency, args.samples, actions=args.actions, profile_to=profile)
+                    drive(url, latency, args.samples, actions=args.actions, profile_to=profile,
+                          trace=trace, traced=traced)
                 )
-            )
-            if args.actions == "pages" or args.startup_runs < 1:  # no start-up rows
+            )  # fmt: skip
+            if args.trace:
+                with open(args.trace, "a") as log:
+                    for seen in traced:
+                        log.write(json.dumps(seen, default=lambda s: s.__dict__) + "\n")
+            if args.actions in ("pages", "editor") or args.startup_runs < 1:  # no start-up rows
                 add_rows(rows, latency, results)
                 print(f"L = {latency} ms done", flush=True)
                 continue
@@ -477,14 +619,15 @@ def main() -> None:
             cpu_note = f"; CPU p50 {statistics.median(cpu):.0f} ms" if cpu else ""
             rows.append(
                 f"| {latency} | {what}{vs}{cpu_note} | {len(ms)} | {statistics.median(ms):.0f} | "
-                f"{pct(ms, 0.95):.0f} | {statistics.median(sent):g} |"
+                f"{pct(ms, 0.95):.0f} | - | - | - | {statistics.median(sent):g} |"
             )
         print(f"L = {latency} ms done", flush=True)
     print()
     print(
-        f"| L ms | action ({args.customers:,} customers) | samples | p50 ms | p95 ms | requests |"
+        f"| L ms | action ({args.customers:,} customers) | samples | p50 ms | p95 ms | "
+        "CPU p50 | CPU p95 | core wait p95 | requests |"
     )
-    print("|---:|---|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         print(row)
 

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
+from flowtui.sandbox import demo
 from flowtui.sandbox.app import create_app
 from flowtui.sandbox.server import BackgroundServer
 from flowtui.sandbox.store import Store
@@ -19,6 +20,40 @@ CLIENT_ID = "test-client"
 CLIENT_SECRET = "test-secret-do-not-print"
 #: A cheap scrypt cost so tests that set passwords stay fast (production default: 2**14).
 TEST_PASSWORD_COST = 2**4
+
+
+#: One demo-seeded store per customer count, made the first time a test of this process asks.
+_SEEDED: dict[int, Store] = {}
+
+
+def demo_seed(store: Store, n: int) -> bool:
+    """What ``demo.seed(store, n)`` does to a new in-memory store, at a fraction of the cost.
+
+    The demo data is deterministic (same ``n``, same ids, values and times), so it is seeded
+    once per test process into a template and copied page by page (SQLite's backup) into
+    ``store``: ~1 ms instead of ~30 ms for 250 customers. Each test still gets a store of
+    its own. Only for a store nothing was written to yet (the copy replaces the whole
+    database); tests/test_seed_copy.py checks that a copy equals a seeded store. The tests of
+    the seeder itself call ``demo.seed``.
+    """
+    if store.path != ":memory:" or store.db.total_changes:
+        raise ValueError("demo_seed copies into a new in-memory store only")
+    template = _SEEDED.get(n)
+    if template is None:
+        template = Store(":memory:")
+        assert demo.seed(template, n)
+        _SEEDED[n] = template
+    with template._lock, store._lock:
+        template.db.backup(store.db)
+        store._last_stamp = template._last_stamp
+    return True
+
+
+def seeded_store(n: int) -> Store:
+    """A new in-memory store holding the demo data with ``n`` customers (:func:`demo_seed`)."""
+    store = Store(":memory:")
+    demo_seed(store, n)
+    return store
 
 
 @pytest.fixture(autouse=True)

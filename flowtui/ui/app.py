@@ -287,15 +287,15 @@ class FlowApp(SessionApp):
             while not isinstance(self.screen, SplashScreen):
                 await self.pop_screen()
             await self.push_screen(MainScreen(resolved.profile, bool(service.is_sandbox)))
-            self.set_timer(1.0, freeze_heap)
+            self.set_timer(1.0, lambda: self.collections.when_quiet(freeze_heap))
         else:
             self.publish_change(Change("session", "renewed", ""))
 
     def on_main_screen_forms_prepared(self, message: MainScreen.FormsPrepared) -> None:
         """The forms made ahead are long-lived too: out of the collector's sight with the
         rest (a second freeze; the first, a second after the main screen opens, comes
-        before them)."""
-        freeze_heap()
+        before them); not while a key is being answered (ui/collecting.py)."""
+        self.collections.when_quiet(freeze_heap)
 
     def main_screen(self) -> MainScreen | None:
         for screen in self.screen_stack:

@@ -23,9 +23,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from rich.console import RenderableType
 from textual import events
 from textual.app import App
 from textual.dom import DOMNode
+from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
@@ -35,6 +37,7 @@ from flowtui.config.paths import index_file
 from flowtui.config.profiles import ProfileStore
 from flowtui.config.resolve import Resolved
 from flowtui.core.textsafe import printable
+from flowtui.ui.collecting import CollectionGate
 from flowtui.ui.typeahead import TypeAhead, Typed
 
 if TYPE_CHECKING:
@@ -78,14 +81,30 @@ class SessionApp(App[None]):
         #: Every key and paste, handed out in order, each where it would land typed slowly
         #: (ui/typeahead.py).
         self.typeahead = TypeAhead(self, self._deliver_typed)
+        #: No garbage collection from a key until the app is quiet again (ui/collecting.py).
+        self.collections = CollectionGate()
 
     # -- keys -------------------------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            self.collections.key()
             await self.typeahead.take(event)
             return
+        if isinstance(event, events.MouseDown):
+            self.collections.key()
         await super().on_event(event)
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        """Textual hands the terminal driver a frame (a Textual internal:
+        tests/ui/test_collection_gate.py checks it is still called): the app is not quiet."""
+        super()._display(screen, renderable)
+        if renderable is not None:
+            self.collections.frame()
+
+    async def _shutdown(self) -> None:
+        self.collections.close()  # never leave the collector off
+        await super()._shutdown()
 
     async def _deliver_typed(self, event: Typed) -> None:
         """What Textual does with a key the app reads: priority bindings, else the focus."""

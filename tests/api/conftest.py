@@ -18,10 +18,9 @@ import pytest
 from flowtui.api.auth import MemoryTokenCache
 from flowtui.api.service import ApiService
 from flowtui.api.transport import RetryPolicy
-from flowtui.sandbox import demo
 from flowtui.sandbox.server import BackgroundServer
 from flowtui.sandbox.store import Store
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox, seeded_store
 
 BASE = "http://sandbox.test"
 #: Fast retries, so tests that meet faults stay quick.
@@ -64,8 +63,7 @@ def store() -> Iterator[Store]:
 @pytest.fixture
 def seeded_app():
     """A sandbox app whose store holds the demo data with ``SEEDED`` customers."""
-    app = make_sandbox()
-    assert demo.seed(app.state.store, SEEDED)
+    app = make_sandbox(seeded_store(SEEDED))
     try:
         yield app
     finally:

@@ -21,9 +21,8 @@ from pathlib import Path
 import pytest
 
 from flowtui.cli import main
-from flowtui.sandbox import demo
 from flowtui.sandbox.server import BackgroundServer
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox, seeded_store
 
 MARKER = "MARKER-s3cret-7f3a"
 EXPIRY = re.compile(
@@ -139,8 +138,7 @@ def assert_no_marker_anywhere(printed: list[str], tmp_path: Path) -> None:
 @pytest.fixture
 def shop(capsys, monkeypatch) -> Iterator[object]:
     """A sandbox with 300 demo customers on loopback and a default profile ``shop`` for it."""
-    app = make_sandbox()
-    assert demo.seed(app.state.store, 300)
+    app = make_sandbox(seeded_store(300))
     server = BackgroundServer(app).start()
     monkeypatch.setattr(sys, "stdin", io.StringIO(CLIENT_SECRET + "\n"))
     assert main(["profile", "add", "shop", "--url", server.url, "--client-id", CLIENT_ID,

@@ -27,9 +27,7 @@ from flowtui.api.models import Customer
 from flowtui.api.service import ApiService
 from flowtui.api.transport import RetryPolicy
 from flowtui.ops import bulk
-from flowtui.sandbox import demo
-from flowtui.sandbox.store import Store
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox, seeded_store
 
 BASE = "http://sandbox.test"
 FAST = RetryPolicy(base_delay=0.001, max_delay=0.002)
@@ -61,8 +59,7 @@ class CountingApp:
 
 class Shop:
     def __init__(self, n: int, **config: Any) -> None:
-        self.store = Store(":memory:")
-        demo.seed(self.store, n)
+        self.store = seeded_store(n)
         self.sandbox = make_sandbox(self.store, **config)
         self.counting = CountingApp(self.sandbox)
 

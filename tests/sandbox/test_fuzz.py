@@ -25,10 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.routing import Route
 
-from flowtui.sandbox import demo
 from flowtui.sandbox.app import MAX_BODY_BYTES
-from flowtui.sandbox.store import Store
-from tests.conftest import make_sandbox
+from tests.conftest import make_sandbox, seeded_store
 
 TOKEN = "fuzz-token-0123456789"
 IMPLICIT = "fuzz-implicit-0123456789"
@@ -42,8 +40,7 @@ STATUSES: Counter[int] = Counter()
 
 
 def fresh_app(**config: Any):
-    store = Store(":memory:")
-    demo.seed(store, 5)
+    store = seeded_store(5)
     store.add_token(TOKEN, "client_credentials", time.time() + 3600)
     store.add_token(IMPLICIT, "implicit", time.time() + 3600)
     return make_sandbox(store, **config)

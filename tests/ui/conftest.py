@@ -27,12 +27,10 @@ from flowtui.config.profiles import Profile, ProfileStore
 from flowtui.config.resolve import Resolved
 from flowtui.config.secrets import secret_store
 from flowtui.ops.connect import service_for
-from flowtui.sandbox import demo
-from flowtui.sandbox.store import Store
 from flowtui.ui.app import FlowApp
 from flowtui.ui.screens.main import MainScreen
 from flowtui.ui.widgets.customers import CustomersView
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_sandbox, seeded_store
 
 #: Where profiles "live": fixed, so the header (and the snapshots) never change.
 BASE_URL = "http://127.0.0.1:8710"
@@ -42,9 +40,7 @@ SEEDED = 250
 
 def seeded_sandbox(n: int = SEEDED, **config: Any):
     """A sandbox app over an in-memory store holding the demo flows and ``n`` customers."""
-    store = Store(":memory:")
-    demo.seed(store, n)
-    return make_sandbox(store, **config)
+    return make_sandbox(seeded_store(n), **config)
 
 
 @pytest.fixture
