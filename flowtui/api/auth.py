@@ -20,6 +20,7 @@ import httpx
 
 from flowtui.api.errors import ErrorItem, ProtocolError, error_from_response
 from flowtui.api.transport import RETRY_SAFE
+from flowtui.api.wire import spent
 from flowtui.config.secrets import CachedToken
 
 #: A token is treated as expired this many seconds before its ``expires``; a token issued
@@ -143,6 +144,7 @@ class EpccAuth(httpx.Auth):
 
     async def _read_token(self, response: httpx.Response) -> Token:
         await response.aread()
+        spent(response)  # read: no cycle left for the collector (see api/wire.py)
         if response.status_code != 200:
             raise error_from_response(response)  # 401 -> AuthError, 400 -> BadRequestError
         try:
@@ -185,6 +187,7 @@ class EpccAuth(httpx.Auth):
         relogins = 0
         while response.status_code == 401:
             await response.aread()
+            spent(response)
             # A token that has expired by now explains the 401 (the request outlived it,
             # e.g. waiting out 429s): log in again, up to MAX_RELOGINS times. A token still
             # fresh was refused (revoked, or the store restarted): once.

@@ -51,9 +51,17 @@ class Lanes:
                 stats.in_flight -= 1
 
     async def run(self, call: Callable[[], Awaitable[T]]) -> T:
-        """``await call()`` in a slot."""
-        async with self.slot():
-            return await call()
+        """``await call()`` in a slot (:meth:`slot` without a generator: a walk runs one
+        per request)."""
+        async with self._free:
+            stats = self.stats
+            stats.requests += 1
+            stats.in_flight += 1
+            stats.most_in_flight = max(stats.most_in_flight, stats.in_flight)
+            try:
+                return await call()
+            finally:
+                stats.in_flight -= 1
 
 
 async def gather_limited(

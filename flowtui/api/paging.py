@@ -37,6 +37,7 @@ import math
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from flowtui.api.errors import ErrorItem, ProtocolError
@@ -228,7 +229,7 @@ class _Walk(Generic[K]):
         """Every customer inside the bounds asked for, sorted by key then id; True when the
         stamps are all in the store's form and rise strictly (text order is time order)."""
         key = self.key
-        stamps = [_stamp(c, key) for c in items]
+        stamps = list(map(attrgetter(key), items))
         if plainly_inside(stamps, lower, hi):
             return True
         previous: tuple[str, str] | None = None

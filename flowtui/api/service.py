@@ -28,6 +28,7 @@ if importlib.util.find_spec("sniffio") is None:
     # httpcore then assumes asyncio, which is what flowtui runs on.
     sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 from flowtui.api.addresses import AddressCalls
+from flowtui.api.aiostream import http_transport
 from flowtui.api.auth import EpccAuth, TokenCache
 from flowtui.api.changes import Change, Listener, Listeners
 from flowtui.api.definitions import Definitions, value_only
@@ -61,6 +62,7 @@ from flowtui.api.transport import (
     network_error,
     tls_context,
 )
+from flowtui.api.wire import NoCookies, root, spent, whole
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
@@ -101,13 +103,13 @@ class ApiService(AddressCalls, CustomerWalks):
             if self.base_url.startswith("http://"):
                 # Plain http (the sandbox) needs no certificates: loading the CA bundle would
                 # cost ~30 ms of start-up for nothing. https always verifies as configured.
-                transport = httpx.AsyncHTTPTransport(verify=False, retries=0)
+                transport = http_transport(verify=False)
             else:
                 try:
-                    transport = httpx.AsyncHTTPTransport(verify=tls_context(verify), retries=0)
+                    transport = http_transport(verify=tls_context(verify))
                 except ApiError as exc:
                     self._setup_error = exc
-                    transport = httpx.AsyncHTTPTransport(retries=0)
+                    transport = http_transport()
         inner = transport
         self.transport = PacedRetryTransport(
             inner, rate=rate_limit, policy=retry, on_retry=on_retry
@@ -125,7 +127,9 @@ class ApiService(AddressCalls, CustomerWalks):
             auth=self.auth,
             timeout=timeout,
             headers={"User-Agent": f"flowtui/{__version__}", "Accept": "application/json"},
+            cookies=NoCookies(),
         )
+        self._root = root(self.client)  # requests go out as whole URLs (see api/wire.py)
         self._listeners = Listeners()
         self.definitions = Definitions(self.list_fields, self._emit)  # fields kept
         self._listeners.subscribe(self.definitions.apply)
@@ -228,11 +232,11 @@ class ApiService(AddressCalls, CustomerWalks):
         expect: Sequence[int] = (200,),
     ) -> Any:
         """Send one request; return the parsed JSON body (None for 204) or raise an ApiError."""
-        url = path + ("?" + encode_query(params) if params else "")
+        url = whole(self._root, path, encode_query(params) if params else "")
         if self._setup_error is not None:
             raise self._setup_error
         try:
-            response = await self.client.request(method, url, json=json)
+            response = spent(await self.client.request(method, url, json=json))
         except httpx.HTTPError as exc:
             raise network_error(exc, self.base_url, method, path) from None
         self.is_sandbox = "x-flowtui-sandbox" in response.headers

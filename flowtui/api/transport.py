@@ -143,7 +143,7 @@ class PacedRetryTransport(httpx.AsyncBaseTransport):
             await self.pacer.wait()
             self.sent += 1
             try:
-                response = await _buffered(await self.inner.handle_async_request(request))
+                response = await _read(await self.inner.handle_async_request(request))
             except httpx.ConnectError as exc:
                 # Nothing was sent: safe to retry whatever the method. A certificate that
                 # failed verification fails again: not retried.
@@ -178,10 +178,22 @@ class PacedRetryTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+async def _read(response: httpx.Response) -> httpx.Response:
+    """``response`` with its body read here, inside the retry loop, so a connection that
+    breaks or times out while the body arrives counts as a failed attempt. Answers are
+    small JSON documents, so reading them whole costs nothing; the client's own read then
+    finds the body there (one Response, the body gone through once)."""
+    try:
+        await response.aread()
+    finally:
+        await response.aclose()
+    return response
+
+
 async def _buffered(response: httpx.Response) -> httpx.Response:
-    """The response with its (raw, still encoded) body read here, inside the retry loop, so a
-    connection that breaks or times out while the body arrives counts as a failed attempt.
-    Answers are small JSON documents, so buffering them costs nothing."""
+    """The response with its (raw, still encoded) body read here, as a new Response whose
+    stream holds it (for transports that hand the answer on to another layer; the
+    service's own transport uses :func:`_read`)."""
     try:
         raw = b"".join([chunk async for chunk in response.aiter_raw()])
     finally:

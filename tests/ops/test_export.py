@@ -161,11 +161,13 @@ def test_jsonl_has_every_customer_with_custom_fields(cli, shop, monkeypatch):
         return await real(*args, **kwargs)
 
     monkeypatch.setattr("flowtui.ops.export.export_customers", observed)
+    monkeypatch.setattr(cli_module, "freezes_at_exit", False)
     before = gc.get_threshold()
     run = cli("export", "customers", "--format", "jsonl")
     assert run.code == 0, run.err
     # The collector ran less often during the export, and as before once it was done.
     assert thresholds == [(EXPORT_GC_THRESHOLD, *before[1:])] and gc.get_threshold() == before
+    assert cli_module.freezes_at_exit  # the shutdown's last collection is skipped
     records = jsonl(run.out)
     assert len(records) == N
     assert [r["id"] for r in records] == shop.ids()  # all of them, oldest first, once each

@@ -9,8 +9,10 @@ values that look like the boundary between two records.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -22,6 +24,7 @@ from flowtui.api.rows import RowLister, iter_customer_row_pages
 from flowtui.api.service import ApiService
 from flowtui.ops.export import (
     BASE_COLUMNS,
+    YIELD_TURNS,
     RecordWriter,
     RowRecords,
     customer_record,
@@ -315,3 +318,41 @@ async def test_fields_first_page_and_newest_key_go_out_together_and_nothing_else
     for path, _ in counted.seen[before + 3 :]:
         assert "page[limit]=100" in path and "sort=created_at" in path, path
     store.close()
+
+
+async def test_the_walk_gets_the_loop_before_each_page_is_written(monkeypatch):
+    """A page is written only after the event loop has turned twice since the last one, so
+    answers that arrived meanwhile are read and their next requests sent first (a write
+    takes ~0.4 ms: the store would idle behind it)."""
+    store = Store(":memory:")
+    demo.seed(store, 450)  # 5 pages
+    turns = 0
+
+    async def ticker() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    at_write: list[int] = []
+    real = RecordWriter.write_rows
+
+    def write_rows(self, rows, plan):
+        at_write.append(turns)
+        return real(self, rows, plan)
+
+    monkeypatch.setattr(RecordWriter, "write_rows", write_rows)
+    transport = httpx.ASGITransport(app=make_sandbox(store))
+    async with ApiService(
+        "http://sb", CLIENT_ID, CLIENT_SECRET, transport=transport, rate_limit=None
+    ) as service:
+        await service.login()
+        tick = asyncio.ensure_future(ticker())
+        try:
+            result = await export_customers(service, io.StringIO(), "jsonl", concurrency=1)
+        finally:
+            tick.cancel()
+    store.close()
+    assert result.count == 450 and len(at_write) == 5
+    assert YIELD_TURNS >= 2
+    assert all(b - a >= 2 for a, b in pairwise(at_write)), at_write
