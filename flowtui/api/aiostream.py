@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import select
 import ssl
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
 import httpcore
@@ -129,6 +129,27 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         return None
 
 
+async def _connect(
+    opening: Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]],
+    timeout: float | None,
+    socket_options: Iterable[SocketOption] | None,
+) -> AsyncioStream:
+    """A stream of the connection ``opening`` makes, within ``timeout``, with the errors
+    anyio's layer raises and ``socket_options`` set."""
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await opening
+    except TimeoutError as exc:
+        raise ConnectTimeout(str(exc) or "connect timed out") from exc
+    except OSError as exc:
+        # anyio's words: asyncio tried every address the name resolved to.
+        raise ConnectError("All connection attempts failed") from exc
+    stream = AsyncioStream(reader, writer)
+    for option in socket_options or ():
+        stream._socket.setsockopt(*option)
+    return stream
+
+
 class AsyncioBackend(httpcore.AsyncNetworkBackend):
     """httpcore's network layer on asyncio streams."""
 
@@ -141,18 +162,9 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[SocketOption] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         local = (local_address, 0) if local_address else None
-        try:
-            async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(host, port, local_addr=local)
-        except TimeoutError as exc:
-            raise ConnectTimeout(str(exc) or "connect timed out") from exc
-        except OSError as exc:
-            # anyio's words: asyncio tried every address the name resolved to.
-            raise ConnectError("All connection attempts failed") from exc
-        stream = AsyncioStream(reader, writer)
-        for option in socket_options or ():
-            stream._socket.setsockopt(*option)
-        return stream
+        return await _connect(
+            asyncio.open_connection(host, port, local_addr=local), timeout, socket_options
+        )
 
     async def connect_unix_socket(
         self,
@@ -160,18 +172,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,
         socket_options: Iterable[SocketOption] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        try:
-            async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_unix_connection(path)
-        except TimeoutError as exc:
-            raise ConnectTimeout(str(exc) or "connect timed out") from exc
-        except OSError as exc:
-            # anyio's words: asyncio tried every address the name resolved to.
-            raise ConnectError("All connection attempts failed") from exc
-        stream = AsyncioStream(reader, writer)
-        for option in socket_options or ():
-            stream._socket.setsockopt(*option)
-        return stream
+        return await _connect(asyncio.open_unix_connection(path), timeout, socket_options)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

@@ -41,27 +41,28 @@ class Lanes:
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         async with self._free:
-            stats = self.stats
-            stats.requests += 1
-            stats.in_flight += 1
-            stats.most_in_flight = max(stats.most_in_flight, stats.in_flight)
+            self._take()
             try:
                 yield
             finally:
-                stats.in_flight -= 1
+                self.stats.in_flight -= 1
 
     async def run(self, call: Callable[[], Awaitable[T]]) -> T:
         """``await call()`` in a slot (:meth:`slot` without a generator: a walk runs one
         per request)."""
         async with self._free:
-            stats = self.stats
-            stats.requests += 1
-            stats.in_flight += 1
-            stats.most_in_flight = max(stats.most_in_flight, stats.in_flight)
+            self._take()
             try:
                 return await call()
             finally:
-                stats.in_flight -= 1
+                self.stats.in_flight -= 1
+
+    def _take(self) -> None:
+        """A slot is taken: counted, and the most in flight kept."""
+        stats = self.stats
+        stats.requests += 1
+        stats.in_flight += 1
+        stats.most_in_flight = max(stats.most_in_flight, stats.in_flight)
 
 
 async def gather_limited(
