@@ -190,22 +190,6 @@ async def _read(response: httpx.Response) -> httpx.Response:
     return response
 
 
-async def _buffered(response: httpx.Response) -> httpx.Response:
-    """The response with its (raw, still encoded) body read here, as a new Response whose
-    stream holds it (for transports that hand the answer on to another layer; the
-    service's own transport uses :func:`_read`)."""
-    try:
-        raw = b"".join([chunk async for chunk in response.aiter_raw()])
-    finally:
-        await response.aclose()
-    return httpx.Response(
-        response.status_code,
-        headers=response.headers,
-        stream=httpx.ByteStream(raw),
-        extensions=response.extensions,
-    )
-
-
 # -- what a failed request means ------------------------------------------------------------
 
 

@@ -24,7 +24,7 @@ import pytest
 from textual.widgets import Static
 from textual.worker import WorkerState
 
-from flowtui.api.transport import RetryPolicy, _buffered
+from flowtui.api.transport import RetryPolicy, _read
 from flowtui.config.profiles import Profile, ProfileStore
 from flowtui.config.resolve import Resolved
 from flowtui.config.secrets import secret_store
@@ -61,7 +61,7 @@ class Wire(httpx.AsyncBaseTransport):
         self.sent += 1
         try:
             # Read here, as the service's transport does, so a cut answer counts as lost.
-            response = await _buffered(await self.inner.handle_async_request(request))
+            response = await _read(await self.inner.handle_async_request(request))
         except httpx.HTTPError:
             self.failed["lost"] += 1
             raise
